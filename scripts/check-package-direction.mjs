@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Fails when a package imports a sibling it must not: dependencies point inward (stats, sdk <- pipeline <- server, cli).
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+
+const allowed = {
+  stats: [],
+  sdk: [],
+  pipeline: ["stats"],
+  server: ["stats", "sdk", "pipeline"],
+  cli: ["stats", "sdk", "pipeline", "server"],
+  web: ["stats", "sdk"],
+};
+const root = resolve(import.meta.dirname, "..");
+const problems = [];
+
+function* sourceFiles(dir) {
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name === "dist") continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) yield* sourceFiles(path);
+    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name)) yield path;
+  }
+}
+
+const importPattern = /(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+for (const [pkg, deps] of Object.entries(allowed)) {
+  const dir = join(root, "packages", pkg);
+  for (const sub of ["src", "test", "bench"]) {
+    let exists = true;
+    try {
+      statSync(join(dir, sub));
+    } catch {
+      exists = false;
+    }
+    if (!exists) continue;
+    for (const file of sourceFiles(join(dir, sub))) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(importPattern)) {
+        const spec = m[1] ?? m[2] ?? "";
+        const rel = relative(root, file);
+        const sibling = /^@assay\/([^/]+)/.exec(spec)?.[1];
+        if (sibling && sibling !== pkg && !deps.includes(sibling)) {
+          problems.push(`${rel}: @assay/${pkg} must not import @assay/${sibling}`);
+        }
+        if (spec.startsWith(".")) {
+          const target = relative(join(root, "packages"), resolve(file, "..", spec));
+          const targetPkg = target.split("/")[0];
+          if (!target.startsWith("..") && targetPkg !== pkg) {
+            problems.push(`${rel}: reaches into packages/${targetPkg} by a relative path; import @assay/${targetPkg}`);
+          }
+        }
+      }
+    }
+  }
+}
+
+const sdkManifest = JSON.parse(readFileSync(join(root, "packages/sdk/package.json"), "utf8"));
+if (Object.keys(sdkManifest.dependencies ?? {}).length > 0) {
+  problems.push("packages/sdk/package.json: the SDK must have no runtime dependencies");
+}
+
+if (problems.length > 0) {
+  console.error(`package direction: ${problems.length} problem(s)\n${problems.join("\n")}`);
+  process.exit(1);
+}
+console.log("package direction: ok");
