@@ -1,0 +1,34 @@
+import { normalQuantile, normalSf } from "./distributions.js";
+import { infer } from "./hypothesis.js";
+import type { Alternative } from "./types.js";
+
+export const standardNormal = { sf: normalSf, quantile: normalQuantile } as const;
+
+export interface RelativeLift {
+  readonly relLift: number;
+  readonly relCiLow: number;
+  readonly relCiHigh: number;
+}
+
+/**
+ * Relative lift t/c − 1 with a delta-method interval on the normal scale:
+ * se_rel = √(Var_t/c² + t²·Var_c/c⁴), where Var_* are the variances of the two estimates.
+ * When the control value is 0 the lift is undefined and every field is NaN.
+ */
+export function relativeLift(
+  controlValue: number,
+  treatmentValue: number,
+  controlVariance: number,
+  treatmentVariance: number,
+  alpha: number,
+  alternative: Alternative,
+): RelativeLift {
+  if (controlValue === 0) return { relLift: Number.NaN, relCiLow: Number.NaN, relCiHigh: Number.NaN };
+  const c2 = controlValue * controlValue;
+  const relLift = (treatmentValue - controlValue) / controlValue;
+  const se = Math.sqrt(
+    treatmentVariance / c2 + (treatmentValue * treatmentValue * controlVariance) / (c2 * c2),
+  );
+  const { ciLow, ciHigh } = infer(relLift, se, alpha, alternative, standardNormal);
+  return { relLift, relCiLow: ciLow, relCiHigh: ciHigh };
+}
