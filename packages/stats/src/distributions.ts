@@ -1,9 +1,10 @@
 // Thin typed wrappers over @stdlib distribution functions, with tail-accurate survival functions.
+import erfcinv from "@stdlib/math-base-special-erfcinv";
 import gammainc from "@stdlib/math-base-special-gammainc";
 import betaCdfImpl from "@stdlib/stats-base-dists-beta-cdf";
+import betaLogPdfImpl from "@stdlib/stats-base-dists-beta-logpdf";
 import betaQuantileImpl from "@stdlib/stats-base-dists-beta-quantile";
 import normalCdfImpl from "@stdlib/stats-base-dists-normal-cdf";
-import normalQuantileImpl from "@stdlib/stats-base-dists-normal-quantile";
 import tCdfImpl from "@stdlib/stats-base-dists-t-cdf";
 import tQuantileImpl from "@stdlib/stats-base-dists-t-quantile";
 
@@ -17,9 +18,13 @@ export function normalSf(x: number): number {
   return normalCdfImpl(-x, 0, 1);
 }
 
-/** Standard normal quantile Φ⁻¹(p). */
+/**
+ * Standard normal quantile Φ⁻¹(p) = −√2·erfc⁻¹(2p), evaluated on the nearer tail so that it stays accurate
+ * for p far below 1e-16 (stdlib's normal quantile goes through erf⁻¹(2p − 1), which loses the tail).
+ */
 export function normalQuantile(p: number): number {
-  return normalQuantileImpl(p, 0, 1);
+  if (p < 0.5) return -Math.SQRT2 * erfcinv(2 * p);
+  return Math.SQRT2 * erfcinv(2 * (1 - p));
 }
 
 /** Student t CDF with `df` degrees of freedom. */
@@ -51,4 +56,9 @@ export function betaCdf(x: number, a: number, b: number): number {
 /** Beta(a, b) quantile. */
 export function betaQuantile(p: number, a: number, b: number): number {
   return betaQuantileImpl(p, a, b);
+}
+
+/** Beta(a, b) log density (finite for large a, b where the density itself would overflow or underflow). */
+export function betaLogPdf(x: number, a: number, b: number): number {
+  return betaLogPdfImpl(x, a, b);
 }

@@ -1,5 +1,33 @@
+export { alphaSpending, SPENDING_METHODS, type SpendingMethod } from "./alpha-spending.js";
+export {
+  type BayesBinomialInput,
+  type BayesBinomialResult,
+  type BinomialArm,
+  bayesBinomial,
+} from "./bayes-binomial.js";
+export { type CompareToControlOptions, type Comparison, compareToControl } from "./compare-to-control.js";
 export { CUPED_MIN_COVARIATE_VARIANCE, cupedTest } from "./cuped-test.js";
+export { integrate, type QuadratureOptions } from "./gauss-kronrod.js";
+export { type AdjustmentMethod, adjustPValues } from "./p-value-adjustment.js";
 export { ratioTest } from "./ratio-test.js";
+export {
+  type MdeInput,
+  type MdeResult,
+  type MeanPowerInput,
+  meanPower,
+  meanSampleSize,
+  minimumDetectableEffect,
+  type PowerOptions,
+  type SampleSizeInput,
+  type SampleSizeResult,
+  sampleSize,
+} from "./sample-size.js";
+export { createNormalSampler, createSeededRandom, type RandomSource } from "./seeded-random.js";
+export {
+  type SequentialBoundsInput,
+  type SequentialBoundsResult,
+  sequentialBounds,
+} from "./sequential-bounds.js";
 export { SRM_DEFAULT_THRESHOLD, srmTest } from "./srm-test.js";
 export { isStatsInputError, StatsInputError } from "./stats-input-error.js";
 export type * from "./types.js";

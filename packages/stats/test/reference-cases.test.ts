@@ -1,6 +1,15 @@
 // Every case of fixtures/reference/stats-public.json (scipy 1.10.1, statsmodels 0.13.5, R rpact 3.3.4) run through the engine directly.
 import { describe, expect, it } from "vitest";
-import { cupedTest, meanTest, ratioTest, srmTest } from "../src/index.js";
+import {
+  adjustPValues,
+  bayesBinomial,
+  cupedTest,
+  meanTest,
+  ratioTest,
+  sampleSize,
+  sequentialBounds,
+  srmTest,
+} from "../src/index.js";
 import { compareToReference, loadReferenceCases } from "./reference.js";
 
 type Json = Record<string, number>;
@@ -30,6 +39,21 @@ const runners: Record<string, (r: any) => object> = {
   ratio: (r) => ratioTest(ratioArm(r.control), ratioArm(r.treatment), { alpha: r.alpha ?? 0.05 }),
   cuped: (r) => cupedTest(cupedArm(r.control), cupedArm(r.treatment), { alpha: r.alpha ?? 0.05 }),
   srm: (r) => srmTest(r.observed, r.expected_weights, { threshold: r.threshold ?? 0.01 }),
+  sample_size: (r) =>
+    sampleSize({
+      baselineRate: r.baseline_rate,
+      mdeAbs: r.mde_abs,
+      alpha: r.alpha ?? 0.05,
+      power: r.power ?? 0.8,
+    }),
+  bayes_binomial: (r) => bayesBinomial({ prior: r.prior, control: r.control, treatment: r.treatment }),
+  adjust: (r) => ({ adjusted: adjustPValues(r.method, r.p_values) }),
+  sequential_bounds: (r) =>
+    sequentialBounds({
+      method: r.method,
+      alpha: r.alpha ?? 0.05,
+      informationFractions: r.information_fractions,
+    }),
 };
 
 describe("engine against the public reference cases", () => {
