@@ -1,0 +1,110 @@
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AssayConfig } from "./config/assay-config.js";
+import { baseModels } from "./dialect/base/models.js";
+import type { Dialect } from "./dialect/dialect.js";
+import { duckdbDialect } from "./dialect/duckdb/index.js";
+import { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb-engine.js";
+import type { Engine } from "./engine/engine.js";
+import { writeDirectoryAtomically } from "./io/atomic-directory.js";
+import { exportCsv } from "./io/export-table.js";
+import { resolveInputFiles } from "./io/input-files.js";
+import { inputTableNames } from "./io/input-schema.js";
+import { loadInputTable } from "./io/load-input-table.js";
+import { loadConfigRelations, type ModelRunReport, runModels } from "./model/run-models.js";
+import type { ProgressReporter } from "./progress/progress-reporter.js";
+import { computeResults, type ResultRow, type VariantAggregate } from "./results/compute-results.js";
+import { buildQualityReport, type QualityReport } from "./results/quality-report.js";
+import { materializeResults } from "./results/results-table.js";
+
+export interface AnalysisOptions {
+  readonly config: AssayConfig;
+  readonly alpha?: number;
+  readonly warnOnly?: boolean;
+  readonly skipTests?: boolean;
+  readonly progress?: ProgressReporter;
+  readonly dialect?: Dialect;
+}
+
+export interface AnalysisResult {
+  readonly results: ReadonlyArray<ResultRow>;
+  readonly quality: QualityReport;
+  readonly models: ReadonlyArray<ModelRunReport>;
+}
+
+/** The CSV outputs of `assay analyze`, with their sort order (for stable, diffable files). */
+export const analysisOutputs: ReadonlyArray<{ readonly table: string; readonly orderBy: string }> = [
+  { table: "fact_assignment", orderBy: "experiment_id, user_id" },
+  { table: "int_experiment_exposure_validation", orderBy: "experiment_id, user_id" },
+  { table: "fct_experiment_exposure_quality_daily", orderBy: "experiment_id, date_day" },
+  { table: "fct_experiment_cohort", orderBy: "experiment_id, user_id" },
+  { table: "fct_experiment_unit_outcomes", orderBy: "experiment_id, metric_id, user_id" },
+  {
+    table: "agg_experiment_metric_by_variant",
+    orderBy: "experiment_id, metric_id, analysis_mode, variation_id",
+  },
+  { table: "fct_experiment_results", orderBy: "" },
+];
+
+/**
+ * Runs every model on tables `raw_assignments`, `raw_exposures`, `raw_events` already in the engine, then the
+ * statistics engine on the aggregated sufficient statistics. Leaves all model tables in the engine.
+ * @example
+ * const { results, quality } = await runAnalysis(engine, { config, alpha: 0.05 });
+ */
+export async function runAnalysis(engine: Engine, options: AnalysisOptions): Promise<AnalysisResult> {
+  const dialect = options.dialect ?? duckdbDialect;
+  const { config } = options;
+  await loadConfigRelations(engine, dialect, config);
+  const { models, tests } = await runModels({
+    engine,
+    dialect,
+    config,
+    models: baseModels,
+    warnOnly: options.warnOnly ?? false,
+    skipTests: options.skipTests ?? false,
+    ...(options.progress ? { progress: options.progress } : {}),
+  });
+  const aggregates = await engine.query<VariantAggregate & Record<string, unknown>>(
+    "SELECT * FROM agg_experiment_metric_by_variant",
+  );
+  const { rows, skipped } = computeResults(config, aggregates, { alpha: options.alpha ?? 0.05 });
+  await materializeResults(engine, dialect, rows);
+  const quality = await buildQualityReport(engine, config, { tests, skipped });
+  return { results: rows, quality, models };
+}
+
+/** Loads the three input tables of a bring-your-own-data folder (CSV or Parquet) into the engine. */
+export async function loadInputDirectory(engine: Engine, dataDir: string): Promise<void> {
+  for (const table of inputTableNames) {
+    await loadInputTable(engine, table, resolveInputFiles(dataDir, table));
+  }
+}
+
+export interface AnalyzeDirectoryOptions extends AnalysisOptions {
+  readonly dataDir: string;
+  readonly outDir: string;
+  readonly engineOptions?: DuckDbEngineOptions;
+}
+
+/**
+ * `assay analyze`: reads DIR, runs the pipeline on an embedded DuckDB and writes every model as CSV plus
+ * `quality_report.json` into `outDir`, atomically (a failed run leaves `outDir` as it was).
+ * @example await analyzeDirectory({ config, dataDir: "input", outDir: "out", alpha: 0.05 });
+ */
+export async function analyzeDirectory(options: AnalyzeDirectoryOptions): Promise<AnalysisResult> {
+  const engine = await createDuckDbEngine(options.engineOptions ?? {});
+  try {
+    await loadInputDirectory(engine, options.dataDir);
+    const analysis = await runAnalysis(engine, options);
+    await writeDirectoryAtomically(options.outDir, async (dir) => {
+      for (const output of analysisOutputs) {
+        await exportCsv(engine, output.table, join(dir, `${output.table}.csv`), output.orderBy || undefined);
+      }
+      await writeFile(join(dir, "quality_report.json"), `${JSON.stringify(analysis.quality, null, 2)}\n`);
+    });
+    return analysis;
+  } finally {
+    await engine.close();
+  }
+}

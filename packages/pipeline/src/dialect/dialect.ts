@@ -1,0 +1,55 @@
+/**
+ * What differs between SQL engines, as data: a table of small SQL-building functions plus capability flags.
+ * The portable models in `dialect/base` are written only against this table.
+ */
+export interface FunctionTable {
+  /** A string literal with the dialect's quoting. */
+  readonly string: (value: string) => string;
+  /** A quoted identifier. */
+  readonly ident: (name: string) => string;
+  /** A UTC timestamp literal from epoch milliseconds. */
+  readonly timestamp: (epochMs: number) => string;
+  /** A boolean literal. */
+  readonly bool: (value: boolean) => string;
+  /** A boolean expression materialized as the dialect's boolean type. */
+  readonly boolOf: (condition: string) => string;
+  /** Typed NULL of a logical type. */
+  readonly nullOf: (type: LogicalType) => string;
+  /** Casts an expression to a logical type. */
+  readonly cast: (expression: string, type: LogicalType) => string;
+  /** `ts + days·24h` where `days` is an integer SQL expression (may be negative). */
+  readonly addDays: (timestamp: string, days: string) => string;
+  /** The UTC calendar day of a timestamp, as a DATE. */
+  readonly dateOf: (timestamp: string) => string;
+  /** `YYYY-MM-DDTHH:MM:SSZ` text of a timestamp. */
+  readonly formatTimestamp: (timestamp: string) => string;
+  readonly least: (...expressions: string[]) => string;
+  readonly greatest: (...expressions: string[]) => string;
+  /** `arg` of the row with the smallest key tuple (ties broken by later keys), as an aggregate. */
+  readonly argMin: (arg: string, keys: ReadonlyArray<string>) => string;
+  /** Exact distinct count aggregate. */
+  readonly countDistinct: (expression: string) => string;
+  /** `CREATE [OR REPLACE] TABLE name AS query` (engines differ on replacement and storage clauses). */
+  readonly createTableAs: (name: string, query: string) => string;
+  /** `CREATE [OR REPLACE] VIEW name AS query`. */
+  readonly createViewAs: (name: string, query: string) => string;
+  readonly dropTable: (name: string) => string;
+}
+
+export type LogicalType = "text" | "double" | "bigint" | "integer" | "boolean" | "timestamp" | "date";
+
+/** Feature flags that change the shape of generated SQL; models prefer the portable form either way. */
+export interface Capabilities {
+  readonly windowFunctions: boolean;
+  readonly filterClause: boolean;
+  readonly fullOuterJoin: boolean;
+  /** Whether LEFT JOIN yields NULL (SQL standard) rather than type defaults for missing rows. */
+  readonly leftJoinNulls: boolean;
+  readonly parquet: boolean;
+}
+
+export interface Dialect {
+  readonly name: string;
+  readonly functions: FunctionTable;
+  readonly capabilities: Capabilities;
+}

@@ -1,0 +1,41 @@
+/** The canonical input tables of the contract and their columns. */
+export const inputTables = {
+  assignments: {
+    relation: "raw_assignments",
+    text: ["experiment_id", "user_id", "variant_id"],
+    time: "assignment_time_utc",
+    optionalNumber: null,
+  },
+  exposures: {
+    relation: "raw_exposures",
+    text: ["experiment_id", "user_id", "variant_id"],
+    time: "exposure_time_utc",
+    optionalNumber: null,
+  },
+  events: {
+    relation: "raw_events",
+    text: ["event_id", "user_id", "event_name"],
+    time: "event_time_utc",
+    optionalNumber: "value",
+  },
+} as const satisfies Record<
+  string,
+  { relation: string; text: ReadonlyArray<string>; time: string; optionalNumber: string | null }
+>;
+
+export type InputTableName = keyof typeof inputTables;
+export const inputTableNames = Object.keys(inputTables) as InputTableName[];
+
+/** Bad input data: names the file, the row (1-based line for CSV, row index for Parquet) and the column. */
+export class InputError extends Error {
+  readonly file: string;
+  readonly row: number | null;
+  readonly column: string | null;
+  constructor(message: string, context: { file: string; row?: number | null; column?: string | null }) {
+    super(message);
+    this.name = "InputError";
+    this.file = context.file;
+    this.row = context.row ?? null;
+    this.column = context.column ?? null;
+  }
+}

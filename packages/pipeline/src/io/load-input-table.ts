@@ -1,0 +1,116 @@
+import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
+import type { Engine } from "../engine/engine.js";
+import type { InputFile } from "./input-files.js";
+import { InputError, type InputTableName, inputTables } from "./input-schema.js";
+
+/**
+ * Loads one canonical input table (`raw_assignments`, …) from CSV or Parquet files into the DuckDB engine,
+ * validating columns, timestamps and numbers; the first bad row stops the load with an `InputError`.
+ * Parquet time columns may be TIMESTAMPTZ, TIMESTAMP or ISO 8601 strings.
+ * @example await loadInputTable(engine, "events", resolveInputFiles("data", "events"));
+ */
+export async function loadInputTable(
+  engine: Engine,
+  table: InputTableName,
+  files: ReadonlyArray<InputFile>,
+): Promise<number> {
+  const spec = inputTables[table];
+  const parts: string[] = [];
+  for (const [index, file] of files.entries()) {
+    const source = `__src_${spec.relation}_${index}`;
+    const scan =
+      file.format === "csv"
+        ? `SELECT *, row_number() OVER () + 1 AS __row FROM read_csv(${f.string(file.path)}, header = true, all_varchar = true, auto_detect = true)`
+        : `SELECT *, file_row_number AS __row FROM read_parquet(${f.string(file.path)}, file_row_number = true)`;
+    try {
+      await engine.run(`CREATE OR REPLACE TEMP VIEW ${f.ident(source)} AS ${scan}`);
+    } catch (cause) {
+      throw new InputError(`${file.path}: cannot read as ${file.format}: ${(cause as Error).message}`, {
+        file: file.path,
+      });
+    }
+    const columns = new Map(
+      (await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE ${f.ident(source)}`)).map(
+        (c) => [c.column_name, c.column_type],
+      ),
+    );
+    const required = [...spec.text, spec.time, ...(spec.optionalNumber ? [spec.optionalNumber] : [])];
+    for (const column of required) {
+      if (!columns.has(column)) {
+        throw new InputError(
+          `${file.path}: missing column "${column}" (found: ${[...columns.keys()].filter((c) => c !== "__row").join(", ")})`,
+          { file: file.path, column },
+        );
+      }
+    }
+    const timeType = columns.get(spec.time) ?? "VARCHAR";
+    const timeSql = parsedTime(f.ident(spec.time), timeType);
+    if (timeSql === null) {
+      throw new InputError(
+        `${file.path}: column "${spec.time}" has type ${timeType}; expected a timestamp or text`,
+        {
+          file: file.path,
+          column: spec.time,
+        },
+      );
+    }
+    const numberSql = spec.optionalNumber
+      ? `TRY_CAST(NULLIF(TRIM(CAST(${f.ident(spec.optionalNumber)} AS VARCHAR)), '') AS DOUBLE)`
+      : null;
+    const checks = [
+      ...spec.text.map((c) => ({
+        column: c,
+        bad: `${f.ident(c)} IS NULL OR TRIM(CAST(${f.ident(c)} AS VARCHAR)) = ''`,
+        why: "missing value",
+      })),
+      {
+        column: spec.time,
+        bad: `(${timeSql}) IS NULL`,
+        why: "cannot parse as an ISO 8601 UTC time",
+      },
+      ...(spec.optionalNumber && numberSql
+        ? [
+            {
+              column: spec.optionalNumber,
+              bad: `${numberSql} IS NULL AND NULLIF(TRIM(CAST(${f.ident(spec.optionalNumber)} AS VARCHAR)), '') IS NOT NULL`,
+              why: "not a number",
+            },
+          ]
+        : []),
+    ];
+    const reason = `CASE ${checks.map((c, i) => `WHEN ${c.bad} THEN ${i}`).join(" ")} END`;
+    const [bad] = await engine.query<{ __row: number; reason: number; raw: string | null }>(
+      `SELECT __row, ${reason} AS reason, NULL AS raw FROM ${f.ident(source)} WHERE ${reason} IS NOT NULL ORDER BY __row LIMIT 1`,
+    );
+    if (bad) {
+      const check = checks[bad.reason]!;
+      const [value] = await engine.query<{ v: string | null }>(
+        `SELECT CAST(${f.ident(check.column)} AS VARCHAR) AS v FROM ${f.ident(source)} WHERE __row = ${bad.__row} LIMIT 1`,
+      );
+      const where = file.format === "csv" ? `line ${bad.__row}` : `row ${bad.__row}`;
+      throw new InputError(
+        `${file.path} ${where}: column "${check.column}": ${check.why}${value?.v ? ` ("${value.v}")` : ""}`,
+        { file: file.path, row: bad.__row, column: check.column },
+      );
+    }
+    parts.push(
+      `SELECT ${spec.text.map((c) => `CAST(${f.ident(c)} AS VARCHAR) AS ${f.ident(c)}`).join(", ")}, ${timeSql} AS ${f.ident(spec.time)}${
+        spec.optionalNumber && numberSql ? `, ${numberSql} AS ${f.ident(spec.optionalNumber)}` : ""
+      } FROM ${f.ident(source)}`,
+    );
+  }
+  await engine.run(f.createTableAs(spec.relation, parts.join("\nUNION ALL\n")));
+  for (const index of files.keys()) {
+    await engine.run(`DROP VIEW IF EXISTS ${f.ident(`__src_${spec.relation}_${index}`)}`);
+  }
+  const [count] = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${spec.relation}`);
+  return count?.n ?? 0;
+}
+
+function parsedTime(column: string, type: string): string | null {
+  const upper = type.toUpperCase();
+  if (upper === "VARCHAR") return `CAST(TRY_CAST(TRIM(${column}) AS TIMESTAMPTZ) AS TIMESTAMP)`;
+  if (upper === "TIMESTAMP WITH TIME ZONE") return `CAST(${column} AS TIMESTAMP)`;
+  if (upper.startsWith("TIMESTAMP")) return `CAST(${column} AS TIMESTAMP)`;
+  return null;
+}
