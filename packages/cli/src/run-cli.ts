@@ -1,8 +1,9 @@
 import { Command, CommanderError } from "commander";
 import { CliError } from "./cli-error.js";
+import { registerStatsCommand } from "./commands/stats-command.js";
 
 /** Every sub-command registers itself on the program; one line each, in the order `--help` lists them. */
-const registrations: ReadonlyArray<(program: Command) => void> = [];
+const registrations: ReadonlyArray<(program: Command) => void> = [registerStatsCommand];
 
 /** Builds the `assay` program. Exported for tests, which run commands in-process. */
 export function createProgram(): Command {

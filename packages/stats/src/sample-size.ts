@@ -112,7 +112,7 @@ function effect(input: MeanPowerInput): { readonly delta: number; readonly sd: n
  * Units per variant to detect a shift δ in a mean metric with standard deviation σ:
  * n = ⌈2(z_{1−α/2} + z_power)²σ²/δ²⌉ (normal approximation, equal arms).
  * @example
- * meanSampleSize({ baselineMean: 20, baselineSd: 10, mdeRel: 0.05 }).nPerVariant; // 3140
+ * meanSampleSize({ baselineMean: 20, baselineSd: 10, mdeRel: 0.05 }).nPerVariant; // 1570
  */
 export function meanSampleSize(input: MeanPowerInput & PowerOptions): SampleSizeResult {
   const { delta, sd } = effect(input);
@@ -123,7 +123,7 @@ export function meanSampleSize(input: MeanPowerInput & PowerOptions): SampleSize
  * Power of the two-sample test of means with n units per variant:
  * Φ(|δ|/se − z_{1−α/2}) + Φ(−|δ|/se − z_{1−α/2}), se = σ√(2/n); one-sided: Φ(|δ|/se − z_{1−α}).
  * @example
- * meanPower({ baselineMean: 20, baselineSd: 10, mdeRel: 0.05, nPerVariant: 3140 }); // ≈ 0.80
+ * meanPower({ baselineMean: 20, baselineSd: 10, mdeRel: 0.05, nPerVariant: 1570 }); // ≈ 0.80
  */
 export function meanPower(
   input: MeanPowerInput & {
