@@ -27,6 +27,8 @@ export interface FunctionTable {
   readonly greatest: (...expressions: string[]) => string;
   /** `arg` of the row with the smallest key tuple (ties broken by later keys), as an aggregate. */
   readonly argMin: (arg: string, keys: ReadonlyArray<string>) => string;
+  /** Compensated (Kahan/Neumaier) floating-point sum aggregate: accurate and close to order-independent. */
+  readonly preciseSum: (expression: string) => string;
   /** Exact distinct count aggregate. */
   readonly countDistinct: (expression: string) => string;
   /** `CREATE [OR REPLACE] TABLE name AS query` (engines differ on replacement and storage clauses). */

@@ -315,7 +315,7 @@ const intExperimentUnitMeasures: ModelDefinition = {
       const match = `ev.event_name = ${f.string(m.event)} AND ${inWindow}`;
       return [
         `sum(CASE WHEN ${match} THEN 1 ELSE 0 END) AS ${m.column}_count`,
-        `sum(CASE WHEN ${match} THEN COALESCE(ev.value, 0) ELSE 0 END) AS ${m.column}_sum`,
+        `${f.preciseSum(`CASE WHEN ${match} THEN COALESCE(ev.value, 0) ELSE 0 END`)} AS ${m.column}_sum`,
       ];
     });
     const lower =
@@ -382,9 +382,11 @@ const aggExperimentMetricByVariant: ModelDefinition = {
     return `WITH stats AS (
   SELECT o.experiment_id, o.metric_id, m.analysis_mode, o.variant_id AS variation_id,
     count(*) AS n,
-    sum(o.value) AS sum_value, sum(o.value * o.value) AS sum_value_sq,
-    sum(o.denominator) AS sum_den, sum(o.denominator * o.denominator) AS sum_den_sq, sum(o.value * o.denominator) AS sum_value_den,
-    sum(o.covariate) AS sum_cov, sum(o.covariate * o.covariate) AS sum_cov_sq, sum(o.value * o.covariate) AS sum_value_cov
+    ${f.preciseSum("o.value")} AS sum_value, ${f.preciseSum("o.value * o.value")} AS sum_value_sq,
+    ${f.preciseSum("o.denominator")} AS sum_den, ${f.preciseSum("o.denominator * o.denominator")} AS sum_den_sq,
+    ${f.preciseSum("o.value * o.denominator")} AS sum_value_den,
+    ${f.preciseSum("o.covariate")} AS sum_cov, ${f.preciseSum("o.covariate * o.covariate")} AS sum_cov_sq,
+    ${f.preciseSum("o.value * o.covariate")} AS sum_value_cov
   FROM fct_experiment_unit_outcomes o
   JOIN (${modes}) m ON m.analysis_mode = 'itt' OR o.is_exposed
   GROUP BY o.experiment_id, o.metric_id, m.analysis_mode, o.variant_id

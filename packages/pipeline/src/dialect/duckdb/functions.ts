@@ -29,6 +29,7 @@ export const duckdbFunctions: FunctionTable = {
   least: (...expressions) => `least(${expressions.join(", ")})`,
   greatest: (...expressions) => `greatest(${expressions.join(", ")})`,
   argMin: (arg, keys) => `arg_min(${arg}, {${keys.map((key, i) => `'k${i}': ${key}`).join(", ")}})`,
+  preciseSum: (expression) => `fsum(${expression})`,
   countDistinct: (expression) => `count(DISTINCT ${expression})`,
   createTableAs: (name, query) => `CREATE OR REPLACE TABLE ${ident(name)} AS\n${query}`,
   createViewAs: (name, query) => `CREATE OR REPLACE VIEW ${ident(name)} AS\n${query}`,
