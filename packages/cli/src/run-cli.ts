@@ -1,12 +1,14 @@
 import { Command, CommanderError } from "commander";
 import { CliError } from "./cli-error.js";
 import { registerAnalyzeCommand } from "./commands/analyze-command.js";
+import { registerBucketCommand } from "./commands/bucket-command.js";
 import { registerStatsCommand } from "./commands/stats-command.js";
 
 /** Every sub-command registers itself on the program; one line each, in the order `--help` lists them. */
 const registrations: ReadonlyArray<(program: Command) => void> = [
   registerAnalyzeCommand,
   registerStatsCommand,
+  registerBucketCommand,
 ];
 
 /** Builds the `assay` program. Exported for tests, which run commands in-process. */
