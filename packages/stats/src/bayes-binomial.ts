@@ -56,7 +56,10 @@ export function bayesBinomial(input: BayesBinomialInput): BayesBinomialResult {
   const tail = 1e-15;
   const lo = betaQuantile(tail, ac, bc);
   const hi = betaQuantile(1 - tail, ac, bc);
-  const options = { absoluteTolerance: 1e-11, relativeTolerance: 1e-10 };
+  // Break the range where either posterior has its bulk, so a narrow treatment posterior is not missed.
+  const levels = [1e-12, 1e-6, 0.01, 0.5, 0.99, 1 - 1e-6, 1 - 1e-12];
+  const breakpoints = levels.flatMap((level) => [betaQuantile(level, ac, bc), betaQuantile(level, at, bt)]);
+  const options = { absoluteTolerance: 1e-11, relativeTolerance: 1e-10, breakpoints };
   const densityC = (x: number) => Math.exp(betaLogPdf(x, ac, bc));
   const chanceToBeatControl = integrate((x) => densityC(x) * (1 - betaCdf(x, at, bt)), lo, hi, options);
   const lossTreatment = integrate(

@@ -57,8 +57,9 @@ export function cupedTest(control: CupedArm, treatment: CupedArm, options?: Test
   const pooledMeanX = sumX / n;
   const pooledVarX = Math.max(0, control.sumXSquares + treatment.sumXSquares - (sumX * sumX) / n) / (n - 1);
   const pooledCov = (control.sumXY + treatment.sumXY - (sumX * sumY) / n) / (n - 1);
-  const cupedApplied = pooledVarX > CUPED_MIN_COVARIATE_VARIANCE && pooledCov > 0;
-  const theta = cupedApplied ? pooledCov / pooledVarX : 0;
+  const candidate = pooledVarX > CUPED_MIN_COVARIATE_VARIANCE && pooledCov > 0 ? pooledCov / pooledVarX : 0;
+  const cupedApplied = candidate > 0;
+  const theta = cupedApplied ? candidate : 0;
 
   const adjust = (m: CupedMoments): ArmSummary => ({
     n: m.n,

@@ -40,6 +40,11 @@ export interface QuadratureOptions {
   readonly relativeTolerance?: number;
   /** Maximum number of panels; default 2000. */
   readonly maxPanels?: number;
+  /**
+   * Points inside (a, b) where the integrand changes fast (e.g. the bulk of a narrow density); the
+   * first panels start and end there so that no feature falls between the initial nodes.
+   */
+  readonly breakpoints?: readonly number[];
 }
 
 /**
@@ -58,11 +63,19 @@ export function integrate(
   const relativeTolerance = options.relativeTolerance ?? 1e-10;
   const maxPanels = options.maxPanels ?? 2000;
   if (a === b) return 0;
-  // Start from a few panels so that a narrow feature inside [a, b] is not missed by one 15-point rule.
+  // Start from a few panels per segment so that a narrow feature is not missed by one 15-point rule.
+  const inside = (options.breakpoints ?? []).filter((x) => x > Math.min(a, b) && x < Math.max(a, b));
+  const edges = [...new Set([a, b, ...inside])].sort((x, y) => (a < b ? x - y : y - x));
   const panels: Panel[] = [];
-  const initial = 8;
-  for (let i = 0; i < initial; i++) {
-    panels.push(kronrod15(f, a + ((b - a) * i) / initial, a + ((b - a) * (i + 1)) / initial));
+  const perSegment = inside.length > 0 ? 2 : 8;
+  for (let s = 0; s + 1 < edges.length; s++) {
+    const from = edges[s] as number;
+    const to = edges[s + 1] as number;
+    for (let i = 0; i < perSegment; i++) {
+      panels.push(
+        kronrod15(f, from + ((to - from) * i) / perSegment, from + ((to - from) * (i + 1)) / perSegment),
+      );
+    }
   }
   for (;;) {
     let value = 0;

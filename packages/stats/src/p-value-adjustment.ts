@@ -30,8 +30,10 @@ export function adjustPValues(method: AdjustmentMethod, pValues: readonly number
     let running = 1;
     for (let rank = m - 1; rank >= 0; rank--) {
       const index = order[rank] ?? 0;
-      running = Math.min(running, (m * (pValues[index] ?? 0)) / (rank + 1));
-      adjusted[index] = running;
+      const raw = pValues[index] ?? 0;
+      running = Math.min(running, (m * raw) / (rank + 1));
+      // m·p/rank ≥ p exactly; the max only undoes rounding.
+      adjusted[index] = Math.max(raw, running);
     }
   }
   return adjusted;

@@ -13,7 +13,7 @@ export interface RelativeLift {
 /**
  * Relative lift t/c − 1 with a delta-method interval on the normal scale:
  * se_rel = √(Var_t/c² + t²·Var_c/c⁴), where Var_* are the variances of the two estimates.
- * When the control value is 0 the lift is undefined and every field is NaN.
+ * When the control value is 0 (or too close to 0 or too large to square twice) every field is NaN.
  */
 export function relativeLift(
   controlValue: number,
@@ -23,8 +23,11 @@ export function relativeLift(
   alpha: number,
   alternative: Alternative,
 ): RelativeLift {
-  if (controlValue === 0) return { relLift: Number.NaN, relCiLow: Number.NaN, relCiHigh: Number.NaN };
   const c2 = controlValue * controlValue;
+  // c⁴ = 0 also catches a control value so small that its fourth power underflows.
+  if (c2 * c2 === 0 || !Number.isFinite(c2 * c2)) {
+    return { relLift: Number.NaN, relCiLow: Number.NaN, relCiHigh: Number.NaN };
+  }
   const relLift = (treatmentValue - controlValue) / controlValue;
   const se = Math.sqrt(
     treatmentVariance / c2 + (treatmentValue * treatmentValue * controlVariance) / (c2 * c2),
