@@ -1,0 +1,408 @@
+import { checkCondition } from "@assay/sdk";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import { z } from "zod";
+import { eventBatchSchema } from "./collector/event-schema.js";
+import { currentTrackingPlan, publishTrackingPlan, trackingPlanSchema } from "./collector/tracking-plan.js";
+import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
+import { buildOpenApiDocument } from "./http/openapi.js";
+import { parseInput } from "./http/parse-input.js";
+import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
+import { createAssignmentLog } from "./registry/assignment-log.js";
+import { listAudit } from "./registry/audit-log.js";
+import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
+import { flagSchema, metricDefinitionSchema, segmentSchema } from "./registry/definition-schemas.js";
+import {
+  getFlag,
+  getMetricDefinition,
+  getSegment,
+  listFlags,
+  listMetricDefinitions,
+  listSegments,
+  putFlag,
+  putMetricDefinition,
+  putSegment,
+} from "./registry/definition-store.js";
+import {
+  experimentInputSchema,
+  experimentPatchSchema,
+  experimentStatuses,
+  keySchema,
+  transitionSchema,
+} from "./registry/experiment-schema.js";
+import {
+  createExperiment,
+  getExperiment,
+  listExperiments,
+  transitionExperiment,
+  updateExperiment,
+} from "./registry/experiment-store.js";
+import { withTeam } from "./registry/team-scope.js";
+import { createSnapshotCache } from "./registry/team-snapshot.js";
+import type { ServerContext } from "./server-context.js";
+
+/** Computes an experiment's results summary (the pipeline over the lake); injected by `startServer`. */
+export type SummaryProvider = (experimentKey: string, principal: Principal) => Promise<unknown>;
+
+export interface AppOptions {
+  readonly context: ServerContext;
+  readonly summary?: SummaryProvider;
+  /** Erases a user's rows from derived outputs (the results store); called by DSAR after the lake. */
+  readonly eraseDerived?: (userId: string) => Promise<number>;
+  /** Seconds SDKs wait between polls (advertised in `X-Assay-Poll-Interval`). Default 30. */
+  readonly pollIntervalSeconds?: number;
+  readonly logger?: boolean;
+  readonly bodyLimitBytes?: number;
+}
+
+const keyParams = z.object({ key: keySchema });
+
+function checkTargetingCondition(condition: unknown, field: string): void {
+  if (condition === null || condition === undefined) return;
+  const problem = checkCondition(condition, field);
+  if (problem !== undefined) throw new BadRequestError(problem.path, problem.message);
+}
+
+const assignSchema = z.object({
+  user_id: z.string().min(1, "is required").max(256),
+  attributes: z.record(z.string(), z.unknown()).default({}),
+  experiments: z.array(keySchema).optional(),
+});
+
+/**
+ * The Fastify application over an opened server context (registry, event log, lake).
+ * @example
+ * const app = await createApp({ context });
+ * const res = await app.inject({ method: "GET", url: "/health" });
+ */
+export async function createApp(options: AppOptions): Promise<FastifyInstance> {
+  const { context } = options;
+  const { db, collector } = context;
+  const pollInterval = options.pollIntervalSeconds ?? 30;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
+  });
+  const authenticate = createAuthenticator(db);
+  const snapshots = createSnapshotCache(db);
+  const assignments = createAssignmentLog(db);
+  const metrics = createPrometheusMetrics();
+  const startedAt = Date.now();
+  const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
+  const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
+  const changed = (p: Principal) => snapshots.invalidate(p.team);
+
+  app.setErrorHandler((error, request, reply) => {
+    if (isHttpError(error)) return reply.status(error.status).send(error.toJSON());
+    const fastifyError = error as { statusCode?: number; message: string; code?: string };
+    if (fastifyError.statusCode !== undefined && fastifyError.statusCode < 500) {
+      const http = new HttpError(
+        fastifyError.statusCode === 413 ? "payload_too_large" : "bad_request",
+        fastifyError.message,
+        {
+          field: "body",
+        },
+      );
+      return reply.status(fastifyError.statusCode).send(http.toJSON());
+    }
+    request.log.error(error);
+    return reply.status(500).send(new HttpError("internal", "internal error").toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).send(new HttpError("not_found", `no route ${request.method} ${request.url}`).toJSON());
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    metrics.observeRequest(
+      request.routeOptions.url ?? "unmatched",
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.get("/health", async () => {
+    await db.query("select 1");
+    return {
+      status: "ok",
+      database: db.dialect,
+      uptime_seconds: Math.round((Date.now() - startedAt) / 1000),
+    };
+  });
+  app.get("/metrics", async (_request, reply) => {
+    reply.type("text/plain; version=0.0.4");
+    return metrics.render({
+      assay_events_accepted_total: {
+        help: "Events acknowledged durable.",
+        value: collector.counters.accepted,
+      },
+      assay_events_duplicate_total: {
+        help: "Events dropped as duplicates of an event_id.",
+        value: collector.counters.duplicates,
+      },
+      assay_events_rejected_total: {
+        help: "Events rejected by validation.",
+        value: collector.counters.rejected,
+      },
+      assay_wal_fsyncs_total: {
+        help: "Group commits (one fdatasync each).",
+        value: context.log.stats.flushes,
+      },
+      assay_assignments_first_total: { help: "First assignments logged.", value: assignments.counters.first },
+      assay_assignment_batches_total: {
+        help: "Assignment log inserts.",
+        value: assignments.counters.batches,
+      },
+    });
+  });
+  app.get("/api/openapi.json", async () => buildOpenApiDocument());
+
+  // --- API keys -------------------------------------------------------------------------------
+  app.post("/api/keys", async (request, reply) => {
+    const p = await auth(request);
+    requireRole(p, "admin");
+    const body = parseInput(
+      z.object({ name: z.string().min(1).max(100), role: z.enum(roles) }),
+      request.body,
+    );
+    const created = await createApiKey(db, { team: p.team, role: body.role, name: body.name });
+    reply.status(201);
+    return { key_id: created.keyId, secret: created.secret, team: p.team, role: body.role, name: body.name };
+  });
+
+  // --- Experiments ----------------------------------------------------------------------------
+  app.get("/api/experiments", async (request) => {
+    const p = await auth(request);
+    const { status } = parseInput(z.object({ status: z.enum(experimentStatuses).optional() }), request.query);
+    return { experiments: await inTeam(p, (tx) => listExperiments(tx, status)) };
+  });
+  app.post("/api/experiments", async (request, reply) => {
+    const p = await auth(request);
+    const input = parseInput(experimentInputSchema, request.body);
+    checkTargetingCondition(input.targeting.condition, "targeting.condition");
+    const created = await inTeam(p, (tx) => createExperiment(tx, p, input));
+    changed(p);
+    reply.status(201);
+    return created;
+  });
+  app.get("/api/experiments/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    return inTeam(p, (tx) => getExperiment(tx, key));
+  });
+  app.patch("/api/experiments/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    const patch = parseInput(experimentPatchSchema, request.body);
+    checkTargetingCondition(patch.targeting?.condition, "targeting.condition");
+    const updated = await inTeam(p, (tx) => updateExperiment(tx, p, key, patch));
+    changed(p);
+    return updated;
+  });
+  app.post("/api/experiments/:key/status", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    const { status } = parseInput(transitionSchema, request.body);
+    const updated = await inTeam(p, (tx) => transitionExperiment(tx, p, key, status));
+    changed(p);
+    return updated;
+  });
+  app.get("/api/experiments/:key/audit", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    return inTeam(p, async (tx) => {
+      await getExperiment(tx, key);
+      return { entries: await listAudit(tx, { entityType: "experiment", entityKey: key }) };
+    });
+  });
+  app.get("/api/experiments/:key/summary", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    await inTeam(p, (tx) => getExperiment(tx, key));
+    if (options.summary === undefined)
+      throw new HttpError("not_found", "results are not configured on this server");
+    return options.summary(key, p);
+  });
+  app.get("/api/audit", async (request) => {
+    const p = await auth(request);
+    const q = parseInput(
+      z.object({
+        entity_type: z.string().optional(),
+        entity_key: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+      }),
+      request.query,
+    );
+    const filter = {
+      limit: q.limit,
+      ...(q.entity_type === undefined ? {} : { entityType: q.entity_type }),
+      ...(q.entity_key === undefined ? {} : { entityKey: q.entity_key }),
+    };
+    return { entries: await inTeam(p, (tx) => listAudit(tx, filter)) };
+  });
+
+  // --- Metric definitions, segments, flags -----------------------------------------------------
+  app.get("/api/metrics", async (request) => {
+    const p = await auth(request);
+    return { metrics: await inTeam(p, listMetricDefinitions) };
+  });
+  app.get("/api/metrics/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    return inTeam(p, (tx) => getMetricDefinition(tx, key));
+  });
+  app.put("/api/metrics/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    const metric = parseInput(metricDefinitionSchema, { ...(request.body as object), key });
+    return inTeam(p, (tx) => putMetricDefinition(tx, p, metric));
+  });
+  app.get("/api/segments", async (request) => {
+    const p = await auth(request);
+    return { segments: await inTeam(p, listSegments) };
+  });
+  app.get("/api/segments/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    return inTeam(p, (tx) => getSegment(tx, key));
+  });
+  app.put("/api/segments/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    const segment = parseInput(segmentSchema, { ...(request.body as object), key });
+    checkTargetingCondition(segment.condition, "condition");
+    const saved = await inTeam(p, (tx) => putSegment(tx, p, segment));
+    changed(p);
+    return saved;
+  });
+  app.get("/api/flags", async (request) => {
+    const p = await auth(request);
+    return { flags: await inTeam(p, listFlags) };
+  });
+  app.get("/api/flags/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    return inTeam(p, (tx) => getFlag(tx, key));
+  });
+  app.put("/api/flags/:key", async (request) => {
+    const p = await auth(request);
+    const { key } = parseInput(keyParams, request.params);
+    const flag = parseInput(flagSchema, { ...(request.body as object), key });
+    checkTargetingCondition(flag.targeting.condition, "targeting.condition");
+    const saved = await inTeam(p, (tx) => putFlag(tx, p, flag));
+    changed(p);
+    return saved;
+  });
+
+  // --- Tracking plan --------------------------------------------------------------------------
+  app.get("/api/tracking-plan", async (request) => {
+    await auth(request);
+    return currentTrackingPlan(db);
+  });
+  app.put("/api/tracking-plan", async (request) => {
+    const p = await auth(request);
+    requireRole(p, "admin");
+    const plan = parseInput(trackingPlanSchema, request.body);
+    return publishTrackingPlan(db, plan, p.actor);
+  });
+
+  // --- Delivery and assignment ----------------------------------------------------------------
+  app.get("/api/sdk/config", async (request, reply) => {
+    const p = await auth(request);
+    const { environment } = parseInput(
+      z.object({
+        environment: z
+          .string()
+          .regex(/^[a-z0-9_-]{1,64}$/, "must be a lowercase name")
+          .default("production"),
+      }),
+      request.query,
+    );
+    const { body, etag, lastModified } = (await snapshots.get(p.team)).payload(environment);
+    reply.header("etag", etag);
+    reply.header("last-modified", lastModified);
+    // Clients revalidate on every poll (cheap 304s), so a change reaches them within one poll interval.
+    reply.header("cache-control", "private, no-cache");
+    reply.header("x-assay-poll-interval", String(pollInterval));
+    reply.header("vary", "authorization");
+    const match = request.headers["if-none-match"];
+    if (match?.split(",").some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
+      return reply.status(304).send();
+    }
+    reply.type("application/json");
+    return body;
+  });
+  app.post("/api/assign", async (request) => {
+    const p = await auth(request);
+    const body = parseInput(assignSchema, request.body);
+    const snapshot = await snapshots.get(p.team);
+    const attributes = { ...body.attributes, identity_id: body.user_id };
+    const keys = body.experiments ?? snapshot.client.getPayload()?.experiments.map((e) => e.key) ?? [];
+    const out = await Promise.all(
+      keys.map(async (key) => {
+        const a = snapshot.client.getAssignment(key, attributes);
+        const first =
+          a.inExperiment && a.variant !== null
+            ? await assignments.record(key, body.user_id, a.variant)
+            : false;
+        return {
+          experiment_key: key,
+          in_experiment: a.inExperiment,
+          variant: a.variant,
+          value: a.value ?? null,
+          reason: a.reason,
+          first_assignment: first,
+        };
+      }),
+    );
+    return { user_id: body.user_id, assignments: out };
+  });
+
+  // --- Collector ------------------------------------------------------------------------------
+  app.post("/api/events", async (request) => {
+    const p = await auth(request);
+    const { events } = parseInput(eventBatchSchema, request.body);
+    const [plan, snapshot] = await Promise.all([currentTrackingPlan(db), snapshots.get(p.team)]);
+    const result = await collector.ingest(events, plan, snapshot.variantsByExperiment);
+    return result;
+  });
+  app.delete("/api/users/:id", async (request) => {
+    const p = await auth(request);
+    requireRole(p, "admin");
+    const { id } = parseInput(z.object({ id: z.string().min(1).max(256) }), request.params);
+    // Everything acknowledged so far is first moved from the log into the lake, then erased there.
+    await context.compact();
+    const lakeRows = await context.lake.eraseUser(id);
+    const derivedRows = (await options.eraseDerived?.(id)) ?? 0;
+    const { rows } = await db.query<{ n: number }>(
+      "with gone as (delete from assignment where user_id = $1 returning 1) select count(*)::int as n from gone",
+      [id],
+    );
+    assignments.forget();
+    await db.transaction((tx) =>
+      tx.query(
+        "insert into audit_log (actor, owner_team, entity_type, entity_key, action, before, after) values ($1, $2, 'user', $3, 'dsar_erase', null, $4)",
+        [
+          p.actor,
+          p.team,
+          id,
+          JSON.stringify({
+            lake_rows: lakeRows,
+            derived_rows: derivedRows,
+            assignment_rows: rows[0]?.n ?? 0,
+          }),
+        ],
+      ),
+    );
+    return {
+      user_id: id,
+      removed: { lake_rows: lakeRows, derived_rows: derivedRows, registry_assignments: rows[0]?.n ?? 0 },
+    };
+  });
+  app.post("/api/admin/compact", async (request) => {
+    const p = await auth(request);
+    requireRole(p, "admin");
+    return context.compact();
+  });
+
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,145 @@
+import { HttpError } from "../http/http-error.js";
+import { formatFieldPath } from "../http/parse-input.js";
+import type { EventLog } from "./event-log.js";
+import { collectedEventSchema } from "./event-schema.js";
+import { checkAgainstPlan, type VersionedTrackingPlan } from "./tracking-plan.js";
+
+/** Why one event of a batch was refused. */
+export interface RejectedEvent {
+  readonly index: number;
+  readonly event_id: string | null;
+  readonly field: string;
+  readonly reason: string;
+}
+
+export interface IngestResult {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly rejected: RejectedEvent[];
+  readonly tracking_plan_version: number;
+}
+
+/** Experiments an exposure may name: key → its variant keys. */
+export type KnownExperiments = ReadonlyMap<string, ReadonlySet<string>>;
+
+export interface Collector {
+  /**
+   * Validates a batch, keeps the valid events and resolves once they are durable. Each event_id is
+   * written once: repeats (in the batch, or of anything already logged) count as duplicates.
+   */
+  ingest(
+    events: ReadonlyArray<unknown>,
+    plan: VersionedTrackingPlan,
+    experiments: KnownExperiments,
+  ): Promise<IngestResult>;
+  readonly seen: Set<string>;
+  readonly counters: { accepted: number; duplicates: number; rejected: number };
+}
+
+/**
+ * The collector's front half: validation, de-duplication and the durable append.
+ * @example
+ * const collector = createCollector(log, seenIds);
+ * const result = await collector.ingest(body.events, plan, experiments);
+ */
+export function createCollector(log: EventLog, seen: Set<string>): Collector {
+  const counters = { accepted: 0, duplicates: 0, rejected: 0 };
+  return {
+    seen,
+    counters,
+    async ingest(events, plan, experiments) {
+      const rejected: RejectedEvent[] = [];
+      const ids: string[] = [];
+      let lines = "";
+      let duplicates = 0;
+      events.forEach((raw, index) => {
+        const eventId =
+          raw !== null &&
+          typeof raw === "object" &&
+          typeof (raw as { event_id?: unknown }).event_id === "string"
+            ? (raw as { event_id: string }).event_id
+            : null;
+        const parsed = collectedEventSchema.safeParse(raw);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          rejected.push({
+            index,
+            event_id: eventId,
+            field: formatFieldPath(issue.path),
+            reason: issue.message,
+          });
+          return;
+        }
+        const e = parsed.data;
+        const time = new Date(e.timestamp).toISOString();
+        let line: string;
+        if (e.type === "event") {
+          const problem = checkAgainstPlan(plan.plan, e.event_name, e.value, e.properties);
+          if (problem !== undefined) {
+            rejected.push({ index, event_id: e.event_id, ...problem });
+            return;
+          }
+          line = JSON.stringify({
+            kind: "event",
+            event_id: e.event_id,
+            user_id: e.user_id,
+            event_name: e.event_name,
+            event_time_utc: time,
+            value: e.value,
+            properties: JSON.stringify(e.properties),
+          });
+        } else {
+          const variants = experiments.get(e.experiment_id);
+          if (variants === undefined) {
+            rejected.push({
+              index,
+              event_id: e.event_id,
+              field: "experiment_id",
+              reason: `unknown experiment '${e.experiment_id}'`,
+            });
+            return;
+          }
+          if (!variants.has(e.variant_id)) {
+            rejected.push({
+              index,
+              event_id: e.event_id,
+              field: "variant_id",
+              reason: `'${e.variant_id}' is not a variant of ${e.experiment_id}`,
+            });
+            return;
+          }
+          line = JSON.stringify({
+            kind: "exposure",
+            event_id: e.event_id,
+            user_id: e.user_id,
+            experiment_id: e.experiment_id,
+            variant_id: e.variant_id,
+            exposure_time_utc: time,
+          });
+        }
+        // Checked and claimed synchronously, so concurrent batches cannot both write one id.
+        if (seen.has(e.event_id)) {
+          duplicates++;
+          return;
+        }
+        seen.add(e.event_id);
+        ids.push(e.event_id);
+        lines += `${line}\n`;
+      });
+      if (ids.length > 0) {
+        try {
+          await log.append(lines);
+        } catch (error) {
+          for (const id of ids) seen.delete(id);
+          throw new HttpError("internal", "the event log could not be written; retry the batch", {
+            cause: error,
+          });
+        }
+      }
+      counters.accepted += ids.length;
+      counters.duplicates += duplicates;
+      counters.rejected += rejected.length;
+      return { accepted: ids.length, duplicates, rejected, tracking_plan_version: plan.version };
+    },
+  };
+}

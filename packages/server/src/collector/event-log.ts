@@ -1,0 +1,142 @@
+import { type FileHandle, mkdir, open, readdir, readFile, rm, truncate } from "node:fs/promises";
+import { join } from "node:path";
+
+const segmentPattern = /^wal-(\d{9})\.ndjson$/;
+const segmentName = (n: number): string => `wal-${String(n).padStart(9, "0")}.ndjson`;
+
+export interface EventLogOptions {
+  /** Folder of the log's segments. */
+  readonly dir: string;
+  /** A segment is sealed (and becomes compactable) once it grows past this size. Default 64 MiB. */
+  readonly segmentBytes?: number;
+}
+
+/** A sealed segment: complete, no longer written, ready to be compacted and then removed. */
+export interface SealedSegment {
+  readonly number: number;
+  readonly path: string;
+}
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * An append-only NDJSON write-ahead log with group commit: concurrent `append` calls share one
+ * write and one `fdatasync`, and each resolves only once its lines are on disk.
+ * @example
+ * const log = await openEventLog({ dir: ".assay/wal" });
+ * await log.append('{"event_id":"e1"}\n'); // durable now
+ */
+export interface EventLog {
+  append(lines: string): Promise<void>;
+  /** Closes the current segment if it holds anything and starts the next one. */
+  seal(): Promise<void>;
+  sealedSegments(): Promise<SealedSegment[]>;
+  removeSegment(segment: SealedSegment): Promise<void>;
+  /** Lines of a sealed segment (whole lines only). */
+  readSegment(segment: SealedSegment): Promise<string[]>;
+  readonly stats: { flushes: number; appends: number; bytes: number };
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the log, recovering after a crash: a torn last line (a write cut short) is cut off; every
+ * segment found on disk is sealed, and appends go to a fresh segment.
+ */
+export async function openEventLog(options: EventLogOptions): Promise<EventLog> {
+  const { dir } = options;
+  const segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+  await mkdir(dir, { recursive: true });
+  const existing = (await readdir(dir))
+    .map((f) => segmentPattern.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]));
+  existing.sort((a, b) => a - b);
+  for (const n of existing) {
+    const path = join(dir, segmentName(n));
+    const text = await readFile(path, "utf8");
+    const end = text.lastIndexOf("\n") + 1;
+    if (end < text.length) await truncate(path, Buffer.byteLength(text.slice(0, end)));
+  }
+  let current = (existing.at(-1) ?? 0) + 1;
+  let handle: FileHandle = await open(join(dir, segmentName(current)), "a");
+  let size = 0;
+  let pending: string[] = [];
+  let waiters: Waiter[] = [];
+  let scheduled = false;
+  let chain: Promise<void> = Promise.resolve();
+  const stats = { flushes: 0, appends: 0, bytes: 0 };
+
+  async function rotate(): Promise<void> {
+    if (size === 0) return;
+    await handle.close();
+    current++;
+    handle = await open(join(dir, segmentName(current)), "a");
+    size = 0;
+  }
+
+  async function flush(): Promise<void> {
+    scheduled = false;
+    const batch = pending.join("");
+    const batchWaiters = waiters;
+    pending = [];
+    waiters = [];
+    if (batchWaiters.length === 0) return;
+    try {
+      await handle.write(batch);
+      await handle.datasync();
+      size += Buffer.byteLength(batch);
+      stats.flushes++;
+      stats.bytes += batch.length;
+      for (const w of batchWaiters) w.resolve();
+    } catch (error) {
+      for (const w of batchWaiters) w.reject(error);
+    }
+    if (size >= segmentBytes) await rotate();
+  }
+
+  function serial(op: () => Promise<void>): Promise<void> {
+    const run = chain.then(op, op);
+    chain = run.catch(() => undefined);
+    return run;
+  }
+
+  return {
+    stats,
+    append(lines) {
+      stats.appends++;
+      return new Promise<void>((resolve, reject) => {
+        pending.push(lines);
+        waiters.push({ resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          // Requests arriving while a flush is in progress queue behind it and share the next one.
+          void serial(flush);
+        }
+      });
+    },
+    seal: () => serial(rotate),
+    async sealedSegments() {
+      const numbers = (await readdir(dir))
+        .map((f) => segmentPattern.exec(f))
+        .filter((m): m is RegExpExecArray => m !== null)
+        .map((m) => Number(m[1]))
+        .filter((n) => n < current);
+      numbers.sort((a, b) => a - b);
+      return numbers.map((n) => ({ number: n, path: join(dir, segmentName(n)) }));
+    },
+    async removeSegment(segment) {
+      await rm(segment.path, { force: true });
+    },
+    async readSegment(segment) {
+      const text = await readFile(segment.path, "utf8");
+      return text.split("\n").filter((line) => line !== "");
+    },
+    close: () =>
+      serial(async () => {
+        await handle.close();
+      }),
+  };
+}

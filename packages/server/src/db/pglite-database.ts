@@ -1,0 +1,28 @@
+import { PGlite } from "@electric-sql/pglite";
+import type { Database, Queryable } from "./database.js";
+
+/**
+ * Embedded PostgreSQL (WASM) in a folder, or in memory when `dataDir` is omitted.
+ * @example const db = await createPgliteDatabase(".assay/registry");
+ */
+export async function createPgliteDatabase(dataDir?: string): Promise<Database> {
+  const pg = dataDir === undefined ? new PGlite() : new PGlite(dataDir);
+  await pg.waitReady;
+  const wrap = (q: Pick<PGlite, "query" | "exec">): Queryable => ({
+    async query<Row>(sql: string, params: ReadonlyArray<unknown> = []) {
+      const result = await q.query<Row>(sql, params as unknown[]);
+      return { rows: result.rows };
+    },
+    async exec(sql: string) {
+      await q.exec(sql);
+    },
+  });
+  const base = wrap(pg);
+  return {
+    dialect: "pglite",
+    query: base.query,
+    exec: base.exec,
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    close: () => pg.close(),
+  };
+}

@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { eventBatchSchema, exposureEventSchema, productEventSchema } from "../collector/event-schema.js";
+import { trackingPlanSchema } from "../collector/tracking-plan.js";
+import { flagSchema, metricDefinitionSchema, segmentSchema } from "../registry/definition-schemas.js";
+import {
+  experimentInputSchema,
+  experimentPatchSchema,
+  transitionSchema,
+} from "../registry/experiment-schema.js";
+
+const schema = (s: z.ZodType) =>
+  z.toJSONSchema(s, { io: "input", unrepresentable: "any", target: "openapi-3.0" });
+
+const errorResponse = {
+  description: "Error: `{error: {code, message, field}}`",
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+};
+
+function op(summary: string, body?: string, extra: Record<string, unknown> = {}) {
+  return {
+    summary,
+    security: [{ bearer: [] }],
+    ...(body === undefined
+      ? {}
+      : {
+          requestBody: {
+            required: true,
+            content: { "application/json": { schema: { $ref: `#/components/schemas/${body}` } } },
+          },
+        }),
+    responses: {
+      "200": { description: "OK" },
+      "400": errorResponse,
+      "401": errorResponse,
+      "403": errorResponse,
+      "404": errorResponse,
+      "409": errorResponse,
+    },
+    ...extra,
+  };
+}
+
+const keyParam = [{ name: "key", in: "path", required: true, schema: { type: "string" } }];
+
+/** The OpenAPI 3 description of the HTTP API, request bodies generated from the zod schemas the server validates with. */
+export function buildOpenApiDocument(): Record<string, unknown> {
+  return {
+    openapi: "3.0.3",
+    info: {
+      title: "Assay API",
+      version: "0.1.0",
+      description: "Experiment registry, flag delivery, assignment, event collection and results.",
+    },
+    components: {
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "An API key scoped to one team with a role." },
+      },
+      schemas: {
+        Error: {
+          type: "object",
+          properties: {
+            error: {
+              type: "object",
+              properties: {
+                code: { type: "string" },
+                message: { type: "string" },
+                field: { type: "string" },
+              },
+              required: ["code", "message"],
+            },
+          },
+        },
+        ExperimentInput: schema(experimentInputSchema),
+        ExperimentPatch: schema(experimentPatchSchema),
+        Transition: schema(transitionSchema),
+        MetricDefinition: schema(metricDefinitionSchema),
+        Segment: schema(segmentSchema),
+        Flag: schema(flagSchema),
+        TrackingPlan: schema(trackingPlanSchema),
+        EventBatch: schema(eventBatchSchema),
+        ProductEvent: schema(productEventSchema),
+        ExposureEvent: schema(exposureEventSchema),
+        AssignRequest: {
+          type: "object",
+          required: ["user_id"],
+          properties: {
+            user_id: { type: "string" },
+            attributes: { type: "object", additionalProperties: true },
+            experiments: { type: "array", items: { type: "string" } },
+          },
+        },
+        ApiKeyRequest: {
+          type: "object",
+          required: ["name", "role"],
+          properties: {
+            name: { type: "string" },
+            role: { type: "string", enum: ["viewer", "editor", "reviewer", "admin"] },
+          },
+        },
+      },
+    },
+    paths: {
+      "/health": {
+        get: { summary: "Liveness and database check", responses: { "200": { description: "OK" } } },
+      },
+      "/metrics": {
+        get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } },
+      },
+      "/api/keys": { post: op("Create an API key for the caller's team (admin)", "ApiKeyRequest") },
+      "/api/experiments": {
+        get: op("List the team's experiments", undefined, {
+          parameters: [{ name: "status", in: "query", schema: { type: "string" } }],
+        }),
+        post: op("Register a draft experiment (editor)", "ExperimentInput"),
+      },
+      "/api/experiments/{key}": {
+        get: op("One experiment", undefined, { parameters: keyParam }),
+        patch: op("Edit a draft", "ExperimentPatch", { parameters: keyParam }),
+      },
+      "/api/experiments/{key}/status": {
+        post: op("Lifecycle transition (approve needs a reviewer other than the author)", "Transition", {
+          parameters: keyParam,
+        }),
+      },
+      "/api/experiments/{key}/audit": {
+        get: op("The experiment's audit trail", undefined, { parameters: keyParam }),
+      },
+      "/api/experiments/{key}/summary": {
+        get: op(
+          "Results: metrics in both analysis modes, intervals, test statistics, SRM, data quality",
+          undefined,
+          {
+            parameters: keyParam,
+          },
+        ),
+      },
+      "/api/audit": { get: op("The team's audit log") },
+      "/api/metrics": { get: op("Metric definitions") },
+      "/api/metrics/{key}": {
+        get: op("One metric", undefined, { parameters: keyParam }),
+        put: op("Create or replace a metric", "MetricDefinition", { parameters: keyParam }),
+      },
+      "/api/segments": { get: op("Segments") },
+      "/api/segments/{key}": {
+        get: op("One segment", undefined, { parameters: keyParam }),
+        put: op("Create or replace a segment", "Segment", { parameters: keyParam }),
+      },
+      "/api/flags": { get: op("Feature flags") },
+      "/api/flags/{key}": {
+        get: op("One flag", undefined, { parameters: keyParam }),
+        put: op("Create or replace a flag", "Flag", { parameters: keyParam }),
+      },
+      "/api/tracking-plan": {
+        get: op("The current tracking plan"),
+        put: op("Publish a new tracking plan version (admin)", "TrackingPlan"),
+      },
+      "/api/sdk/config": {
+        get: op("The SDK payload of an environment (ETag / If-None-Match → 304)", undefined, {
+          parameters: [
+            { name: "environment", in: "query", schema: { type: "string", default: "production" } },
+          ],
+        }),
+      },
+      "/api/assign": {
+        post: op("Server-side assignment; first assignments are logged exactly once", "AssignRequest"),
+      },
+      "/api/events": {
+        post: op("Collect a batch of events and exposures; acknowledged once durable", "EventBatch"),
+      },
+      "/api/users/{id}": {
+        delete: op("Erase a user's traces from the lake and derived data (DSAR, admin)", undefined, {
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        }),
+      },
+      "/api/admin/compact": { post: op("Move the event log into the lake now (admin)") },
+    },
+  };
+}

@@ -1,0 +1,24 @@
+export { type AppOptions, createApp, type SummaryProvider } from "./app.js";
+export {
+  type Collector,
+  createCollector,
+  type IngestResult,
+  type RejectedEvent,
+} from "./collector/collector.js";
+export { type EventLog, openEventLog, type SealedSegment } from "./collector/event-log.js";
+export { type Lake, listFiles, openLake } from "./collector/lake.js";
+export { defaultTrackingPlan, type TrackingPlan } from "./collector/tracking-plan.js";
+export type { Database, Queryable } from "./db/database.js";
+export { migrate } from "./db/migrate.js";
+export { createPgDatabase } from "./db/pg-database.js";
+export { createPgliteDatabase } from "./db/pglite-database.js";
+export {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  HttpError,
+  NotFoundError,
+} from "./http/http-error.js";
+export { createApiKey, type Principal, type Role } from "./registry/auth.js";
+export { withTeam } from "./registry/team-scope.js";
+export { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";

@@ -1,0 +1,76 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Queryable } from "../db/database.js";
+import { ForbiddenError, HttpError } from "../http/http-error.js";
+
+export const roles = ["viewer", "editor", "reviewer", "admin"] as const;
+export type Role = (typeof roles)[number];
+
+/** Who is calling: the key's name (the actor in the audit log), its team and role. */
+export interface Principal {
+  readonly keyId: string;
+  readonly actor: string;
+  readonly team: string;
+  readonly role: Role;
+}
+
+const rank: Record<Role, number> = { viewer: 0, editor: 1, reviewer: 2, admin: 3 };
+
+/** Roles are cumulative: a reviewer may also edit, an admin may do everything within its team. */
+export function hasRole(principal: Principal, needed: Role): boolean {
+  return rank[principal.role] >= rank[needed];
+}
+
+export function requireRole(principal: Principal, needed: Role): void {
+  if (!hasRole(principal, needed)) {
+    throw new ForbiddenError(`this action needs the ${needed} role; the key has ${principal.role}`);
+  }
+}
+
+function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/**
+ * Creates an API key for a team; the secret is returned once and only its hash is stored.
+ * @example const { secret } = await createApiKey(db, { team: "growth", role: "editor", name: "ana" });
+ */
+export async function createApiKey(
+  db: Queryable,
+  input: { team: string; role: Role; name: string },
+): Promise<{ keyId: string; secret: string }> {
+  const keyId = randomBytes(6).toString("hex");
+  const secret = `assay_${keyId}_${randomBytes(18).toString("base64url")}`;
+  await db.query(
+    "insert into api_key (key_id, key_hash, owner_team, role, name) values ($1, $2, $3, $4, $5)",
+    [keyId, hashSecret(secret), input.team, input.role, input.name],
+  );
+  return { keyId, secret };
+}
+
+/** Resolves bearer secrets to principals, caching hits (keys are immutable once created). */
+export function createAuthenticator(
+  db: Queryable,
+): (authorization: string | undefined) => Promise<Principal> {
+  const cache = new Map<string, Principal>();
+  return async (authorization) => {
+    const secret = authorization?.startsWith("Bearer ") ? authorization.slice(7).trim() : undefined;
+    if (secret === undefined || secret === "") {
+      throw new HttpError("unauthorized", "missing API key: send Authorization: Bearer <key>", {
+        field: "authorization",
+      });
+    }
+    const hash = hashSecret(secret);
+    const cached = cache.get(hash);
+    if (cached !== undefined) return cached;
+    const { rows } = await db.query<{ key_id: string; owner_team: string; role: Role; name: string }>(
+      "select key_id, owner_team, role, name from api_key where key_hash = $1",
+      [hash],
+    );
+    const row = rows[0];
+    if (row === undefined) throw new HttpError("unauthorized", "unknown API key", { field: "authorization" });
+    const principal: Principal = { keyId: row.key_id, actor: row.name, team: row.owner_team, role: row.role };
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, principal);
+    return principal;
+  };
+}

@@ -1,0 +1,89 @@
+import { createHash } from "node:crypto";
+import { type AssayClient, createAssayClient } from "@assay/sdk";
+import type { Database } from "../db/database.js";
+import { listFlags, listSegments, type StoredFlag } from "./definition-store.js";
+import type { Experiment } from "./experiment-schema.js";
+import { listExperiments } from "./experiment-store.js";
+import { buildSdkPayload } from "./sdk-payload.js";
+import { withTeam } from "./team-scope.js";
+
+/** A team's registry as read at one moment, with its SDK payloads and an SDK client over them. */
+export interface TeamSnapshot {
+  readonly team: string;
+  readonly builtAt: Date;
+  readonly experiments: ReadonlyArray<Experiment>;
+  readonly flags: ReadonlyArray<StoredFlag>;
+  /** Experiment key → variant keys (every status: late exposures of a completed test are valid). */
+  readonly variantsByExperiment: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The SDK client used for server-side assignment, over the payload of the default environment. */
+  readonly client: AssayClient;
+  payload(environment: string): { body: string; etag: string; lastModified: string };
+}
+
+export interface SnapshotCache {
+  get(team: string): Promise<TeamSnapshot>;
+  /** Drops a team's snapshot after a write, so the next read (and SDK poll) sees the change. */
+  invalidate(team: string): void;
+}
+
+/**
+ * Caches each team's snapshot for `ttlMs` (other servers' writes show within that time; this
+ * server's own writes invalidate at once).
+ * @example const snapshot = await createSnapshotCache(db).get("growth");
+ */
+export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
+  const cache = new Map<string, { at: number; value: Promise<TeamSnapshot> }>();
+  const build = async (team: string): Promise<TeamSnapshot> => {
+    const { experiments, flags, segments } = await withTeam(db, team, async (tx) => ({
+      experiments: await listExperiments(tx),
+      flags: await listFlags(tx),
+      segments: await listSegments(tx),
+    }));
+    const builtAt = new Date();
+    const registry = { experiments, flags, segments };
+    const payloads = new Map<string, { body: string; etag: string; lastModified: string }>();
+    const lastChange = Math.max(
+      0,
+      ...experiments.map((e) => Date.parse(e.updated_at)),
+      ...flags.map((f) => Date.parse(f.updated_at)),
+    );
+    const payload = (environment: string) => {
+      let found = payloads.get(environment);
+      if (found === undefined) {
+        // The ETag covers the content only, so an unchanged registry keeps answering 304.
+        const content = buildSdkPayload(registry, environment, new Date(lastChange || 0));
+        const body = JSON.stringify(content);
+        const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+        found = { body, etag, lastModified: new Date(lastChange || 0).toUTCString() };
+        payloads.set(environment, found);
+      }
+      return found;
+    };
+    const client = createAssayClient({
+      payload: buildSdkPayload(registry, "server", builtAt),
+      onError: () => undefined,
+    });
+    return {
+      team,
+      builtAt,
+      experiments,
+      flags,
+      variantsByExperiment: new Map(experiments.map((e) => [e.key, new Set(e.variants.map((v) => v.key))])),
+      client,
+      payload,
+    };
+  };
+  return {
+    get(team) {
+      const hit = cache.get(team);
+      if (hit !== undefined && Date.now() - hit.at < ttlMs) return hit.value;
+      const value = build(team);
+      cache.set(team, { at: Date.now(), value });
+      value.catch(() => cache.delete(team));
+      return value;
+    },
+    invalidate(team) {
+      cache.delete(team);
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { join } from "node:path";
+import { type Collector, createCollector } from "./collector/collector.js";
+import { type EventLog, openEventLog } from "./collector/event-log.js";
+import { type Lake, openLake } from "./collector/lake.js";
+import type { Database } from "./db/database.js";
+import { migrate } from "./db/migrate.js";
+
+export interface ServerContextOptions {
+  readonly db: Database;
+  /** Folder of the write-ahead log. */
+  readonly walDir: string;
+  /** Root of the lake (`raw/`, `derived/`). */
+  readonly lakeDir: string;
+  readonly segmentBytes?: number;
+}
+
+/** Everything a running server holds: the registry, the durable event log, the lake. */
+export interface ServerContext {
+  readonly db: Database;
+  readonly log: EventLog;
+  readonly lake: Lake;
+  readonly collector: Collector;
+  /** Seals the current WAL segment, moves every sealed segment and new assignments into the lake. */
+  compact(): Promise<{ events: number; exposures: number; assignments: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Migrates the registry, opens the log and the lake, and recovers: segments left by a crash are
+ * compacted, and the set of known event ids is rebuilt from the lake.
+ * @example const ctx = await createServerContext({ db, walDir: ".assay/wal", lakeDir: ".assay/lake" });
+ */
+export async function createServerContext(options: ServerContextOptions): Promise<ServerContext> {
+  await migrate(options.db);
+  const log = await openEventLog({
+    dir: options.walDir,
+    ...(options.segmentBytes === undefined ? {} : { segmentBytes: options.segmentBytes }),
+  });
+  const lake = await openLake(options.lakeDir);
+  let chain: Promise<unknown> = Promise.resolve();
+  const compactOnce = async () => {
+    await log.seal();
+    let events = 0;
+    let exposures = 0;
+    for (const segment of await log.sealedSegments()) {
+      const done = await lake.compactSegment(log, segment);
+      events += done.events;
+      exposures += done.exposures;
+    }
+    const assignments = await lake.exportAssignments(options.db);
+    return { events, exposures, assignments };
+  };
+  // Serial: a caller always gets a compaction that started after its call (DSAR relies on it).
+  const compact = () => {
+    const run = chain.then(compactOnce, compactOnce);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+  await compact();
+  const seen = new Set(await lake.readEventIds());
+  const collector = createCollector(log, seen);
+  return {
+    db: options.db,
+    log,
+    lake,
+    collector,
+    compact,
+    async close() {
+      await chain;
+      await log.close();
+      await lake.close();
+    },
+  };
+}
+
+export function defaultPaths(home: string): { registryDir: string; walDir: string; lakeDir: string } {
+  return { registryDir: join(home, "registry"), walDir: join(home, "wal"), lakeDir: join(home, "lake") };
+}
