@@ -2,13 +2,21 @@ import { Command, CommanderError } from "commander";
 import { CliError } from "./cli-error.js";
 import { registerAnalyzeCommand } from "./commands/analyze-command.js";
 import { registerBucketCommand } from "./commands/bucket-command.js";
+import { registerBuildCommand } from "./commands/build-command.js";
+import { registerGenerateCommand } from "./commands/generate-command.js";
+import { registerPipelineCommand } from "./commands/pipeline-command.js";
+import { registerServeCommand } from "./commands/serve-command.js";
 import { registerStatsCommand } from "./commands/stats-command.js";
 
 /** Every sub-command registers itself on the program; one line each, in the order `--help` lists them. */
 const registrations: ReadonlyArray<(program: Command) => void> = [
   registerAnalyzeCommand,
+  registerGenerateCommand,
+  registerBuildCommand,
+  registerPipelineCommand,
   registerStatsCommand,
   registerBucketCommand,
+  registerServeCommand,
 ];
 
 /** Builds the `assay` program. Exported for tests, which run commands in-process. */

@@ -22,3 +22,4 @@ export {
 export { createApiKey, type Principal, type Role } from "./registry/auth.js";
 export { withTeam } from "./registry/team-scope.js";
 export { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
+export { type RunningServer, type StartServerOptions, startServer } from "./start-server.js";

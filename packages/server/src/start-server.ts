@@ -1,0 +1,105 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { createApp, type SummaryProvider } from "./app.js";
+import type { Database } from "./db/database.js";
+import { createPgDatabase } from "./db/pg-database.js";
+import { createPgliteDatabase } from "./db/pglite-database.js";
+import { createApiKey } from "./registry/auth.js";
+import { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
+
+export interface StartServerOptions {
+  readonly port?: number;
+  readonly host?: string;
+  /** Folder of the embedded registry, the event log and the lake. Default `ASSAY_HOME` or `./.assay`. */
+  readonly home?: string;
+  /** A PostgreSQL URL; default `ASSAY_DATABASE_URL`, else the embedded PGlite under `home`. */
+  readonly databaseUrl?: string;
+  /** How often the event log is compacted into the lake. Default 10 s. */
+  readonly compactIntervalMs?: number;
+  /** Runs once after the first start (demo data). */
+  readonly onFirstStart?: (server: RunningServer) => Promise<void>;
+  readonly summary?: SummaryProvider;
+  readonly logger?: boolean;
+  /** Where progress lines go; default stdout. */
+  readonly print?: (line: string) => void;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly context: ServerContext;
+  readonly home: string;
+  /** The bootstrap admin key (team `demo`), created on the first start and kept in `<home>/api-keys.json`. */
+  readonly adminKey: string;
+  close(): Promise<void>;
+}
+
+interface KeyFile {
+  readonly team: string;
+  readonly admin: string;
+}
+
+/**
+ * Starts the HTTP server: opens (and migrates) the registry, recovers the event log into the lake,
+ * compacts periodically, and listens on `host:port`.
+ * @example const server = await startServer({ port: 3000 }); console.log(server.url);
+ */
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const home = options.home ?? process.env.ASSAY_HOME ?? ".assay";
+  const port = options.port ?? Number(process.env.PORT ?? 3000);
+  const host = options.host ?? process.env.HOST ?? "127.0.0.1";
+  const databaseUrl = options.databaseUrl ?? process.env.ASSAY_DATABASE_URL;
+  const paths = defaultPaths(home);
+  await mkdir(home, { recursive: true });
+  const db: Database =
+    databaseUrl !== undefined && databaseUrl !== ""
+      ? await createPgDatabase(databaseUrl)
+      : await createPgliteDatabase(paths.registryDir);
+  const context = await createServerContext({ db, walDir: paths.walDir, lakeDir: paths.lakeDir });
+  const keyPath = join(home, "api-keys.json");
+  let keys: KeyFile | undefined;
+  try {
+    keys = JSON.parse(await readFile(keyPath, "utf8")) as KeyFile;
+  } catch {
+    keys = undefined;
+  }
+  const firstStart = keys === undefined;
+  if (keys === undefined) {
+    const { secret } = await createApiKey(db, { team: "demo", role: "admin", name: "bootstrap-admin" });
+    keys = { team: "demo", admin: secret };
+    await writeFile(keyPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  }
+  const app = await createApp({
+    context,
+    logger: options.logger ?? false,
+    ...(options.summary === undefined ? {} : { summary: options.summary }),
+  });
+  await app.listen({ port, host });
+  const address = app.server.address();
+  const boundPort = typeof address === "object" && address !== null ? address.port : port;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  const timer = setInterval(() => {
+    context.compact().catch((error: unknown) => app.log.error(error));
+  }, options.compactIntervalMs ?? 10_000);
+  timer.unref();
+  const server: RunningServer = {
+    url,
+    app,
+    context,
+    home,
+    adminKey: keys.admin,
+    async close() {
+      clearInterval(timer);
+      await app.close();
+      await context.compact();
+      await context.close();
+      await db.close();
+    },
+  };
+  if (firstStart && options.onFirstStart !== undefined) await options.onFirstStart(server);
+  print(`Assay server listening on ${url} (registry: ${db.dialect}, home: ${home})`);
+  print(`API key (team ${keys.team}, admin): ${keys.admin}  — also in ${keyPath}`);
+  return server;
+}
