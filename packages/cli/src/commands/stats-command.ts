@@ -267,6 +267,12 @@ async function readRequestText(file: string | undefined): Promise<string> {
       );
     }
   }
+  if (process.stdin.isTTY) {
+    throw new CliError(
+      "no request: give a file, or pipe the request JSON on stdin (see assay stats --help)",
+      2,
+    );
+  }
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
