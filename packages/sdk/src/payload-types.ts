@@ -169,7 +169,11 @@ export interface AssayPayload {
   flags: Flag[];
 }
 
-/** The evaluation context: `identity_id`, falling back to `anon_id`, identifies the unit. */
+/**
+ * The evaluation context: `identity_id`, falling back to `anon_id`, identifies the unit; conditions read the
+ * other attributes by name. Any object type (interfaces included) is accepted.
+ */
 export type Attributes = { readonly identity_id?: string | number; readonly anon_id?: string | number } & {
-  readonly [name: string]: unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: `any` (not `unknown`) lets interface types without an index signature be passed.
+  readonly [name: string]: any;
 };
