@@ -170,7 +170,9 @@ export class ConfigError extends Error {
   readonly issues: ReadonlyArray<{ readonly path: string; readonly message: string }>;
   readonly source: string;
   constructor(source: string, issues: ReadonlyArray<{ readonly path: string; readonly message: string }>) {
-    super(`${source}: ${issues.map((issue) => `${issue.path || "(root)"}: ${issue.message}`).join("; ")}`);
+    super(
+      `${source}: ${issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join("; ")}`,
+    );
     this.name = "ConfigError";
     this.source = source;
     this.issues = issues;

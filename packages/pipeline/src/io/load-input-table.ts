@@ -21,7 +21,7 @@ export async function loadInputTable(
     const scan =
       file.format === "csv"
         ? `SELECT *, row_number() OVER () + 1 AS __row FROM read_csv(${f.string(file.path)}, header = true, all_varchar = true, auto_detect = true)`
-        : `SELECT *, file_row_number AS __row FROM read_parquet(${f.string(file.path)}, file_row_number = true)`;
+        : `SELECT *, file_row_number AS __row FROM read_parquet(${f.string(file.path)}, file_row_number = true, hive_partitioning = false)`;
     try {
       await engine.run(`CREATE OR REPLACE TEMP VIEW ${f.ident(source)} AS ${scan}`);
     } catch (cause) {

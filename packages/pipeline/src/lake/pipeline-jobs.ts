@@ -1,0 +1,300 @@
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AssayConfig } from "../config/assay-config.js";
+import { loadConfigFile } from "../config/load-config.js";
+import { getModel } from "../dialect/base/models.js";
+import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
+import { duckdbDialect } from "../dialect/duckdb/index.js";
+import { createDuckDbEngine, type DuckDbEngineOptions } from "../engine/duckdb-engine.js";
+import type { Engine } from "../engine/engine.js";
+import { writeDirectoryAtomically } from "../io/atomic-directory.js";
+import { exportParquet } from "../io/export-table.js";
+import { type InputTableName, inputTables } from "../io/input-schema.js";
+import { loadInputTable } from "../io/load-input-table.js";
+import {
+  type DataTestResult,
+  loadConfigRelations,
+  type ModelRunReport,
+  runModels,
+} from "../model/run-models.js";
+import { type ProgressReporter, silentProgress } from "../progress/progress-reporter.js";
+import { computeResults, type ResultRow, type VariantAggregate } from "../results/compute-results.js";
+import { buildQualityReport, type QualityReport } from "../results/quality-report.js";
+import { materializeResults } from "../results/results-table.js";
+import {
+  checkDt,
+  type LakeArea,
+  lakeConfigPath,
+  listPartitions,
+  partitionDir,
+  partitionFiles,
+} from "./lake-layout.js";
+
+/** The daily jobs of seed 001, in run order. */
+export const pipelineSteps = ["assignments", "exposure-validation", "outcomes", "results"] as const;
+export type PipelineStep = (typeof pipelineSteps)[number];
+
+interface StepPlan {
+  /** Raw tables read cumulatively (all partitions up to dt). */
+  readonly raw: ReadonlyArray<InputTableName>;
+  /** Upstream models read from their dt partition. */
+  readonly upstream: ReadonlyArray<string>;
+  readonly models: ReadonlyArray<string>;
+}
+
+const stepPlans: Record<PipelineStep, StepPlan> = {
+  assignments: {
+    raw: ["assignments"],
+    upstream: [],
+    models: ["stg_experiment_assignments", "fact_assignment", "fct_experiment_assignment_quality"],
+  },
+  "exposure-validation": {
+    raw: ["exposures"],
+    upstream: ["fact_assignment"],
+    models: [
+      "stg_experiment_exposures",
+      "int_experiment_exposure_validation",
+      "fct_experiment_exposure_quality_daily",
+      "fct_experiment_cohort",
+    ],
+  },
+  outcomes: {
+    raw: ["events"],
+    upstream: ["fct_experiment_cohort"],
+    models: [
+      "stg_conversion_events",
+      "fct_event_quality",
+      "int_experiment_unit_measures",
+      "fct_experiment_unit_outcomes",
+      "agg_experiment_metric_by_variant",
+    ],
+  },
+  results: {
+    raw: [],
+    upstream: [
+      "agg_experiment_metric_by_variant",
+      "fct_experiment_assignment_quality",
+      "int_experiment_exposure_validation",
+      "fct_experiment_exposure_quality_daily",
+      "fct_event_quality",
+    ],
+    models: [],
+  },
+};
+
+/** The step that writes a model, for "run this first" messages. */
+const producerOf = (model: string) =>
+  pipelineSteps.find((step) => stepPlans[step].models.includes(model)) ?? "results";
+
+/** A lake partition a job needs is missing. */
+export class MissingPartitionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MissingPartitionError";
+  }
+}
+
+export interface PipelineJobOptions {
+  readonly lake: string;
+  readonly dt: string;
+  /** Config file; default `<lake>/assay.yaml`. */
+  readonly configPath?: string;
+  readonly alpha?: number;
+  readonly warnOnly?: boolean;
+  readonly progress?: ProgressReporter;
+  readonly engineOptions?: DuckDbEngineOptions;
+}
+
+export interface PipelineJobReport {
+  readonly step: PipelineStep;
+  readonly models: ReadonlyArray<ModelRunReport>;
+  readonly tests: ReadonlyArray<DataTestResult>;
+  readonly written: ReadonlyArray<string>;
+}
+
+const areaOf = (model: string): LakeArea => (getModel(model).zone === "gold" ? "gold" : "silver");
+
+async function readConfig(options: PipelineJobOptions): Promise<AssayConfig> {
+  return loadConfigFile(options.configPath ?? lakeConfigPath(options.lake));
+}
+
+/**
+ * Runs one daily job for `dt`: reads raw partitions up to dt and upstream partitions of dt, builds the job's
+ * models (with their data tests) and replaces each output partition atomically.
+ * @example await runPipelineStep("assignments", { lake: "./data", dt: "2026-02-14" });
+ */
+export async function runPipelineStep(
+  step: PipelineStep,
+  options: PipelineJobOptions,
+): Promise<PipelineJobReport> {
+  const dt = checkDt(options.dt);
+  const config = await readConfig(options);
+  const engine = await createDuckDbEngine(options.engineOptions ?? {});
+  try {
+    return await runStepOnEngine(engine, step, config, { ...options, dt });
+  } finally {
+    await engine.close();
+  }
+}
+
+async function runStepOnEngine(
+  engine: Engine,
+  step: PipelineStep,
+  config: AssayConfig,
+  options: PipelineJobOptions,
+): Promise<PipelineJobReport> {
+  const { lake, dt } = options;
+  const plan = stepPlans[step];
+  const progress = options.progress ?? silentProgress;
+  await loadConfigRelations(engine, duckdbDialect, config);
+  for (const table of plan.raw) {
+    const days = listPartitions(lake, "raw", table).filter((d) => d <= dt);
+    const files = days.flatMap((d) => partitionFiles(lake, "raw", table, d));
+    if (files.length === 0) {
+      throw new MissingPartitionError(
+        `no raw ${table} partitions at or before dt=${dt} under ${join(lake, "raw", table)} (run \`assay generate --dt ${dt}\` or land data there)`,
+      );
+    }
+    await loadInputTable(
+      engine,
+      table,
+      files.map((path) => ({ path, format: "parquet" as const })),
+    );
+  }
+  for (const model of plan.upstream) {
+    const files = partitionFiles(lake, areaOf(model), model, dt);
+    if (files.length === 0) {
+      throw new MissingPartitionError(
+        `missing ${model} for dt=${dt} (run \`assay build ${producerOf(model)} --dt ${dt}\` first)`,
+      );
+    }
+    await engine.run(
+      f.createViewAs(
+        model,
+        `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false)`,
+      ),
+    );
+  }
+  const { models, tests } = await runModels({
+    engine,
+    dialect: duckdbDialect,
+    config,
+    models: plan.models.map(getModel),
+    warnOnly: options.warnOnly ?? false,
+    progress,
+  });
+  const written: string[] = [];
+  for (const model of plan.models.map(getModel).filter((m) => m.zone !== "transient")) {
+    const dir = partitionDir(lake, areaOf(model.name), model.name, dt);
+    await writeDirectoryAtomically(dir, (tmp) =>
+      exportParquet(engine, `SELECT * FROM ${f.ident(model.name)}`, join(tmp, "part-0.parquet")),
+    );
+    written.push(dir);
+  }
+  if (step === "results") {
+    const aggregates = await engine.query<VariantAggregate & Record<string, unknown>>(
+      "SELECT * FROM agg_experiment_metric_by_variant",
+    );
+    const { rows, skipped } = computeResults(config, aggregates, { alpha: options.alpha ?? 0.05 });
+    await materializeResults(engine, duckdbDialect, rows);
+    const quality = await buildQualityReport(engine, config, {
+      tests: await previousTests(lake, dt),
+      skipped,
+    });
+    const resultsDir = partitionDir(lake, "gold", "fct_experiment_results", dt);
+    await writeDirectoryAtomically(resultsDir, (tmp) =>
+      exportParquet(engine, "SELECT * FROM fct_experiment_results", join(tmp, "part-0.parquet")),
+    );
+    const qualityDir = partitionDir(lake, "gold", "quality_report", dt);
+    await writeDirectoryAtomically(qualityDir, (tmp) =>
+      writeFile(join(tmp, "quality_report.json"), `${JSON.stringify(quality, null, 2)}\n`),
+    );
+    written.push(resultsDir, qualityDir);
+    progress.modelFinished({ model: "fct_experiment_results", rows: rows.length, elapsedMs: 0 });
+  } else {
+    await writeTestLog(lake, step, dt, tests);
+  }
+  return { step, models, tests, written };
+}
+
+/** Data test outcomes of each job are kept next to the partitions so the results job can report them. */
+async function writeTestLog(
+  lake: string,
+  step: PipelineStep,
+  dt: string,
+  tests: ReadonlyArray<DataTestResult>,
+) {
+  await writeDirectoryAtomically(
+    partitionDir(lake, "gold", `data_tests_${step.replace("-", "_")}`, dt),
+    (tmp) => writeFile(join(tmp, "data_tests.json"), `${JSON.stringify(tests, null, 2)}\n`),
+  );
+}
+
+async function previousTests(lake: string, dt: string): Promise<DataTestResult[]> {
+  const all: DataTestResult[] = [];
+  for (const step of pipelineSteps) {
+    const path = join(
+      partitionDir(lake, "gold", `data_tests_${step.replace("-", "_")}`, dt),
+      "data_tests.json",
+    );
+    if (existsSync(path)) all.push(...(JSON.parse(await readFile(path, "utf8")) as DataTestResult[]));
+  }
+  return all;
+}
+
+/**
+ * `assay pipeline run`: every job for `dt` in order, each replacing its partitions atomically.
+ * @example const reports = await runPipeline({ lake: "./data", dt: "2026-02-14" });
+ */
+export async function runPipeline(options: PipelineJobOptions): Promise<PipelineJobReport[]> {
+  const reports: PipelineJobReport[] = [];
+  for (const step of pipelineSteps) {
+    options.progress?.note(`job ${step} (dt=${options.dt})`);
+    reports.push(await runPipelineStep(step, options));
+  }
+  return reports;
+}
+
+/** The latest results partition at or before `dt` (or the latest overall). */
+export function latestResultsDt(lake: string, dt?: string): string | null {
+  const days = listPartitions(lake, "gold", "fct_experiment_results").filter(
+    (d) => dt === undefined || d <= dt,
+  );
+  return days.at(-1) ?? null;
+}
+
+/**
+ * Reads result rows for one experiment from the lake (latest partition unless `dt` is given).
+ * @example const rows = await readExperimentResults({ lake: "./data", experimentId: "exp_checkout" });
+ */
+export async function readExperimentResults(options: {
+  readonly lake: string;
+  readonly experimentId: string;
+  readonly dt?: string;
+}): Promise<{ dt: string; rows: ResultRow[] } | null> {
+  const dt = latestResultsDt(options.lake, options.dt);
+  if (dt === null) return null;
+  const files = partitionFiles(options.lake, "gold", "fct_experiment_results", dt);
+  const engine = await createDuckDbEngine();
+  try {
+    const rows = await engine.query<ResultRow & Record<string, unknown>>(
+      `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false) WHERE experiment_id = ${f.string(options.experimentId)}`,
+    );
+    return { dt, rows };
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Reads the quality report of a results partition (latest unless `dt` is given). */
+export async function readQualityReport(options: {
+  readonly lake: string;
+  readonly dt?: string;
+}): Promise<{ dt: string; report: QualityReport } | null> {
+  const dt = latestResultsDt(options.lake, options.dt);
+  if (dt === null) return null;
+  const path = join(partitionDir(options.lake, "gold", "quality_report", dt), "quality_report.json");
+  if (!existsSync(path)) return null;
+  return { dt, report: JSON.parse(await readFile(path, "utf8")) as QualityReport };
+}

@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  generateToLake,
+  listPartitions,
+  MissingPartitionError,
+  partitionDir,
+  readExperimentResults,
+  readQualityReport,
+  runPipeline,
+  runPipelineStep,
+} from "../src/index.js";
+
+describe("lake jobs (seed 001)", () => {
+  const lake = mkdtempSync(join(tmpdir(), "assay-lake-"));
+  afterAll(() => rmSync(lake, { recursive: true, force: true }));
+
+  it("builds Hive partitions, re-runs a dt idempotently, and keeps results cumulative per day", async () => {
+    await generateToLake({ lake, dt: "2026-02-14", from: "2026-01-18", seed: 5, users: 2000 });
+    expect(listPartitions(lake, "raw", "events")).toHaveLength(28);
+
+    await expect(runPipelineStep("results", { lake, dt: "2026-02-14" })).rejects.toBeInstanceOf(
+      MissingPartitionError,
+    );
+
+    await runPipeline({ lake, dt: "2026-02-07" });
+    await runPipeline({ lake, dt: "2026-02-14" });
+    const first = await readExperimentResults({ lake, experimentId: "exp_checkout", dt: "2026-02-14" });
+    await runPipeline({ lake, dt: "2026-02-14" });
+    const again = await readExperimentResults({ lake, experimentId: "exp_checkout" });
+    expect(again?.dt).toBe("2026-02-14");
+    expect(again?.rows).toHaveLength(16);
+    expect(again?.rows.map((r) => r.n_users)).toEqual(first?.rows.map((r) => r.n_users));
+
+    // Exactly one file per partition and no temporary directories left behind.
+    const dir = partitionDir(lake, "silver", "fact_assignment", "2026-02-14");
+    expect(readdirSync(dir)).toEqual(["part-0.parquet"]);
+    expect(readdirSync(join(lake, "silver", "fact_assignment")).sort()).toEqual([
+      "dt=2026-02-07",
+      "dt=2026-02-14",
+    ]);
+
+    const week1 = await readExperimentResults({ lake, experimentId: "exp_checkout", dt: "2026-02-07" });
+    const itt = (rows: typeof week1) =>
+      rows?.rows.filter((r) => r.analysis_mode === "itt" && r.metric_id === "conversion_7d");
+    const n1 = itt(week1)!.reduce((s, r) => s + r.n_users, 0);
+    const n2 = itt(again)!.reduce((s, r) => s + r.n_users, 0);
+    expect(n1).toBeGreaterThan(0);
+    expect(n2).toBeGreaterThan(n1);
+
+    const quality = await readQualityReport({ lake });
+    expect(quality?.report.experiments.exp_checkout?.canonical_units).toBe(n2);
+    expect(quality?.report.data_tests.length).toBeGreaterThan(10);
+    expect(existsSync(join(lake, "gold", "quality_report", "dt=2026-02-14", "quality_report.json"))).toBe(
+      true,
+    );
+  });
+});
