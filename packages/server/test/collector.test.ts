@@ -1,0 +1,169 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPgliteDatabase, listFiles } from "../src/index.js";
+import { createTestApp, experimentBody, type TestApp } from "./helpers/test-app.js";
+
+describe("collector, lake and DSAR (PGlite)", () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(await createPgliteDatabase());
+    await t.request("ana", "POST", "/api/experiments", experimentBody("col_exp"));
+  });
+  afterAll(async () => t?.close());
+
+  const at = "2026-02-03T10:00:00.000Z";
+
+  it("keeps the valid events of a batch and rejects each invalid one with its field and reason", async () => {
+    const res = await t.request("vic", "POST", "/api/events", {
+      events: [
+        { event_id: "c1", user_id: "u1", event_name: "purchase", value: 12.5, timestamp: at },
+        { event_id: "c2", user_id: "u1", event_name: "teleport", timestamp: at },
+        { event_id: "c3", user_id: "u1", event_name: "purchase", timestamp: at },
+        { event_id: "c4", user_id: "u2", event_name: "page_view", timestamp: "last tuesday" },
+        { event_id: "c5", user_id: "u2", event_name: "page_view", timestamp: at, properties: { path: 42 } },
+        {
+          type: "exposure",
+          event_id: "c6",
+          user_id: "u1",
+          experiment_id: "col_exp",
+          variant_id: "treatment",
+          timestamp: at,
+        },
+        {
+          type: "exposure",
+          event_id: "c7",
+          user_id: "u1",
+          experiment_id: "col_exp",
+          variant_id: "nope",
+          timestamp: at,
+        },
+        {
+          type: "exposure",
+          event_id: "c8",
+          user_id: "u1",
+          experiment_id: "ghost",
+          variant_id: "control",
+          timestamp: at,
+        },
+        { event_id: "", user_id: "u3", event_name: "page_view", timestamp: at },
+        { event_id: "c1", user_id: "u1", event_name: "purchase", value: 12.5, timestamp: at },
+        { event_id: "c9", user_id: "u2", event_name: "page_view", timestamp: at },
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.json.accepted).toBe(3);
+    expect(res.json.duplicates).toBe(1);
+    expect(res.json.tracking_plan_version).toBe(1);
+    expect(res.json.rejected.map((r: { index: number; field: string }) => [r.index, r.field])).toEqual([
+      [1, "event_name"],
+      [2, "value"],
+      [3, "timestamp"],
+      [4, "properties.path"],
+      [6, "variant_id"],
+      [7, "experiment_id"],
+      [8, "event_id"],
+    ]);
+    const again = await t.request("vic", "POST", "/api/events", {
+      events: [{ event_id: "c9", user_id: "u2", event_name: "page_view", timestamp: at }],
+    });
+    expect(again.json).toMatchObject({ accepted: 0, duplicates: 1 });
+  });
+
+  it("refuses a malformed batch with 400", async () => {
+    const res = await t.request("vic", "POST", "/api/events", { events: [] });
+    expect(res.status).toBe(400);
+    expect(res.json.error.field).toBe("events");
+    expect((await t.request("vic", "POST", "/api/events", { nope: 1 })).json.error.field).toBe("events");
+  });
+
+  it("follows a new tracking plan version", async () => {
+    const plan = {
+      events: {
+        page_view: {},
+        purchase: { value: "required" },
+        teleport: { properties: { to: { type: "string", required: true } } },
+      },
+    };
+    expect((await t.request("ana", "PUT", "/api/tracking-plan", plan)).status).toBe(403);
+    const published = await t.request("ada", "PUT", "/api/tracking-plan", plan);
+    expect(published.json.version).toBe(2);
+    const res = await t.request("vic", "POST", "/api/events", {
+      events: [
+        { event_id: "p1", user_id: "u5", event_name: "teleport", timestamp: at, properties: { to: "mars" } },
+        { event_id: "p2", user_id: "u5", event_name: "teleport", timestamp: at },
+      ],
+    });
+    expect(res.json.accepted).toBe(1);
+    expect(res.json.rejected[0]).toMatchObject({ index: 1, field: "properties.to" });
+  });
+
+  it("compacts the log into the lake's Parquet partitions with the canonical columns", async () => {
+    const done = await t.request("ada", "POST", "/api/admin/compact");
+    expect(done.json.events).toBeGreaterThan(0);
+    const lake = join(t.dir, "lake");
+    const eventFiles = await listFiles(join(lake, "raw", "events"), ".parquet");
+    expect(eventFiles.some((f) => f.includes("dt=2026-02-03"))).toBe(true);
+    const rows = await t.context.lake.query<Record<string, unknown>>(
+      `SELECT * FROM read_parquet([${eventFiles.map((f) => `'${f}'`).join(",")}]) ORDER BY event_id`,
+    );
+    expect(rows.map((r) => r.event_id)).toEqual(["c1", "c9", "p1"]);
+    expect(Object.keys(rows[0]!)).toEqual(
+      expect.arrayContaining(["event_id", "user_id", "event_name", "event_time_utc", "value"]),
+    );
+    expect(new Date(rows[0]!.event_time_utc as string).toISOString()).toBe(at);
+    const exposureFiles = await listFiles(join(lake, "raw", "exposures"), ".parquet");
+    const exposures = await t.context.lake.query<Record<string, unknown>>(
+      `SELECT * FROM read_parquet('${exposureFiles[0]}')`,
+    );
+    expect(exposures).toHaveLength(1);
+    expect(exposures[0]).toMatchObject({ experiment_id: "col_exp", user_id: "u1", variant_id: "treatment" });
+  });
+
+  it("exports first assignments to raw/assignments and erases a user everywhere on DELETE /api/users/{id}", async () => {
+    const key = "col_exp";
+    await t.request("ana", "POST", `/api/experiments/${key}/status`, { status: "submitted" });
+    await t.request("rui", "POST", `/api/experiments/${key}/status`, { status: "approved" });
+    await t.request("ana", "POST", `/api/experiments/${key}/status`, { status: "running" });
+    await t.request("vic", "POST", "/api/assign", { user_id: "u1", experiments: [key] });
+    await t.request("vic", "POST", "/api/assign", { user_id: "u2", experiments: [key] });
+    await t.request("vic", "POST", "/api/events", {
+      events: [{ event_id: "late-u1", user_id: "u1", event_name: "page_view", timestamp: at }],
+    });
+    expect((await t.request("ana", "DELETE", "/api/users/u1")).status).toBe(403);
+    const erased = await t.request("ada", "DELETE", "/api/users/u1");
+    expect(erased.status).toBe(200);
+    expect(erased.json.removed.lake_rows).toBeGreaterThanOrEqual(4);
+    expect(erased.json.removed.registry_assignments).toBe(1);
+    const all = await listFiles(join(t.dir, "lake", "raw"), ".parquet");
+    const left = await t.context.lake.query<{ user_id: string }>(
+      `SELECT user_id FROM read_parquet([${all.map((f) => `'${f}'`).join(",")}], union_by_name = true)`,
+    );
+    expect(left.map((r) => r.user_id)).not.toContain("u1");
+    expect(left.map((r) => r.user_id)).toContain("u2");
+    const audit = await t.request("ada", "GET", "/api/audit?entity_type=user");
+    expect(audit.json.entries[0]).toMatchObject({ action: "dsar_erase", entityKey: "u1" });
+  });
+
+  it("serves health, Prometheus metrics and the OpenAPI document", async () => {
+    const health = await t.app.inject({ method: "GET", url: "/health" });
+    expect(health.json()).toMatchObject({ status: "ok", database: "pglite" });
+    const metrics = await t.app.inject({ method: "GET", url: "/metrics" });
+    expect(metrics.body).toMatch(/assay_events_accepted_total \d+/);
+    expect(metrics.body).toContain(
+      'assay_http_requests_total{route="/api/events",method="POST",status="200"}',
+    );
+    const doc = (await t.app.inject({ method: "GET", url: "/api/openapi.json" })).json();
+    expect(doc.openapi).toBe("3.0.3");
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        "/api/assign",
+        "/api/events",
+        "/api/sdk/config",
+        "/api/experiments/{key}/summary",
+      ]),
+    );
+    expect(doc.components.schemas.ExperimentInput.properties.variants).toBeDefined();
+    const anonymous = await t.app.inject({ method: "GET", url: "/api/experiments" });
+    expect(anonymous.statusCode).toBe(401);
+  });
+});
