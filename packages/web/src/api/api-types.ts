@@ -1,0 +1,233 @@
+/**
+ * JSON shapes of the public API (packages/server, docs/server.md). Registry shapes mirror
+ * `packages/server/src/registry/*-schema.ts`; result shapes mirror the pipeline's canonical
+ * outputs (`fct_experiment_results`, `fct_experiment_exposure_quality_daily`, `quality_report.json`).
+ */
+
+export const experimentStatuses = [
+  "draft",
+  "submitted",
+  "approved",
+  "running",
+  "paused",
+  "completed",
+  "archived",
+] as const;
+export type ExperimentStatus = (typeof experimentStatuses)[number];
+
+export type MetricRole = "primary" | "secondary" | "guardrail";
+export type MetricDirection = "increase" | "decrease";
+
+export interface Variant {
+  readonly key: string;
+  readonly allocation: number;
+  readonly is_control: boolean;
+  readonly description: string;
+  readonly configuration: Readonly<Record<string, unknown>>;
+}
+
+export interface ExperimentMetric {
+  readonly metric_key: string;
+  readonly role: MetricRole;
+  readonly direction: MetricDirection;
+  readonly threshold: number | null;
+}
+
+export interface Targeting {
+  readonly include_segments: ReadonlyArray<string>;
+  readonly exclude_segments: ReadonlyArray<string>;
+  readonly condition: Readonly<Record<string, unknown>> | null;
+}
+
+export interface PowerAnalysisInput {
+  readonly baseline_rate: number;
+  readonly mde_abs: number;
+  readonly alpha: number;
+  readonly power: number;
+}
+
+export interface PowerAnalysis extends PowerAnalysisInput {
+  readonly n_per_variant: number;
+  readonly computed_by: string;
+}
+
+export interface Experiment {
+  readonly key: string;
+  readonly name: string;
+  readonly description: string;
+  readonly hypothesis: string;
+  readonly type: "ab" | "feature";
+  readonly owner_team: string;
+  readonly status: ExperimentStatus;
+  readonly variants: ReadonlyArray<Variant>;
+  readonly metrics: ReadonlyArray<ExperimentMetric>;
+  readonly targeting: Targeting;
+  readonly start_at: string | null;
+  readonly end_at: string | null;
+  readonly minimum_sample_size: number | null;
+  readonly prereg_url: string | null;
+  readonly power_analysis: PowerAnalysis | null;
+  readonly assignment_salt: string;
+  readonly assignment_seed: number;
+  readonly created_by: string;
+  readonly submitted_by: string | null;
+  readonly approved_by: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+/** What the create form sends (`POST /api/experiments`). */
+export interface ExperimentInput {
+  readonly key: string;
+  readonly name: string;
+  readonly description: string;
+  readonly hypothesis: string;
+  readonly type: "ab" | "feature";
+  readonly owner_team: string;
+  readonly variants: ReadonlyArray<Omit<Variant, "configuration">>;
+  readonly metrics: ReadonlyArray<ExperimentMetric>;
+  readonly start_at: string | null;
+  readonly end_at: string | null;
+  readonly prereg_url: string | null;
+  readonly power_analysis: PowerAnalysisInput | null;
+}
+
+export type AnalysisMode = "itt" | "exposed";
+
+/** One row of `fct_experiment_results`; the control row's comparison columns are null. */
+export interface ResultRow {
+  readonly experiment_id: string;
+  readonly metric_id: string;
+  readonly analysis_mode: AnalysisMode;
+  readonly variation_id: string;
+  readonly is_control: boolean;
+  readonly n_users: number;
+  readonly mean: number | null;
+  readonly uplift_abs: number | null;
+  readonly uplift_rel: number | null;
+  readonly p_value_two_sided: number | null;
+  readonly ci_low: number | null;
+  readonly ci_high: number | null;
+  readonly cuped_theta: number | null;
+  readonly cuped_uplift_abs: number | null;
+  readonly cuped_p_value: number | null;
+  readonly cuped_ci_low: number | null;
+  readonly cuped_ci_high: number | null;
+  readonly cuped_variance_reduction_pct: number | null;
+}
+
+/** One row of `fct_experiment_exposure_quality_daily`. */
+export interface ExposureQualityDay {
+  readonly date_day: string;
+  readonly assigned_units: number;
+  readonly exposed_units: number;
+  readonly exposure_rate: number | null;
+  readonly exposure_rows: number;
+  readonly valid_exposure_rows: number;
+  readonly orphan_exposure_rows: number;
+  readonly pre_assignment_exposure_units: number;
+  readonly variant_mismatch_units: number;
+  readonly multi_variation_exposure_units: number;
+  readonly exposure_outside_window_units: number;
+}
+
+/** `quality_report.json` → `experiments[key]`. */
+export interface ExperimentQuality {
+  readonly raw_assignment_rows: number;
+  readonly unknown_variant_assignment_rows: number;
+  readonly assignment_rows_outside_window: number;
+  readonly canonical_units: number;
+  readonly assignment_conflict_units: number;
+  readonly exposed_units: number;
+  readonly pre_assignment_exposure_units: number;
+  readonly variant_mismatch_units: number;
+  readonly multi_variation_exposure_units: number;
+  readonly exposure_outside_window_units: number;
+  readonly orphan_exposure_rows: number;
+  readonly srm_p_value_itt: number | null;
+  readonly srm_p_value_exposed: number | null;
+  readonly srm_detected_itt?: boolean;
+  readonly srm_detected_exposed?: boolean;
+  readonly units_by_variant_itt?: Readonly<Record<string, number>>;
+  readonly units_by_variant_exposed?: Readonly<Record<string, number>>;
+  readonly exposure_rate?: number | null;
+  readonly low_exposure_rate_days?: ReadonlyArray<string>;
+}
+
+/** One point of the cumulative series of a metric × variation: the estimate as of the end of a day. */
+export interface CumulativePoint {
+  readonly date_day: string;
+  readonly n_users: number;
+  readonly uplift_abs: number | null;
+  readonly ci_low: number | null;
+  readonly ci_high: number | null;
+  /** Sequential (alpha-spending) boundary on the uplift scale: ± z_k · se_k. */
+  readonly bound_low?: number | null;
+  readonly bound_high?: number | null;
+}
+
+export interface CumulativeSeries {
+  readonly metric_id: string;
+  readonly variation_id: string;
+  readonly analysis_mode: AnalysisMode;
+  readonly points: ReadonlyArray<CumulativePoint>;
+}
+
+/** Results of one segment value (drill-down by a segment attribute). */
+export interface SegmentResults {
+  readonly attribute: string;
+  readonly value: string;
+  readonly results: ReadonlyArray<ResultRow>;
+}
+
+/** `GET /api/experiments/{key}/summary`. Optional parts are drawn when the server provides them. */
+export interface ExperimentSummary {
+  readonly experiment_key: string;
+  readonly computed_at?: string | null;
+  readonly alpha?: number;
+  readonly results: ReadonlyArray<ResultRow>;
+  readonly quality: ExperimentQuality | null;
+  readonly exposure_daily?: ReadonlyArray<ExposureQualityDay>;
+  readonly cumulative?: ReadonlyArray<CumulativeSeries>;
+  readonly segments?: ReadonlyArray<SegmentResults>;
+  /** Metric key → kind, so rates show as percentages. */
+  readonly metric_types?: Readonly<Record<string, "conversion" | "count" | "sum" | "ratio">>;
+}
+
+export interface FlagDependency {
+  readonly flag_key: string;
+  readonly value: unknown;
+}
+
+export interface Flag {
+  readonly key: string;
+  readonly name?: string;
+  readonly description: string;
+  readonly owner_team?: string;
+  readonly type: "boolean" | "string" | "number" | "json";
+  readonly default_value: unknown;
+  readonly enabled: boolean;
+  readonly rollout_percentage: number;
+  readonly variation_value?: unknown;
+  readonly targeting: Targeting;
+  readonly dependencies: ReadonlyArray<FlagDependency>;
+  readonly experiment_key: string | null;
+  readonly updated_at?: string;
+}
+
+export interface AuditEntry {
+  readonly auditId: number;
+  readonly at: string;
+  readonly actor: string;
+  readonly ownerTeam: string;
+  readonly entityType: string;
+  readonly entityKey: string;
+  readonly action: string;
+  readonly before: unknown;
+  readonly after: unknown;
+}
+
+/** The API's error body. */
+export interface ApiErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
+}

@@ -1,0 +1,158 @@
+import type {
+  AnalysisMode,
+  Experiment,
+  ExperimentMetric,
+  ExperimentSummary,
+  MetricRole,
+  ResultRow,
+} from "../api/api-types.js";
+
+export type MetricKind = "proportion" | "number";
+export type Variance = "raw" | "cuped";
+export type Tone = "positive" | "negative" | "neutral";
+
+/** One treatment arm compared with control, in the chosen analysis mode and variance estimator. */
+export interface Comparison {
+  readonly variationId: string;
+  readonly nUsers: number;
+  readonly mean: number | null;
+  readonly upliftAbs: number | null;
+  readonly upliftRel: number | null;
+  readonly ciLow: number | null;
+  readonly ciHigh: number | null;
+  readonly pValue: number | null;
+  readonly significant: boolean;
+  /** Good, bad or no news given the metric's desired direction. */
+  readonly tone: Tone;
+  /** CUPED was asked for and applied; false when falling back to the raw estimate. */
+  readonly cuped: boolean;
+  readonly varianceReductionPct: number | null;
+}
+
+export interface MetricView {
+  readonly metricKey: string;
+  readonly role: MetricRole | "other";
+  readonly direction: "increase" | "decrease";
+  readonly threshold: number | null;
+  readonly kind: MetricKind;
+  readonly control: {
+    readonly variationId: string;
+    readonly nUsers: number;
+    readonly mean: number | null;
+  } | null;
+  readonly comparisons: ReadonlyArray<Comparison>;
+  /** CUPED was requested but no row of this metric has CUPED columns. */
+  readonly cupedUnavailable: boolean;
+}
+
+const roleOrder: Record<MetricRole | "other", number> = { primary: 0, secondary: 1, guardrail: 2, other: 3 };
+
+/**
+ * The tone of a change: significant and in the desired direction is positive, significant against it negative.
+ * @example toneOf(0.01, true, "increase") // "positive"
+ */
+export function toneOf(
+  uplift: number | null,
+  significant: boolean,
+  direction: "increase" | "decrease",
+): Tone {
+  if (!significant || uplift === null || uplift === 0) return "neutral";
+  const good = direction === "increase" ? uplift > 0 : uplift < 0;
+  return good ? "positive" : "negative";
+}
+
+function kindOf(summary: ExperimentSummary, metricKey: string, rows: ReadonlyArray<ResultRow>): MetricKind {
+  const declared = summary.metric_types?.[metricKey];
+  if (declared !== undefined) return declared === "conversion" ? "proportion" : "number";
+  // Without a declared type: means that all lie in [0, 1] on a metric named like a rate read as proportions.
+  const looksLikeRate = /conversion|rate|retention|ctr/i.test(metricKey);
+  return looksLikeRate && rows.every((r) => r.mean === null || (r.mean >= 0 && r.mean <= 1))
+    ? "proportion"
+    : "number";
+}
+
+function compare(
+  row: ResultRow,
+  control: ResultRow | undefined,
+  variance: Variance,
+  alpha: number,
+  direction: "increase" | "decrease",
+): Comparison {
+  const hasCuped = row.cuped_uplift_abs !== null && row.cuped_ci_low !== null && row.cuped_ci_high !== null;
+  const useCuped = variance === "cuped" && hasCuped;
+  const upliftAbs = useCuped ? row.cuped_uplift_abs : row.uplift_abs;
+  const pValue = useCuped ? row.cuped_p_value : row.p_value_two_sided;
+  const controlMean = control?.mean ?? null;
+  const upliftRel = useCuped
+    ? upliftAbs !== null && controlMean !== null && controlMean !== 0
+      ? upliftAbs / controlMean
+      : null
+    : row.uplift_rel;
+  const significant = pValue !== null && pValue < alpha;
+  return {
+    variationId: row.variation_id,
+    nUsers: row.n_users,
+    mean: row.mean,
+    upliftAbs,
+    upliftRel,
+    ciLow: useCuped ? row.cuped_ci_low : row.ci_low,
+    ciHigh: useCuped ? row.cuped_ci_high : row.ci_high,
+    pValue,
+    significant,
+    tone: toneOf(upliftAbs, significant, direction),
+    cuped: useCuped,
+    varianceReductionPct: useCuped ? row.cuped_variance_reduction_pct : null,
+  };
+}
+
+/**
+ * Groups the summary's result rows into one view per metric (primary first), for one analysis
+ * mode and variance estimator; metrics the experiment declares come with their role and direction.
+ * @example metricViews(experiment, summary, "itt", "cuped")[0]?.comparisons[0]?.pValue
+ */
+export function metricViews(
+  experiment: Pick<Experiment, "metrics" | "variants">,
+  summary: ExperimentSummary,
+  mode: AnalysisMode,
+  variance: Variance,
+): MetricView[] {
+  const alpha = summary.alpha ?? 0.05;
+  const declared = new Map<string, ExperimentMetric>(experiment.metrics.map((m) => [m.metric_key, m]));
+  const byMetric = new Map<string, ResultRow[]>();
+  for (const row of summary.results) {
+    if (row.analysis_mode !== mode) continue;
+    const list = byMetric.get(row.metric_id) ?? [];
+    list.push(row);
+    byMetric.set(row.metric_id, list);
+  }
+  const variantOrder = new Map(experiment.variants.map((v, i) => [v.key, i]));
+  const views: MetricView[] = [];
+  for (const [metricKey, rows] of byMetric) {
+    const meta = declared.get(metricKey);
+    const direction = meta?.direction ?? "increase";
+    const control = rows.find((r) => r.is_control);
+    const treatments = rows
+      .filter((r) => !r.is_control)
+      .sort(
+        (a, b) =>
+          (variantOrder.get(a.variation_id) ?? 99) - (variantOrder.get(b.variation_id) ?? 99) ||
+          a.variation_id.localeCompare(b.variation_id),
+      );
+    views.push({
+      metricKey,
+      role: meta?.role ?? "other",
+      direction,
+      threshold: meta?.threshold ?? null,
+      kind: kindOf(summary, metricKey, rows),
+      control:
+        control === undefined
+          ? null
+          : { variationId: control.variation_id, nUsers: control.n_users, mean: control.mean },
+      comparisons: treatments.map((r) => compare(r, control, variance, alpha, direction)),
+      cupedUnavailable: variance === "cuped" && !treatments.some((r) => r.cuped_uplift_abs !== null),
+    });
+  }
+  return views.sort(
+    (a, b) => roleOrder[a.role] - roleOrder[b.role] || a.metricKey.localeCompare(b.metricKey),
+  );
+}

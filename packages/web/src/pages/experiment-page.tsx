@@ -1,0 +1,452 @@
+import { type ReactNode, useState } from "react";
+import { useApi } from "../api/api-context.js";
+import { isApiError } from "../api/api-error.js";
+import type { AnalysisMode, Experiment, ExperimentStatus, ExperimentSummary } from "../api/api-types.js";
+import { useResource } from "../api/use-resource.js";
+import { Badge, StatusBadge } from "../components/badge.js";
+import { Empty, ErrorView, Loading } from "../components/state-views.js";
+import { ToggleGroup } from "../components/toggle-group.js";
+import { type ExperimentOverview, overview } from "../format/experiment-overview.js";
+import { lifecycleActions } from "../format/lifecycle.js";
+import { comparisonCells } from "../format/metric-format.js";
+import { metricViews, type Variance } from "../format/metric-results.js";
+import { formatCount, formatDate, formatPercent, formatPValue } from "../format/number-format.js";
+import { hrefOf } from "../router.js";
+import { CumulativeChart, ExposureHealth } from "./experiment-charts.js";
+import { MetricResults } from "./experiment-results.js";
+
+/** One experiment: preregistration, decision, results by mode and estimator, SRM, guardrails, power, exposure health. */
+export function ExperimentPage({ experimentKey }: { readonly experimentKey: string }): ReactNode {
+  const api = useApi();
+  const [experiment, reloadExperiment] = useResource(() => api.getExperiment(experimentKey), [experimentKey]);
+  const [summary, reloadSummary] = useResource(() => api.getSummary(experimentKey), [experimentKey]);
+  if (experiment.state === "loading") return <Loading what="the experiment" />;
+  if (experiment.state === "error")
+    return (
+      <ErrorView what={`experiment ${experimentKey}`} error={experiment.error} onRetry={reloadExperiment} />
+    );
+  const e = experiment.data;
+  return (
+    <article aria-labelledby="experiment-title">
+      <p className="crumbs">
+        <a href={hrefOf({ page: "experiments" })}>Experiments</a> / <span className="mono">{e.key}</span>
+      </p>
+      <div className="page-head">
+        <h1 id="experiment-title">{e.name}</h1>
+        <StatusBadge status={e.status} />
+      </div>
+      <p className="meta">
+        <span>team {e.owner_team}</span> · <span>{e.type === "ab" ? "A/B test" : "feature"}</span> ·{" "}
+        <span>
+          {formatDate(e.start_at)} → {formatDate(e.end_at)}
+        </span>{" "}
+        · <span>variants {e.variants.map((v) => `${v.key} ${v.allocation}%`).join(" / ")}</span>
+      </p>
+      <Preregistration
+        experiment={e}
+        onChanged={() => {
+          reloadExperiment();
+          reloadSummary();
+        }}
+      />
+      {summary.state === "loading" ? <Loading what="results" /> : null}
+      {summary.state === "error" ? (
+        isApiError(summary.error) &&
+        summary.error.status === 404 &&
+        ["draft", "submitted", "approved"].includes(e.status) ? (
+          <Empty>No results: the experiment has not started.</Empty>
+        ) : (
+          <ErrorView what="results" error={summary.error} onRetry={reloadSummary} />
+        )
+      ) : null}
+      {summary.state === "ready" ? <Results experiment={e} summary={summary.data} /> : null}
+    </article>
+  );
+}
+
+function Preregistration({
+  experiment: e,
+  onChanged,
+}: {
+  readonly experiment: Experiment;
+  readonly onChanged: () => void;
+}): ReactNode {
+  const api = useApi();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const move = async (to: ExperimentStatus): Promise<void> => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await api.transition(e.key, to);
+      onChanged();
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const pa = e.power_analysis;
+  return (
+    <section className="card" aria-labelledby="prereg-title">
+      <h2 id="prereg-title">Hypothesis and preregistration</h2>
+      <p className="hypothesis">
+        {e.hypothesis === "" ? <span className="muted">No hypothesis written.</span> : e.hypothesis}
+      </p>
+      {e.description === "" ? null : <p className="muted">{e.description}</p>}
+      <dl className="facts">
+        <dt>Preregistration</dt>
+        <dd>
+          {e.prereg_url === null ? (
+            <span className="muted">no link</span>
+          ) : (
+            <a href={e.prereg_url} rel="noreferrer" target="_blank">
+              {e.prereg_url}
+            </a>
+          )}
+        </dd>
+        <dt>Metrics</dt>
+        <dd>
+          {e.metrics.map((m) => (
+            <span key={m.metric_key} className="metric-chip">
+              <span className="mono">{m.metric_key}</span> {m.role}, {m.direction}
+              {m.threshold === null ? "" : `, tolerance ${formatPercent(m.threshold, 0)}`}
+            </span>
+          ))}
+        </dd>
+        <dt>Power analysis</dt>
+        <dd>
+          {pa === null ? (
+            <span className="muted">none</span>
+          ) : (
+            <>
+              baseline {formatPercent(pa.baseline_rate)}, MDE {formatPercent(pa.mde_abs)} (abs), α {pa.alpha},
+              power {formatPercent(pa.power, 0)} → <strong>{formatCount(pa.n_per_variant)}</strong> units per
+              variant
+            </>
+          )}
+        </dd>
+        <dt>Workflow</dt>
+        <dd>
+          created by {e.created_by}
+          {e.submitted_by === null ? "" : `, submitted by ${e.submitted_by}`}
+          {e.approved_by === null ? "" : `, approved by ${e.approved_by}`}
+        </dd>
+      </dl>
+      <div className="actions">
+        {e.status === "draft" ? (
+          <a className="button secondary" href={hrefOf({ page: "edit", key: e.key })}>
+            Edit
+          </a>
+        ) : null}
+        {lifecycleActions(e.status).map((a) => (
+          <button
+            key={a.to}
+            type="button"
+            className={a.prereg ? "button" : "button secondary"}
+            disabled={busy}
+            onClick={() => void move(a.to)}
+          >
+            {a.label}
+          </button>
+        ))}
+      </div>
+      {problem === null ? null : (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function Results({
+  experiment: e,
+  summary,
+}: {
+  readonly experiment: Experiment;
+  readonly summary: ExperimentSummary;
+}): ReactNode {
+  const [mode, setMode] = useState<AnalysisMode>("itt");
+  const [variance, setVariance] = useState<Variance>("raw");
+  const o = overview(e, summary, mode, variance, new Date().toISOString());
+  const alpha = summary.alpha ?? 0.05;
+  const kinds = new Map(o.metrics.map((m) => [m.metricKey, m.kind]));
+  return (
+    <>
+      <DecisionCard o={o} />
+      <div className="switches">
+        <ToggleGroup
+          label="Analysis"
+          name="mode"
+          value={mode}
+          onChange={setMode}
+          options={[
+            ["itt", "ITT (all assigned)"],
+            ["exposed", "Exposed only"],
+          ]}
+        />
+        <ToggleGroup
+          label="Estimator"
+          name="variance"
+          value={variance}
+          onChange={setVariance}
+          options={[
+            ["raw", "Raw"],
+            ["cuped", "CUPED"],
+          ]}
+        />
+      </div>
+      <section aria-labelledby="results-title">
+        <h2 id="results-title">Results</h2>
+        {o.metrics.length === 0 ? <Empty>No results computed for this analysis mode yet.</Empty> : null}
+        {o.metrics.map((m) => (
+          <MetricResults key={m.metricKey} view={m} alpha={alpha} />
+        ))}
+      </section>
+      <div className="two-col">
+        <SrmCard o={o} mode={mode} />
+        <GuardrailCard o={o} />
+        <PowerCard o={o} experiment={e} />
+        <QualityCard o={o} />
+      </div>
+      <section className="card" aria-labelledby="cumulative-title">
+        <h2 id="cumulative-title">Cumulative difference over time</h2>
+        <CumulativeChart series={summary.cumulative} mode={mode} kindOf={(k) => kinds.get(k) ?? "number"} />
+      </section>
+      <section className="card" aria-labelledby="exposure-title">
+        <h2 id="exposure-title">Exposure health per day</h2>
+        <ExposureHealth days={summary.exposure_daily} />
+      </section>
+      <SegmentDrillDown experiment={e} summary={summary} mode={mode} variance={variance} />
+    </>
+  );
+}
+
+function DecisionCard({ o }: { readonly o: ExperimentOverview }): ReactNode {
+  return (
+    <section className={`card decision decision-${o.decision.tone}`} aria-labelledby="decision-title">
+      <h2 id="decision-title">
+        Decision: <span className="decision-label">{o.decision.label}</span>
+      </h2>
+      <ul>
+        {o.decision.reasons.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function SrmCard({ o, mode }: { readonly o: ExperimentOverview; readonly mode: AnalysisMode }): ReactNode {
+  return (
+    <section className="card" aria-labelledby="srm-title">
+      <h2 id="srm-title">
+        Sample ratio{" "}
+        {o.srm.detected ? (
+          <Badge tone="negative">mismatch</Badge>
+        ) : o.srm.pValue === null ? (
+          <Badge tone="neutral">unknown</Badge>
+        ) : (
+          <Badge tone="positive">ok</Badge>
+        )}
+      </h2>
+      <p className="muted small">
+        χ² test of {mode === "itt" ? "assigned" : "exposed"} units against the configured allocation: p ={" "}
+        {formatPValue(o.srm.pValue)} (alert below 0.01)
+      </p>
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Variant</th>
+            <th scope="col" className="num">
+              Units
+            </th>
+            <th scope="col" className="num">
+              Observed
+            </th>
+            <th scope="col" className="num">
+              Expected
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {o.srm.shares.map((s) => (
+            <tr key={s.variationId}>
+              <th scope="row">{s.variationId}</th>
+              <td className="num">{formatCount(s.observed)}</td>
+              <td className="num">{formatPercent(s.observedShare)}</td>
+              <td className="num">{formatPercent(s.expectedShare)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function GuardrailCard({ o }: { readonly o: ExperimentOverview }): ReactNode {
+  const tone = { ok: "positive", at_risk: "warning", breached: "negative", no_data: "neutral" } as const;
+  return (
+    <section className="card" aria-labelledby="guardrails-title">
+      <h2 id="guardrails-title">Guardrails</h2>
+      {o.guardrails.length === 0 ? <p className="muted">No guardrail results.</p> : null}
+      <ul className="plain">
+        {o.guardrails.map((g) => (
+          <li key={`${g.metricKey}:${g.variationId}`}>
+            <Badge tone={tone[g.state]}>{g.state.replace("_", " ")}</Badge>{" "}
+            <span className="mono">{g.metricKey}</span> — {g.reason}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function PowerCard({
+  o,
+  experiment: e,
+}: {
+  readonly o: ExperimentOverview;
+  readonly experiment: Experiment;
+}): ReactNode {
+  const p = o.power;
+  return (
+    <section className="card" aria-labelledby="power-title">
+      <h2 id="power-title">Power tracking</h2>
+      {p.progress === null ? (
+        <p className="muted">No preregistered sample size: add a power analysis.</p>
+      ) : (
+        <>
+          <div
+            className="progress"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={100}
+            aria-valuenow={Math.round(Math.min(1, p.progress) * 100)}
+            aria-label="Share of the planned sample"
+          >
+            <div className="progress-bar" style={{ width: `${Math.min(1, p.progress) * 100}%` }} />
+          </div>
+          <p>
+            Smallest arm {formatCount(p.smallestArm)} of {formatCount(p.requiredPerVariant)} units (
+            {formatPercent(p.progress, 0)}).
+          </p>
+          <p>
+            Projected end: <strong>{p.progress >= 1 ? "sample reached" : formatDate(p.projectedEnd)}</strong>
+            {e.end_at === null ? null : <span className="muted"> · planned {formatDate(e.end_at)}</span>}
+          </p>
+          {p.overrunsPlannedEnd ? (
+            <p className="field-error">
+              At this rate the planned sample is reached after the planned end date.
+            </p>
+          ) : null}
+        </>
+      )}
+    </section>
+  );
+}
+
+function QualityCard({ o }: { readonly o: ExperimentOverview }): ReactNode {
+  return (
+    <section className="card" aria-labelledby="quality-title">
+      <h2 id="quality-title">Data quality</h2>
+      {o.warnings.length === 0 ? (
+        <p>
+          <Badge tone="positive">clean</Badge> No exposure or assignment problems counted.
+        </p>
+      ) : (
+        <ul className="plain">
+          {o.warnings.map((w) => (
+            <li key={w.key}>
+              <Badge tone="warning">warning</Badge> {w.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function SegmentDrillDown({
+  experiment: e,
+  summary,
+  mode,
+  variance,
+}: {
+  readonly experiment: Experiment;
+  readonly summary: ExperimentSummary;
+  readonly mode: AnalysisMode;
+  readonly variance: Variance;
+}): ReactNode {
+  const segments = summary.segments ?? [];
+  const attributes = [...new Set(segments.map((s) => s.attribute))].sort();
+  const [attribute, setAttribute] = useState<string>("");
+  const chosen = attribute === "" ? attributes[0] : attribute;
+  return (
+    <section className="card" aria-labelledby="segments-title">
+      <h2 id="segments-title">Drill-down by segment</h2>
+      {attributes.length === 0 ? (
+        <Empty>The server provides no per-segment results for this experiment.</Empty>
+      ) : (
+        <>
+          <label className="inline-label">
+            Attribute{" "}
+            <select value={chosen} onChange={(ev) => setAttribute(ev.target.value)}>
+              {attributes.map((a) => (
+                <option key={a} value={a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </label>
+          <div className="table-scroll">
+            <table className="table">
+              <thead>
+                <tr>
+                  <th scope="col">{chosen}</th>
+                  <th scope="col">Metric</th>
+                  <th scope="col">Variant</th>
+                  <th scope="col" className="num">
+                    Units
+                  </th>
+                  <th scope="col" className="num">
+                    Relative
+                  </th>
+                  <th scope="col" className="num">
+                    Interval
+                  </th>
+                  <th scope="col" className="num">
+                    p-value
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {segments
+                  .filter((s) => s.attribute === chosen)
+                  .flatMap((s) =>
+                    metricViews(e, { ...summary, results: s.results }, mode, variance).flatMap((m) =>
+                      m.comparisons.map((c) => {
+                        const cells = comparisonCells(c, m.kind);
+                        return (
+                          <tr key={`${s.value}:${m.metricKey}:${c.variationId}`}>
+                            <th scope="row">{s.value}</th>
+                            <td className="mono">{m.metricKey}</td>
+                            <td>{c.variationId}</td>
+                            <td className="num">{formatCount(c.nUsers)}</td>
+                            <td className={`num tone-text-${c.tone}`}>{cells.relative}</td>
+                            <td className="num">{cells.interval}</td>
+                            <td className="num">{cells.pValue}</td>
+                          </tr>
+                        );
+                      }),
+                    ),
+                  )}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

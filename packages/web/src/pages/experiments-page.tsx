@@ -1,0 +1,193 @@
+import { type ReactNode, useMemo, useState } from "react";
+import { useApi } from "../api/api-context.js";
+import { isApiError } from "../api/api-error.js";
+import type { Experiment, ExperimentStatus } from "../api/api-types.js";
+import { experimentStatuses } from "../api/api-types.js";
+import { useResource } from "../api/use-resource.js";
+import { Badge, StatusBadge } from "../components/badge.js";
+import { Empty, ErrorView, Loading } from "../components/state-views.js";
+import { filterExperiments } from "../format/experiment-filter.js";
+import { overview } from "../format/experiment-overview.js";
+import { comparisonCells } from "../format/metric-format.js";
+import { formatDate } from "../format/number-format.js";
+import { hrefOf } from "../router.js";
+
+const hasData = (s: ExperimentStatus): boolean =>
+  s === "running" || s === "paused" || s === "completed" || s === "archived";
+
+function ResultCell({ experiment }: { readonly experiment: Experiment }): ReactNode {
+  const api = useApi();
+  const [summary] = useResource(
+    () => (hasData(experiment.status) ? api.getSummary(experiment.key) : Promise.resolve(null)),
+    [experiment.key, experiment.status],
+  );
+  if (summary.state === "loading")
+    return (
+      <td data-label="Primary metric" className="muted">
+        …
+      </td>
+    );
+  if (summary.state === "error") {
+    const message = isApiError(summary.error) ? summary.error.message : "results unavailable";
+    return (
+      <td data-label="Primary metric" className="muted" title={message}>
+        no results
+      </td>
+    );
+  }
+  if (summary.data === null)
+    return (
+      <td data-label="Primary metric" className="muted">
+        not started
+      </td>
+    );
+  const o = overview(experiment, summary.data, "itt", "raw", new Date().toISOString());
+  const first = o.primary?.comparisons[0];
+  const breached = o.guardrails.filter((g) => g.state === "breached");
+  return (
+    <td data-label="Primary metric">
+      {first === undefined || o.primary === undefined ? (
+        <span className="muted">no primary result</span>
+      ) : (
+        <span className={`tone-text-${first.tone}`}>
+          {o.primary.metricKey}: {comparisonCells(first, o.primary.kind).relative}{" "}
+          <span className="muted">p {comparisonCells(first, o.primary.kind).pValue}</span>
+        </span>
+      )}
+      <span className="badges">
+        {o.srm.detected ? (
+          <Badge tone="negative" title="Sample ratio mismatch">
+            SRM
+          </Badge>
+        ) : null}
+        {breached.length > 0 ? (
+          <Badge tone="negative" title={breached.map((g) => g.reason).join("; ")}>
+            guardrail
+          </Badge>
+        ) : null}
+        {o.warnings.length > 0 ? (
+          <Badge tone="warning" title={o.warnings.map((w) => w.message).join("; ")}>
+            data quality
+          </Badge>
+        ) : null}
+      </span>
+    </td>
+  );
+}
+
+/** The experiments list: status, team, dates, primary result and badges; search and filters. */
+export function ExperimentsPage(): ReactNode {
+  const api = useApi();
+  const [list, reload] = useResource(() => api.listExperiments(), []);
+  const [query, setQuery] = useState("");
+  const [status, setStatus] = useState<ExperimentStatus | "all">("all");
+  const [team, setTeam] = useState("all");
+  const teams = useMemo(
+    () => (list.state === "ready" ? [...new Set(list.data.map((e) => e.owner_team))].sort() : []),
+    [list],
+  );
+  return (
+    <section aria-labelledby="experiments-title">
+      <div className="page-head">
+        <h1 id="experiments-title">Experiments</h1>
+        <a className="button" href={hrefOf({ page: "new" })}>
+          New experiment
+        </a>
+      </div>
+      <search>
+        <form className="filters" aria-label="Filter experiments" onSubmit={(e) => e.preventDefault()}>
+          <label>
+            Search
+            <input
+              type="search"
+              value={query}
+              placeholder="key, name, hypothesis…"
+              onChange={(e) => setQuery(e.target.value)}
+            />
+          </label>
+          <label>
+            Status
+            <select value={status} onChange={(e) => setStatus(e.target.value as ExperimentStatus | "all")}>
+              <option value="all">all</option>
+              {experimentStatuses.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Team
+            <select value={team} onChange={(e) => setTeam(e.target.value)}>
+              <option value="all">all</option>
+              {teams.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </label>
+        </form>
+      </search>
+      {list.state === "loading" ? <Loading what="experiments" /> : null}
+      {list.state === "error" ? <ErrorView what="experiments" error={list.error} onRetry={reload} /> : null}
+      {list.state === "ready" ? (
+        <ExperimentTable
+          experiments={filterExperiments(list.data, { query, status, team })}
+          total={list.data.length}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function ExperimentTable({
+  experiments,
+  total,
+}: {
+  readonly experiments: ReadonlyArray<Experiment>;
+  readonly total: number;
+}): ReactNode {
+  if (total === 0) {
+    return (
+      <Empty>
+        No experiments yet. <a href={hrefOf({ page: "new" })}>Create the first one</a>.
+      </Empty>
+    );
+  }
+  if (experiments.length === 0) return <Empty>No experiment matches these filters.</Empty>;
+  return (
+    <table className="table experiments-table">
+      <caption className="visually-hidden">
+        {experiments.length} of {total} experiments
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Experiment</th>
+          <th scope="col">Status</th>
+          <th scope="col">Team</th>
+          <th scope="col">Start</th>
+          <th scope="col">End</th>
+          <th scope="col">Primary metric (ITT, relative)</th>
+        </tr>
+      </thead>
+      <tbody>
+        {experiments.map((e) => (
+          <tr key={e.key}>
+            <td data-label="Experiment">
+              <a href={hrefOf({ page: "experiment", key: e.key })}>{e.name}</a>
+              <div className="muted mono">{e.key}</div>
+            </td>
+            <td data-label="Status">
+              <StatusBadge status={e.status} />
+            </td>
+            <td data-label="Team">{e.owner_team}</td>
+            <td data-label="Start">{formatDate(e.start_at)}</td>
+            <td data-label="End">{formatDate(e.end_at)}</td>
+            <ResultCell experiment={e} />
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

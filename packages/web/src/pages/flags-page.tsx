@@ -1,0 +1,232 @@
+import { type ReactNode, useEffect, useRef, useState } from "react";
+import { useApi } from "../api/api-context.js";
+import type { Flag } from "../api/api-types.js";
+import { useResource } from "../api/use-resource.js";
+import { Badge } from "../components/badge.js";
+import { Empty, ErrorView, Loading } from "../components/state-views.js";
+import { formatDateTime } from "../format/number-format.js";
+
+const json = (v: unknown): string => (v === undefined ? "—" : JSON.stringify(v));
+
+function rulesText(f: Flag): string {
+  const parts: string[] = [];
+  if (f.targeting.include_segments.length > 0) parts.push(`in ${f.targeting.include_segments.join(", ")}`);
+  if (f.targeting.exclude_segments.length > 0)
+    parts.push(`not in ${f.targeting.exclude_segments.join(", ")}`);
+  if (f.targeting.condition !== null && Object.keys(f.targeting.condition).length > 0)
+    parts.push(`where ${JSON.stringify(f.targeting.condition)}`);
+  if (f.dependencies.length > 0)
+    parts.push(
+      `requires ${f.dependencies.map((d) => `${d.flag_key} = ${JSON.stringify(d.value)}`).join(", ")}`,
+    );
+  return parts.length === 0 ? "everyone" : parts.join("; ");
+}
+
+/** Asks before killing: a modal dialog that names the flag (Escape or Cancel backs out). */
+function KillDialog({
+  flag,
+  onCancel,
+  onConfirm,
+  busy,
+}: {
+  readonly flag: Flag;
+  readonly onCancel: () => void;
+  readonly onConfirm: () => void;
+  readonly busy: boolean;
+}): ReactNode {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog !== null && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby="kill-title"
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id="kill-title">Turn off {flag.key}?</h2>
+      <p>
+        Every user gets the default value <code>{json(flag.default_value)}</code> within one SDK poll. The
+        change is recorded in the audit log.
+      </p>
+      <div className="actions">
+        <button type="button" className="button secondary" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="button" className="button danger" onClick={onConfirm} disabled={busy}>
+          Kill {flag.key}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+/** Feature flags with their rules and rollout, the kill switch, and the audit history. */
+export function FlagsPage(): ReactNode {
+  const api = useApi();
+  const [flags, reloadFlags] = useResource(() => api.listFlags(), []);
+  const [audit, reloadAudit] = useResource(() => api.listAudit({ entityType: "flag", limit: 50 }), []);
+  const [confirming, setConfirming] = useState<Flag | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const kill = async (flag: Flag): Promise<void> => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await api.killFlag(flag.key);
+      setNotice(`${flag.key} is off.`);
+      setConfirming(null);
+      reloadFlags();
+      reloadAudit();
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+      setConfirming(null);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section aria-labelledby="flags-title">
+      <div className="page-head">
+        <h1 id="flags-title">Feature flags</h1>
+      </div>
+      {notice === null ? null : (
+        <p className="notice" role="status">
+          {notice}
+        </p>
+      )}
+      {problem === null ? null : (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
+      )}
+      {flags.state === "loading" ? <Loading what="flags" /> : null}
+      {flags.state === "error" ? <ErrorView what="flags" error={flags.error} onRetry={reloadFlags} /> : null}
+      {flags.state === "ready" && flags.data.length === 0 ? (
+        <Empty>No flags defined for your team.</Empty>
+      ) : null}
+      {flags.state === "ready" && flags.data.length > 0 ? (
+        <table className="table flags-table">
+          <thead>
+            <tr>
+              <th scope="col">Flag</th>
+              <th scope="col">State</th>
+              <th scope="col" className="num">
+                Rollout
+              </th>
+              <th scope="col">Rules</th>
+              <th scope="col">Values</th>
+              <th scope="col">Kill switch</th>
+            </tr>
+          </thead>
+          <tbody>
+            {flags.data.map((f) => (
+              <tr key={f.key} data-flag={f.key}>
+                <td data-label="Flag">
+                  <strong className="mono">{f.key}</strong>
+                  {f.name !== undefined && f.name !== f.key ? <div>{f.name}</div> : null}
+                  {f.experiment_key === null ? null : (
+                    <div className="muted small">experiment {f.experiment_key}</div>
+                  )}
+                </td>
+                <td data-label="State">
+                  {f.enabled ? <Badge tone="positive">on</Badge> : <Badge tone="neutral">off</Badge>}
+                </td>
+                <td data-label="Rollout" className="num">
+                  <div className="rollout" aria-hidden="true">
+                    <div
+                      className="rollout-bar"
+                      style={{ width: `${f.enabled ? f.rollout_percentage : 0}%` }}
+                    />
+                  </div>
+                  {f.rollout_percentage}%
+                </td>
+                <td data-label="Rules">{rulesText(f)}</td>
+                <td data-label="Values" className="small">
+                  default <code>{json(f.default_value)}</code>
+                  {f.variation_value === undefined || f.variation_value === null ? null : (
+                    <>
+                      {" "}
+                      · on <code>{json(f.variation_value)}</code>
+                    </>
+                  )}
+                </td>
+                <td data-label="Kill switch">
+                  <button
+                    type="button"
+                    className="button danger"
+                    disabled={!f.enabled || busy}
+                    onClick={() => setConfirming(f)}
+                    aria-label={`Kill ${f.key}`}
+                  >
+                    Kill
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {confirming === null ? null : (
+        <KillDialog
+          flag={confirming}
+          busy={busy}
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => void kill(confirming)}
+        />
+      )}
+      <h2>Audit history</h2>
+      {audit.state === "loading" ? <Loading what="the audit log" /> : null}
+      {audit.state === "error" ? (
+        <ErrorView what="the audit log" error={audit.error} onRetry={reloadAudit} />
+      ) : null}
+      {audit.state === "ready" && audit.data.length === 0 ? <Empty>No flag changes recorded.</Empty> : null}
+      {audit.state === "ready" && audit.data.length > 0 ? (
+        <table className="table audit-table">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">Flag</th>
+              <th scope="col">Action</th>
+              <th scope="col">Change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {audit.data.map((a) => (
+              <tr key={a.auditId}>
+                <td data-label="When">{formatDateTime(a.at)}</td>
+                <td data-label="Who">{a.actor}</td>
+                <td data-label="Flag" className="mono">
+                  {a.entityKey}
+                </td>
+                <td data-label="Action">{a.action}</td>
+                <td data-label="Change" className="small">
+                  {describeChange(a.before, a.after)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
+
+/** The fields that differ between two audit snapshots, as "enabled: true → false". */
+function describeChange(before: unknown, after: unknown): string {
+  if (before === null || typeof before !== "object") return "created";
+  if (after === null || typeof after !== "object") return "deleted";
+  const b = before as Record<string, unknown>;
+  const a = after as Record<string, unknown>;
+  const changed = Object.keys(a)
+    .filter((k) => k !== "updated_at" && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .map((k) => `${k}: ${JSON.stringify(b[k])} → ${JSON.stringify(a[k])}`);
+  return changed.length === 0 ? "no field changed" : changed.join("; ");
+}

@@ -1,0 +1,324 @@
+import { describe, expect, it } from "vitest";
+import type { Experiment, ExperimentSummary, ResultRow } from "../src/api/api-types.js";
+import { decide } from "../src/format/decision.js";
+import { overview } from "../src/format/experiment-overview.js";
+import { guardrailState } from "../src/format/guardrail-check.js";
+import { comparisonCells } from "../src/format/metric-format.js";
+import { metricViews, toneOf } from "../src/format/metric-results.js";
+import { projectPower } from "../src/format/power-projection.js";
+import { qualityWarnings } from "../src/format/quality-warnings.js";
+import { srmView } from "../src/format/srm-view.js";
+
+const empty = {
+  uplift_abs: null,
+  uplift_rel: null,
+  p_value_two_sided: null,
+  ci_low: null,
+  ci_high: null,
+  cuped_theta: null,
+  cuped_uplift_abs: null,
+  cuped_p_value: null,
+  cuped_ci_low: null,
+  cuped_ci_high: null,
+  cuped_variance_reduction_pct: null,
+};
+
+function row(partial: Partial<ResultRow> & Pick<ResultRow, "metric_id" | "variation_id">): ResultRow {
+  return {
+    experiment_id: "exp_1",
+    analysis_mode: "itt",
+    is_control: partial.variation_id === "control",
+    n_users: 10_000,
+    mean: 0.03,
+    ...empty,
+    ...partial,
+  };
+}
+
+const experiment: Experiment = {
+  key: "exp_1",
+  name: "Checkout",
+  description: "",
+  hypothesis: "",
+  type: "ab",
+  owner_team: "growth",
+  status: "running",
+  variants: [
+    { key: "control", allocation: 50, is_control: true, description: "", configuration: {} },
+    { key: "treatment", allocation: 50, is_control: false, description: "", configuration: {} },
+  ],
+  metrics: [
+    { metric_key: "conversion_7d", role: "primary", direction: "increase", threshold: null },
+    { metric_key: "refund_rate", role: "guardrail", direction: "decrease", threshold: 0.2 },
+  ],
+  targeting: { include_segments: [], exclude_segments: [], condition: null },
+  start_at: "2026-02-01T00:00:00Z",
+  end_at: "2026-02-15T00:00:00Z",
+  minimum_sample_size: 10_000,
+  prereg_url: null,
+  power_analysis: null,
+  assignment_salt: "s",
+  assignment_seed: 0,
+  created_by: "ana",
+  submitted_by: null,
+  approved_by: null,
+  created_at: "2026-01-20T00:00:00Z",
+  updated_at: "2026-01-20T00:00:00Z",
+};
+
+const summary: ExperimentSummary = {
+  experiment_key: "exp_1",
+  alpha: 0.05,
+  quality: null,
+  results: [
+    row({ metric_id: "refund_rate", variation_id: "control", mean: 0.05 }),
+    row({
+      metric_id: "refund_rate",
+      variation_id: "treatment",
+      mean: 0.051,
+      uplift_abs: 0.001,
+      uplift_rel: 0.02,
+      p_value_two_sided: 0.6,
+      ci_low: -0.003,
+      ci_high: 0.005,
+    }),
+    row({ metric_id: "conversion_7d", variation_id: "control" }),
+    row({
+      metric_id: "conversion_7d",
+      variation_id: "treatment",
+      n_users: 10_020,
+      mean: 0.034,
+      uplift_abs: 0.004,
+      uplift_rel: 0.1333,
+      p_value_two_sided: 0.041,
+      ci_low: 0.0002,
+      ci_high: 0.0078,
+      cuped_uplift_abs: 0.0039,
+      cuped_p_value: 0.01,
+      cuped_ci_low: 0.001,
+      cuped_ci_high: 0.0068,
+      cuped_variance_reduction_pct: 22.5,
+    }),
+    row({ metric_id: "conversion_7d", variation_id: "control", analysis_mode: "exposed", n_users: 8000 }),
+    row({
+      metric_id: "conversion_7d",
+      variation_id: "treatment",
+      analysis_mode: "exposed",
+      n_users: 8100,
+      uplift_abs: -0.001,
+      p_value_two_sided: 0.7,
+      ci_low: -0.005,
+      ci_high: 0.003,
+    }),
+  ],
+};
+
+describe("metric views", () => {
+  it("puts the primary metric first and reads its comparison in the chosen mode", () => {
+    const views = metricViews(experiment, summary, "itt", "raw");
+    expect(views.map((v) => v.metricKey)).toEqual(["conversion_7d", "refund_rate"]);
+    const c = views[0]!.comparisons[0]!;
+    expect(c).toMatchObject({
+      variationId: "treatment",
+      pValue: 0.041,
+      significant: true,
+      tone: "positive",
+      cuped: false,
+    });
+    expect(views[0]!.kind).toBe("proportion");
+    expect(comparisonCells(c, "proportion")).toEqual({
+      level: "3.40%",
+      difference: "+0.40 pp",
+      relative: "+13.3%",
+      interval: "[+0.02 pp, +0.78 pp]",
+      pValue: "0.041",
+    });
+    const exposed = metricViews(experiment, summary, "exposed", "raw");
+    expect(exposed).toHaveLength(1);
+    expect(exposed[0]!.comparisons[0]!.tone).toBe("neutral");
+  });
+
+  it("switches to the CUPED columns where they exist and says so where they do not", () => {
+    const views = metricViews(experiment, summary, "itt", "cuped");
+    const c = views[0]!.comparisons[0]!;
+    expect(c).toMatchObject({
+      cuped: true,
+      upliftAbs: 0.0039,
+      pValue: 0.01,
+      ciLow: 0.001,
+      varianceReductionPct: 22.5,
+    });
+    expect(c.upliftRel).toBeCloseTo(0.0039 / 0.03, 12);
+    expect(views[1]!.cupedUnavailable).toBe(true);
+    expect(views[1]!.comparisons[0]!.cuped).toBe(false);
+  });
+
+  it("judges tone by the desired direction", () => {
+    expect(toneOf(-0.01, true, "decrease")).toBe("positive");
+    expect(toneOf(0.01, true, "decrease")).toBe("negative");
+    expect(toneOf(0.01, false, "increase")).toBe("neutral");
+  });
+});
+
+describe("guardrails", () => {
+  const base = metricViews(experiment, summary, "itt", "raw")[1]!.comparisons[0]!;
+  it("is ok when the change is small and not significant", () => {
+    expect(guardrailState(base, "decrease", 0.2)).toBe("ok");
+  });
+  it("is breached when the harm is significant and beyond the tolerance", () => {
+    expect(guardrailState({ ...base, upliftRel: 0.25, significant: true }, "decrease", 0.2)).toBe("breached");
+    expect(guardrailState({ ...base, upliftRel: 0.25, significant: false }, "decrease", 0.2)).toBe("at_risk");
+    expect(guardrailState({ ...base, upliftRel: 0.1, significant: true }, "decrease", 0.2)).toBe("at_risk");
+    expect(
+      guardrailState({ ...base, upliftAbs: -0.01, upliftRel: -0.3, significant: true }, "decrease", 0.2),
+    ).toBe("ok");
+    expect(guardrailState({ ...base, pValue: null }, "decrease", 0.2)).toBe("no_data");
+  });
+});
+
+describe("power projection", () => {
+  it("projects the end date from the rate of the smallest arm", () => {
+    const p = projectPower({
+      armSizes: [500, 520],
+      requiredPerVariant: 1000,
+      startAt: "2026-02-01T00:00:00Z",
+      plannedEndAt: "2026-02-08T00:00:00Z",
+      now: "2026-02-06T00:00:00Z",
+    });
+    expect(p.progress).toBe(0.5);
+    expect(p.projectedEnd).toBe("2026-02-11T00:00:00.000Z");
+    expect(p.overrunsPlannedEnd).toBe(true);
+  });
+  it("has no projection without a required size, and is done once reached", () => {
+    expect(
+      projectPower({
+        armSizes: [5],
+        requiredPerVariant: null,
+        startAt: null,
+        plannedEndAt: null,
+        now: "2026-02-06T00:00:00Z",
+      }),
+    ).toMatchObject({ progress: null, projectedEnd: null });
+    expect(
+      projectPower({
+        armSizes: [2000, 1500],
+        requiredPerVariant: 1000,
+        startAt: "2026-02-01T00:00:00Z",
+        plannedEndAt: null,
+        now: "2026-02-06T00:00:00Z",
+      }),
+    ).toMatchObject({ progress: 1.5, overrunsPlannedEnd: false });
+  });
+});
+
+describe("SRM view and quality warnings", () => {
+  it("uses the pipeline's unit counts and p-value, alerting below 0.01", () => {
+    const s = srmView(
+      experiment.variants,
+      {
+        ...summary,
+        quality: {
+          ...quality,
+          srm_p_value_itt: 0.004,
+          units_by_variant_itt: { control: 600, treatment: 400 },
+        },
+      },
+      "itt",
+    );
+    expect(s).toMatchObject({ detected: true, total: 1000, pValue: 0.004 });
+    expect(s.shares.map((x) => [x.variationId, x.observedShare, x.expectedShare])).toEqual([
+      ["control", 0.6, 0.5],
+      ["treatment", 0.4, 0.5],
+    ]);
+  });
+  it("falls back to result rows for counts", () => {
+    const s = srmView(experiment.variants, summary, "exposed");
+    expect(s.total).toBe(16_100);
+    expect(s.detected).toBe(false);
+  });
+  it("names every non-zero problem", () => {
+    const w = qualityWarnings({ ...quality, pre_assignment_exposure_units: 12, orphan_exposure_rows: 3 });
+    expect(w.map((x) => x.key)).toEqual(["pre_assignment_exposure", "orphan_exposure"]);
+    expect(w[0]!.message).toBe("12 units exposed before assignment (1.2% of units)");
+    expect(qualityWarnings(quality)).toEqual([]);
+  });
+});
+
+const quality = {
+  raw_assignment_rows: 1000,
+  unknown_variant_assignment_rows: 0,
+  assignment_rows_outside_window: 0,
+  canonical_units: 1000,
+  assignment_conflict_units: 0,
+  exposed_units: 900,
+  pre_assignment_exposure_units: 0,
+  variant_mismatch_units: 0,
+  multi_variation_exposure_units: 0,
+  exposure_outside_window_units: 0,
+  orphan_exposure_rows: 0,
+  srm_p_value_itt: 0.5,
+  srm_p_value_exposed: 0.5,
+};
+
+describe("decision", () => {
+  const now = "2026-02-10T00:00:00Z";
+  it("ships a significant primary win at the planned sample with clean guardrails", () => {
+    const d = overview(experiment, summary, "itt", "raw", now).decision;
+    expect(d.kind).toBe("ship");
+    expect(d.reasons[0]).toContain("conversion_7d improved significantly in treatment");
+  });
+  it("keeps running when the win comes before the planned sample", () => {
+    const d = overview({ ...experiment, minimum_sample_size: 20_000 }, summary, "itt", "raw", now).decision;
+    expect(d.kind).toBe("keep_running");
+  });
+  it("puts SRM before everything else", () => {
+    const d = overview(
+      experiment,
+      { ...summary, quality: { ...quality, srm_p_value_itt: 0.0001 } },
+      "itt",
+      "raw",
+      now,
+    ).decision;
+    expect(d.kind).toBe("investigate");
+    expect(d.reasons[0]).toContain("p = < 0.001");
+  });
+  it("stops on a breached guardrail", () => {
+    const o = overview(experiment, summary, "itt", "raw", now);
+    const d = decide({
+      status: "running",
+      hasResults: true,
+      srmDetected: false,
+      srmPValue: 0.5,
+      guardrails: [
+        {
+          metricKey: "refund_rate",
+          variationId: "treatment",
+          state: "breached",
+          reason: "treatment: significant rise beyond the 20% tolerance",
+        },
+      ],
+      primary: o.primary,
+      power: o.power,
+    });
+    expect(d.kind).toBe("stop");
+    expect(d.tone).toBe("negative");
+  });
+  it("reports no effect at the planned sample without significance, and not started without results", () => {
+    const o = overview(experiment, summary, "exposed", "raw", now);
+    expect(
+      decide({
+        status: "running",
+        hasResults: true,
+        srmDetected: false,
+        srmPValue: 0.5,
+        guardrails: [],
+        primary: o.primary,
+        power: { ...o.power, progress: 1 },
+      }).kind,
+    ).toBe("no_effect");
+    expect(
+      overview({ ...experiment, status: "draft" }, { ...summary, results: [] }, "itt", "raw", now).decision
+        .kind,
+    ).toBe("not_started");
+  });
+});
