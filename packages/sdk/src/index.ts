@@ -20,6 +20,13 @@ export {
 } from "./bucketing.js";
 export { compileCondition, evaluateCondition, type Predicate } from "./condition.js";
 export { checkCondition } from "./condition-check.js";
+export {
+  type AssayEvent,
+  createEventClient,
+  type EventClient,
+  type EventClientError,
+  type EventClientOptions,
+} from "./event-client.js";
 export { PayloadError, type PayloadProblem } from "./payload-problem.js";
 export type {
   AssayPayload,
