@@ -31,6 +31,8 @@ export interface ModelDefinition {
   readonly grain: ReadonlyArray<string>;
   readonly description: string;
   readonly zone: LakeZone;
+  /** `view` for cheap staging filters read once or twice; default `table`. */
+  readonly materialized?: "table" | "view";
   /** Models and sources this model reads. */
   readonly dependsOn: ReadonlyArray<string>;
   readonly sql: (ctx: CompileContext) => string;

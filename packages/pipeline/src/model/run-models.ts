@@ -76,7 +76,10 @@ export async function runModels(options: RunModelsOptions): Promise<RunModelsRes
   for (const model of options.models) {
     progress.modelStarted(model.name);
     const started = performance.now();
-    await engine.run(f.createTableAs(model.name, model.sql({ dialect, config })));
+    const sql = model.sql({ dialect, config });
+    await engine.run(
+      model.materialized === "view" ? f.createViewAs(model.name, sql) : f.createTableAs(model.name, sql),
+    );
     const [count] = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${f.ident(model.name)}`);
     const report = { model: model.name, rows: count?.n ?? 0, elapsedMs: performance.now() - started };
     reports.push(report);

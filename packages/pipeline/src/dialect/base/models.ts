@@ -13,6 +13,7 @@ const stgExperimentAssignments: ModelDefinition = {
   name: "stg_experiment_assignments",
   grain: [],
   zone: "transient",
+  materialized: "view",
   description:
     "Raw assignment rows of configured experiments, flagged: is the variant configured, is the time in [start, end).",
   dependsOn: ["raw_assignments", "cfg_experiment", "cfg_variant"],
@@ -104,6 +105,7 @@ const stgExperimentExposures: ModelDefinition = {
   name: "stg_experiment_exposures",
   grain: [],
   zone: "transient",
+  materialized: "view",
   description: "Exposure rows of configured experiments (one row per logged exposure).",
   dependsOn: ["raw_exposures", "cfg_experiment"],
   sql: () => `SELECT e.experiment_id, e.user_id, e.variant_id, e.exposure_time_utc
@@ -265,7 +267,8 @@ const stgConversionEvents: ModelDefinition = {
   description: "Events de-duplicated by event_id: the earliest row wins.",
   dependsOn: ["raw_events"],
   sql: ({ dialect: { functions: f } }) => {
-    const keys = ["event_time_utc", "user_id", "event_name"];
+    // The earliest row wins; rows sharing an event_id and its earliest time are taken to be the same event.
+    const keys = ["event_time_utc"];
     return `SELECT event_id,
   ${f.argMin("user_id", keys)} AS user_id,
   ${f.argMin("event_name", keys)} AS event_name,
