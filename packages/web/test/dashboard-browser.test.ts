@@ -1,0 +1,179 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  buildIfNeeded,
+  chromiumArgs,
+  chromiumPath,
+  dashboardUrl,
+  type ServerProcess,
+  startServerProcess,
+  webDir,
+} from "./helpers/dashboard-harness.js";
+import { type ApiCaller, createCaller, seedDemo } from "./helpers/demo-data.js";
+
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium && process.env.CI === "true") {
+  throw new Error(`Chromium not found at ${chromiumPath}: the dashboard browser tests need it under CI`);
+}
+if (!hasChromium)
+  console.warn(`skipping dashboard browser tests: no Chromium at ${chromiumPath} (set ASSAY_CHROMIUM)`);
+
+const shots = join(webDir, "..", "..", "screenshots");
+
+describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real server", () => {
+  let server: ServerProcess;
+  let call: ApiCaller;
+  let reviewerKey: string;
+  let dashboard: Awaited<ReturnType<typeof dashboardUrl>>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    const [, started] = await Promise.all([
+      buildIfNeeded(),
+      startServerProcess(),
+      mkdir(shots, { recursive: true }),
+    ]);
+    server = started;
+    call = createCaller(server.url, server.adminKey);
+    ({ reviewerKey } = await seedDemo(call));
+    dashboard = await dashboardUrl(server.url);
+    if (dashboard.servedBy !== "server")
+      console.warn(`the server does not serve the dashboard at /: using vite preview at ${dashboard.url}`);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.addInitScript((key) => {
+      if (localStorage.getItem("assay.apiKey") === null) localStorage.setItem("assay.apiKey", key);
+    }, server.adminKey);
+    page = await context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dashboard?.close();
+    await server?.stop();
+  });
+
+  const open = async (hash: string): Promise<void> => {
+    await page.goto(`${dashboard.url}${hash}`);
+  };
+  const shot = (name: string): Promise<Buffer> =>
+    page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+  it("lists the experiments with status and team, and filters them", async () => {
+    await open("#/");
+    await page.getByRole("link", { name: "Green checkout button" }).waitFor();
+    const rows = page.locator(".experiments-table tbody tr");
+    expect(await rows.count()).toBe(3);
+    expect(await rows.first().textContent()).toContain("running");
+    await shot("experiments");
+    await page.getByLabel("Search").fill("ranking");
+    await page.waitForFunction(() => document.querySelectorAll(".experiments-table tbody tr").length === 1);
+    expect(await rows.first().textContent()).toContain("Search ranking v2");
+    await page.getByLabel("Search").fill("");
+    await page.getByLabel("Status").selectOption("draft");
+    await page.waitForFunction(() => document.querySelectorAll(".experiments-table tbody tr").length === 1);
+    expect(await rows.first().textContent()).toContain("onboarding_tips");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByLabel("Status").selectOption("all");
+    await shot("experiments-phone");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("opens an experiment, shows its preregistration, and switches analysis modes", async () => {
+    await open("#/");
+    await page.getByRole("link", { name: "Green checkout button" }).click();
+    await page.getByRole("heading", { name: "Green checkout button" }).waitFor();
+    await page.getByRole("heading", { name: "Hypothesis and preregistration" }).waitFor();
+    expect(await page.locator(".facts").textContent()).toContain("approved by rita-reviewer");
+    await page.locator(".state-loading").waitFor({ state: "detached" });
+    const summaryAvailable = await call("GET", "/api/experiments/checkout_button/summary").then(
+      () => true,
+      () => false,
+    );
+    if (summaryAvailable) {
+      await page.getByRole("heading", { name: "Results" }).waitFor();
+      const table = page.locator(".results-table").first();
+      const itt = await table.textContent();
+      await page.getByLabel("Exposed only").check();
+      await page.waitForFunction(
+        (before) => document.querySelector(".results-table")?.textContent !== before,
+        itt,
+      );
+      await page.getByLabel("CUPED").check();
+      expect(await page.getByLabel("CUPED").isChecked()).toBe(true);
+      await page.getByRole("heading", { name: /^Decision/ }).waitFor();
+    } else {
+      // The server has no results provider: the page says so instead of drawing empty charts.
+      expect(await page.getByRole("alert").textContent()).toContain("Could not load results");
+    }
+    await shot("experiment");
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot("experiment-phone");
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it("trips a flag's kill switch only after confirmation, and the audit history shows it", async () => {
+    await open("#/flags");
+    const row = page.locator('tr[data-flag="dark_mode"]');
+    await row.waitFor();
+    expect(await row.textContent()).toContain("on");
+    await page.getByRole("button", { name: "Kill dark_mode" }).click();
+    const dialog = page.getByRole("dialog", { name: "Turn off dark_mode?" });
+    await dialog.waitFor();
+    await shot("flags-confirm");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "detached" });
+    expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(true);
+    await page.getByRole("button", { name: "Kill dark_mode" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Kill dark_mode" }).click();
+    await page.getByRole("status").filter({ hasText: "dark_mode is off." }).waitFor();
+    expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(false);
+    await page.locator(".audit-table").getByText("enabled: true → false").waitFor();
+    await shot("flags");
+  });
+
+  it("creates an experiment: the registry's error shows inline, then a valid one goes through prereg submit and approve", async () => {
+    await open("#/new");
+    await page.getByLabel("Key", { exact: true }).fill("price_anchor");
+    await page.getByLabel("Name", { exact: true }).fill("Price anchoring");
+    await page.getByLabel("Owner team").fill("demo");
+    await page.getByLabel("Hypothesis").fill("Showing the yearly price first raises conversion.");
+    await page.locator("#field-variants\\[1\\]\\.allocation").fill("60");
+    await page.locator("#field-metrics\\[0\\]\\.metric_key").fill("conversion_7d");
+    await page.getByRole("button", { name: "Add metric" }).click();
+    await page.locator("#field-metrics\\[1\\]\\.metric_key").fill("refund_rate");
+    await page.locator("#field-metrics\\[1\\]\\.threshold").fill("0.2");
+    await page.getByLabel("Preregistration link").fill("https://wiki.example.com/prereg/price_anchor");
+    await page.getByLabel("Baseline rate").fill("0.1");
+    await page.getByLabel("Minimum detectable effect (abs)").fill("0.02");
+    await page.getByRole("button", { name: "Create draft" }).click();
+    const inline = page.locator("#field-variants .field-error");
+    await inline.waitFor();
+    expect(await inline.textContent()).toContain("must sum to 100");
+    expect(await page.locator("#field-variants").getAttribute("aria-invalid")).toBe("true");
+    await shot("create-validation-error");
+    await page.locator("#field-variants\\[1\\]\\.allocation").fill("50");
+    await page.getByRole("button", { name: "Create draft" }).click();
+    await page.getByRole("heading", { name: "Price anchoring" }).waitFor();
+    await page.getByRole("button", { name: "Submit preregistration" }).click();
+    await page.locator(".page-head .badge", { hasText: "submitted" }).waitFor();
+    // The author may not approve their own preregistration: the server's 403 is shown.
+    await page.getByRole("button", { name: "Approve preregistration" }).click();
+    expect(await page.getByRole("alert").textContent()).toContain("must not be the experiment's author");
+    // A reviewer's key approves it.
+    await page.getByPlaceholder("API key (assay_…)").fill(reviewerKey);
+    await page.getByRole("button", { name: "Change key" }).click();
+    await page.getByRole("button", { name: "Approve preregistration" }).click();
+    await page.locator(".page-head .badge", { hasText: "approved" }).waitFor();
+    expect(await page.locator(".facts").textContent()).toContain("approved by rita-reviewer");
+    await shot("created-approved");
+    expect(pageErrors).toEqual([]);
+  });
+});
