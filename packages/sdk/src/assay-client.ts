@@ -8,7 +8,6 @@ import {
 import type { AssayPayload, Attributes, Experiment, ExperimentVariant, JsonValue } from "./payload-types.js";
 import type { StickyAssignmentStore } from "./sticky-store.js";
 import { validatePayload } from "./validate-payload.js";
-import { hashJoined } from "./xxhash32.js";
 
 /** Why a flag evaluated to its value. */
 export type FlagReason =
@@ -308,10 +307,7 @@ class Client implements AssayClient {
     const rollout = flag.rollout;
     if (rollout !== null) {
       const id = identityOf(attributes);
-      if (
-        id !== undefined &&
-        hashJoined(id, flag.key, rollout.salt, rollout.seed) % 10000 < rollout.threshold
-      ) {
+      if (id !== undefined && rollout.hash(id, rollout.seed) % 10000 < rollout.threshold) {
         this.flagReason = "ROLLOUT";
         return rollout.value;
       }
@@ -344,29 +340,23 @@ class Client implements AssayClient {
       }
     }
     const holdout = e.holdout;
-    if (
-      holdout !== null &&
-      hashJoined(id, holdout.key, holdout.salt, holdout.seed) % 10000 < holdout.threshold
-    ) {
+    if (holdout !== null && holdout.hash(id, holdout.seed) % 10000 < holdout.threshold) {
       this.assignReason = "HOLDOUT";
       return -1;
     }
     const layer = e.layer;
     if (layer !== null) {
-      const bucket = hashJoined(id, layer.key, layer.salt, layer.seed) % 10000;
+      const bucket = layer.hash(id, layer.seed) % 10000;
       if (bucket < layer.start || bucket >= layer.end) {
         this.assignReason = "LAYER_EXCLUDED";
         return -1;
       }
     }
-    if (
-      e.coverageThreshold < 10000 &&
-      hashJoined(id, e.key, e.coverageSalt, e.seed) % 10000 >= e.coverageThreshold
-    ) {
+    if (e.coverageThreshold < 10000 && e.coverageHash(id, e.seed) % 10000 >= e.coverageThreshold) {
       this.assignReason = "COVERAGE_EXCLUDED";
       return -1;
     }
-    const index = chooseVariantIndex(hashJoined(id, e.key, e.salt, e.seed) % 10000, e.weights);
+    const index = chooseVariantIndex(e.variantHash(id, e.seed) % 10000, e.weights);
     this.assignReason = "ASSIGNED";
     this.assignIteration = e.iteration;
     if (store !== undefined) {

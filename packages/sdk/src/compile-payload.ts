@@ -7,11 +7,15 @@ import type {
   JsonValue,
   Targeting,
 } from "./payload-types.js";
+import { createSuffixHasher } from "./xxhash32.js";
+
+/** `(identity, seed) => xxHash32(identity + ":" + key + ":" + salt, seed)`, the suffix encoded once. */
+export type IdentityHasher = (identityId: string, seed: number) => number;
 
 export interface CompiledHashRange {
   readonly key: string;
-  readonly salt: string;
   readonly seed: number;
+  readonly hash: IdentityHasher;
 }
 
 export interface CompiledExperiment {
@@ -27,7 +31,8 @@ export interface CompiledExperiment {
   readonly minStickyIteration: number;
   /** Enrolled when the coverage bucket is below this (basis points); 10000 skips the coverage hash. */
   readonly coverageThreshold: number;
-  readonly coverageSalt: string;
+  readonly variantHash: IdentityHasher;
+  readonly coverageHash: IdentityHasher;
   readonly targeting: Predicate | null;
   readonly holdout: (CompiledHashRange & { readonly threshold: number }) | null;
   readonly layer: (CompiledHashRange & { readonly start: number; readonly end: number }) | null;
@@ -58,8 +63,8 @@ export interface CompiledFlag {
   readonly rollout: {
     readonly threshold: number;
     readonly value: JsonValue;
-    readonly salt: string;
     readonly seed: number;
+    readonly hash: IdentityHasher;
   } | null;
 }
 
@@ -118,8 +123,8 @@ export function compilePayload(payload: AssayPayload): CompiledPayload {
   const holdout = payload.holdout
     ? {
         key: payload.holdout.key,
-        salt: payload.holdout.salt,
         seed: payload.holdout.seed,
+        hash: createSuffixHasher(`:${payload.holdout.key}:${payload.holdout.salt}`),
         threshold: payload.holdout.percentage * 100,
       }
     : null;
@@ -140,15 +145,16 @@ export function compilePayload(payload: AssayPayload): CompiledPayload {
       iteration: e.iteration,
       minStickyIteration: e.minStickyIteration ?? 0,
       coverageThreshold: e.coverage * 100,
-      coverageSalt: `${e.salt}:coverage`,
+      variantHash: createSuffixHasher(`:${e.key}:${e.salt}`),
+      coverageHash: createSuffixHasher(`:${e.key}:${e.salt}:coverage`),
       targeting: compileTargeting(e.targeting, segments),
       holdout: e.holdoutExempt === true ? null : holdout,
       layer:
         layer && allocation
           ? {
               key: layer.key,
-              salt: layer.salt,
               seed: layer.seed,
+              hash: createSuffixHasher(`:${layer.key}:${layer.salt}`),
               start: allocation.start * 100,
               end: allocation.end * 100,
             }
@@ -171,8 +177,8 @@ export function compilePayload(payload: AssayPayload): CompiledPayload {
         ? {
             threshold: f.rollout.percentage * 100,
             value: f.rollout.value,
-            salt: f.rollout.salt ?? payload.salt ?? "",
             seed: f.rollout.seed ?? 0,
+            hash: createSuffixHasher(`:${f.key}:${f.rollout.salt ?? payload.salt ?? ""}`),
           }
         : null,
     });

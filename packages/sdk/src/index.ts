@@ -62,4 +62,4 @@ export {
   type StickyAssignmentStore,
 } from "./sticky-store.js";
 export { isValueOfType, type PayloadValidation, validatePayload } from "./validate-payload.js";
-export { hashJoined, xxhash32, xxhash32Bytes } from "./xxhash32.js";
+export { createSuffixHasher, hashJoined, xxhash32, xxhash32Bytes } from "./xxhash32.js";

@@ -140,3 +140,20 @@ export function hashJoined(a: string, b: string, c: string, seed: number): numbe
   pos = writeUtf8(c, pos);
   return xxhash32Bytes(scratch, seed, 0, pos);
 }
+
+/**
+ * A hasher of `prefix + suffix` whose suffix is UTF-8-encoded once, here: the evaluator's hot path encodes
+ * only the identity per call.
+ * @example createSuffixHasher(":checkout:2026-11")("user-1", 0) === hashJoined("user-1", "checkout", "2026-11", 0) // true
+ */
+export function createSuffixHasher(suffix: string): (prefix: string, seed: number) => number {
+  const length = writeUtf8(suffix, 0);
+  const bytes = scratch.slice(0, length);
+  return (prefix, seed) => {
+    const start = writeUtf8(prefix, 0);
+    ensureCapacity(start + length);
+    const out = scratch;
+    for (let i = 0; i < length; i++) out[start + i] = bytes[i]!;
+    return xxhash32Bytes(out, seed, 0, start + length);
+  };
+}

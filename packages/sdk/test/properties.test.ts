@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chooseVariant, createAssayClient, getBucket, xxhash32, xxhash32Bytes } from "../src/index.js";
+import {
+  chooseVariant,
+  createAssayClient,
+  createSuffixHasher,
+  getBucket,
+  hashJoined,
+  xxhash32,
+  xxhash32Bytes,
+} from "../src/index.js";
 import { experiment, flag, payload } from "./fixtures.js";
 
 const utf16 = fc.string({
@@ -27,6 +35,15 @@ describe("xxhash32 over UTF-8", () => {
     fc.assert(
       fc.property(utf16, utf16, utf16, fc.nat(0xffffffff), (id, key, salt, seed) => {
         expect(getBucket(id, key, salt, seed)).toBe(xxhash32(`${id}:${key}:${salt}`, seed) % 10000);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("the precompiled suffix hasher equals hashing the joined key", () => {
+    fc.assert(
+      fc.property(utf16, utf16, utf16, fc.nat(0xffffffff), (id, key, salt, seed) => {
+        expect(createSuffixHasher(`:${key}:${salt}`)(id, seed)).toBe(hashJoined(id, key, salt, seed));
       }),
       { numRuns: 1000 },
     );
