@@ -47,7 +47,9 @@ for (const [pkg, deps] of Object.entries(allowed)) {
           const target = relative(join(root, "packages"), resolve(file, "..", spec));
           const targetPkg = target.split("/")[0];
           if (!target.startsWith("..") && targetPkg !== pkg) {
-            problems.push(`${rel}: reaches into packages/${targetPkg} by a relative path; import @assay/${targetPkg}`);
+            problems.push(
+              `${rel}: reaches into packages/${targetPkg} by a relative path; import @assay/${targetPkg}`,
+            );
           }
         }
       }
