@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toApiError } from "../src/api/api-error.js";
+import { describeCondition } from "../src/format/condition-text.js";
 import { filterExperiments } from "../src/format/experiment-filter.js";
 import { dayToIso, fieldAnchor, isoToDay, parseNumberField } from "../src/format/field-anchor.js";
 import { lifecycleActions } from "../src/format/lifecycle.js";
@@ -76,5 +77,24 @@ describe("filters and scales", () => {
     expect(s(s.domain[1])).toBe(400);
     expect(extent([null, 3, -1, Number.NaN])).toEqual([-1, 3]);
     expect(extent([])).toBeUndefined();
+  });
+});
+
+describe("condition text", () => {
+  it("reads SDK conditions as text", () => {
+    expect(
+      describeCondition({
+        and: [
+          { attribute: "country", op: "in", value: ["DE", "FR"] },
+          {
+            or: [
+              { attribute: "app_version", op: "gte", value: 42 },
+              { not: { attribute: "beta", op: "eq", value: true } },
+            ],
+          },
+        ],
+      }),
+    ).toBe("country in [DE, FR] and (app_version ≥ 42 or not beta = true)");
+    expect(describeCondition({ odd: 1 })).toBe('{"odd":1}');
   });
 });

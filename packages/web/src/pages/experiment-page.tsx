@@ -31,7 +31,7 @@ export function ExperimentPage({ experimentKey }: { readonly experimentKey: stri
       <p className="crumbs">
         <a href={hrefOf({ page: "experiments" })}>Experiments</a> / <span className="mono">{e.key}</span>
       </p>
-      <div className="page-head">
+      <div className="page-head page-head-start">
         <h1 id="experiment-title">{e.name}</h1>
         <StatusBadge status={e.status} />
       </div>
@@ -63,6 +63,8 @@ export function ExperimentPage({ experimentKey }: { readonly experimentKey: stri
     </article>
   );
 }
+
+const roleRank = { primary: 0, secondary: 1, guardrail: 2 } as const;
 
 function Preregistration({
   experiment: e,
@@ -107,12 +109,14 @@ function Preregistration({
         </dd>
         <dt>Metrics</dt>
         <dd>
-          {e.metrics.map((m) => (
-            <span key={m.metric_key} className="metric-chip">
-              <span className="mono">{m.metric_key}</span> {m.role}, {m.direction}
-              {m.threshold === null ? "" : `, tolerance ${formatPercent(m.threshold, 0)}`}
-            </span>
-          ))}
+          {[...e.metrics]
+            .sort((a, b) => roleRank[a.role] - roleRank[b.role])
+            .map((m) => (
+              <span key={m.metric_key} className="metric-chip">
+                <span className="mono">{m.metric_key}</span> {m.role}, {m.direction}
+                {m.threshold === null ? "" : `, tolerance ${formatPercent(m.threshold, 0)}`}
+              </span>
+            ))}
         </dd>
         <dt>Power analysis</dt>
         <dd>

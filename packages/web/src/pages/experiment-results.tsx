@@ -59,7 +59,8 @@ export function MetricResults({
             {view.control === null ? null : (
               <tr>
                 <th scope="row">
-                  {view.control.variationId} <span className="muted">(control)</span>
+                  {view.control.variationId}
+                  {view.control.variationId === "control" ? null : <span className="muted"> (control)</span>}
                 </th>
                 <td className="num">{formatCount(view.control.nUsers)}</td>
                 <td className="num">{level(view.control.mean)}</td>

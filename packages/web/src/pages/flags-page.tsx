@@ -4,6 +4,7 @@ import type { Flag } from "../api/api-types.js";
 import { useResource } from "../api/use-resource.js";
 import { Badge } from "../components/badge.js";
 import { Empty, ErrorView, Loading } from "../components/state-views.js";
+import { describeCondition } from "../format/condition-text.js";
 import { formatDateTime } from "../format/number-format.js";
 
 const json = (v: unknown): string => (v === undefined ? "—" : JSON.stringify(v));
@@ -14,7 +15,7 @@ function rulesText(f: Flag): string {
   if (f.targeting.exclude_segments.length > 0)
     parts.push(`not in ${f.targeting.exclude_segments.join(", ")}`);
   if (f.targeting.condition !== null && Object.keys(f.targeting.condition).length > 0)
-    parts.push(`where ${JSON.stringify(f.targeting.condition)}`);
+    parts.push(`where ${describeCondition(f.targeting.condition)}`);
   if (f.dependencies.length > 0)
     parts.push(
       `requires ${f.dependencies.map((d) => `${d.flag_key} = ${JSON.stringify(d.value)}`).join(", ")}`,
