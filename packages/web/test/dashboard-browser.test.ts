@@ -130,6 +130,12 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     await shot("flags-confirm");
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await dialog.waitFor({ state: "detached" });
+    // By keyboard: Enter opens the confirmation, Escape backs out.
+    await page.getByRole("button", { name: "Kill dark_mode" }).focus();
+    await page.keyboard.press("Enter");
+    await dialog.waitFor();
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
     expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(true);
     await page.getByRole("button", { name: "Kill dark_mode" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Kill dark_mode" }).click();
