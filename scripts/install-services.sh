@@ -3,7 +3,7 @@
 # Run as root (as CI is); elsewhere it says what it would need and leaves the machine alone.
 set -euo pipefail
 need=()
-# chromium joins this list with the dashboard's browser tests.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
