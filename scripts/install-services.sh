@@ -7,6 +7,11 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   need+=(postgresql)
 fi
+# The warehouse conformance suite runs a two-shard ClickHouse cluster (Debian bookworm ships 18.16).
+if [ ! -x /usr/sbin/clickhouse-server ] && ! command -v clickhouse-server >/dev/null 2>&1 \
+  && ! command -v clickhouse >/dev/null 2>&1; then
+  need+=(clickhouse-server)
+fi
 if [ ${#need[@]} -eq 0 ]; then
   echo "services: all present"
   exit 0
