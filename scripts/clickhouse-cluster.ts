@@ -1,7 +1,7 @@
 // Starts a throw-away ClickHouse cluster on loopback for tests and benchmarks: N `clickhouse-server`
 // processes (Debian's package, 18.16 or newer), each with its own temp data folder, joined by a
 // `remote_servers` entry named `assay` (one shard per process, no ZooKeeper). As root (CI), the servers
-// run as the `clickhouse` user (else `nobody`) through runuser. Run directly, it prints the URL:
+// run as the `clickhouse` user (else `nobody`) through setpriv. Run directly, it prints the URL:
 //   node --import tsx scripts/clickhouse-cluster.ts [shards]
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -155,8 +155,19 @@ export async function startClickHouseCluster(
       const args = binary.endsWith("clickhouse")
         ? ["server", `--config-file=${join(dir, "config.xml")}`]
         : [`--config-file=${join(dir, "config.xml")}`];
+      // setpriv execs the server in place (runuser forks), so the child pid is the server and can be killed.
       const command =
-        user === undefined ? [binary, ...args] : ["runuser", "-u", user.name, "--", binary, ...args];
+        user === undefined
+          ? [binary, ...args]
+          : [
+              "setpriv",
+              `--reuid=${user.uid}`,
+              `--regid=${user.gid}`,
+              "--clear-groups",
+              "--",
+              binary,
+              ...args,
+            ];
       const child = spawn(command[0]!, command.slice(1), { cwd: dir, stdio: "ignore" });
       children.push(child);
     }
