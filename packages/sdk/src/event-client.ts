@@ -54,13 +54,29 @@ export interface EventClientOptions {
   /** Flush on Node's `beforeExit` when `process` exists (default true). */
   flushOnExit?: boolean;
   onError?: (error: EventClientError) => void;
+  /**
+   * Whether this user allows analytics (default true). When false nothing is queued or sent: `track`,
+   * `trackExposure` and `identify` return null, and withdrawing consent discards the queue. Assignment in
+   * `createAssayClient` is unaffected, so the product still renders.
+   */
+  analyticsConsent?: boolean;
 }
 
 export interface EventClient {
-  /** Queues a product event; returns its `event_id`. */
-  track(eventName: string, userId: string | null, properties?: { [key: string]: JsonValue }): string;
-  /** Queues an `exp.exposed` event for an exposure; returns its `event_id`. */
-  trackExposure(exposure: Exposure): string;
+  /** Queues a product event; returns its `event_id`, or null without analytics consent. */
+  track(eventName: string, userId: string | null, properties?: { [key: string]: JsonValue }): string | null;
+  /** Queues an `exp.exposed` event for an exposure; returns its `event_id`, or null without consent. */
+  trackExposure(exposure: Exposure): string | null;
+  /**
+   * Queues an `identify` event linking the anonymous id a visitor had before logging in to the identity
+   * they logged in as (the pipeline stitches the two into one unit). Returns its `event_id`, or null
+   * without consent.
+   */
+  identify(anonId: string, identityId: string): string | null;
+  /** Grants (true) or withdraws (false) analytics consent; withdrawing discards everything queued. */
+  setConsent(analyticsAllowed: boolean): void;
+  /** The current analytics consent. */
+  readonly consent: boolean;
   /** `onExposure` for `createAssayClient`, bound to this event client. */
   readonly exposureHandler: (exposure: Exposure) => void;
   /** Sends everything queued (batch by batch, with retries); resolves when done. */
@@ -132,6 +148,7 @@ export function createEventClient(options: EventClientOptions): EventClient {
   let dropped = 0;
   let inFlight: Promise<void> | null = null;
   let closed = false;
+  let consent = options.analyticsConsent ?? true;
 
   const report = (error: EventClientError) => {
     dropped += error.dropped;
@@ -142,7 +159,8 @@ export function createEventClient(options: EventClientOptions): EventClient {
     }
   };
 
-  const enqueue = (event: AssayEvent): string => {
+  const enqueue = (event: AssayEvent): string | null => {
+    if (!consent) return null;
     queue.push(event);
     if (queue.length > maxQueueSize) {
       const over = queue.length - maxQueueSize;
@@ -162,6 +180,7 @@ export function createEventClient(options: EventClientOptions): EventClient {
       report({ code: "DELIVERY_FAILED", message: "no fetch in this environment", dropped: batch.length });
       return;
     }
+    if (!consent) return;
     const body = JSON.stringify({ events: batch });
     for (let attempt = 0; ; attempt++) {
       let status = 0;
@@ -212,6 +231,7 @@ export function createEventClient(options: EventClientOptions): EventClient {
 
   // On page hide there is no time for fetch retries: hand the queue to sendBeacon, in chunks it accepts.
   const beaconAll = () => {
+    if (!consent) return;
     if (!sendBeacon) {
       void flush();
       return;
@@ -257,6 +277,7 @@ export function createEventClient(options: EventClientOptions): EventClient {
       event_name: eventName,
       user_id: userId,
       event_time_utc: now().toISOString(),
+      analytics_consent: true,
     });
 
   const trackExposure = (exposure: Exposure) =>
@@ -270,6 +291,18 @@ export function createEventClient(options: EventClientOptions): EventClient {
       is_control: exposure.variant.isControl,
       iteration: exposure.iteration,
       reason: exposure.reason,
+      analytics_consent: true,
+    });
+
+  const identify = (anonId: string, identityId: string) =>
+    enqueue({
+      event_id: createEventId(),
+      event_name: "identify",
+      type: "identify",
+      user_id: identityId,
+      anon_id: anonId,
+      event_time_utc: now().toISOString(),
+      analytics_consent: true,
     });
 
   return {
@@ -281,6 +314,18 @@ export function createEventClient(options: EventClientOptions): EventClient {
     trackExposure,
     exposureHandler: (exposure) => {
       trackExposure(exposure);
+    },
+    identify(anonId, identityId) {
+      const id = identify(anonId, identityId);
+      if (closed) void flush();
+      return id;
+    },
+    setConsent(analyticsAllowed) {
+      consent = analyticsAllowed;
+      if (!consent) queue.splice(0, queue.length);
+    },
+    get consent() {
+      return consent;
     },
     flush,
     async close() {
