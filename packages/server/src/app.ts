@@ -2,6 +2,8 @@ import { checkCondition } from "@assay/sdk";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { eventBatchSchema } from "./collector/event-schema.js";
+import { registerDecisionRoutes } from "./decisions/decision-routes.js";
+import type { DecisionService } from "./decisions/decision-service.js";
 import { currentTrackingPlan, publishTrackingPlan, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
@@ -52,6 +54,8 @@ export interface AppOptions {
   readonly pollIntervalSeconds?: number;
   readonly logger?: boolean;
   readonly bodyLimitBytes?: number;
+  /** The decision engine and scheduler (routes under `/api/experiments/{key}/decision`). */
+  readonly decisions?: DecisionService;
 }
 
 const keyParams = z.object({ key: keySchema });
@@ -402,6 +406,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     requireRole(p, "admin");
     return context.compact();
   });
+
+  if (options.decisions !== undefined) {
+    options.decisions.engine.onRegistryChange((team) => snapshots.invalidate(team));
+    registerDecisionRoutes(app, { db, decisions: options.decisions, auth });
+  }
 
   await app.ready();
   return app;

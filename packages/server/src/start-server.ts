@@ -5,6 +5,7 @@ import { createApp, type SummaryProvider } from "./app.js";
 import type { Database } from "./db/database.js";
 import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
+import { createDecisionService, type DecisionServiceOptions } from "./decisions/decision-service.js";
 import { createApiKey } from "./registry/auth.js";
 import { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
 
@@ -20,6 +21,8 @@ export interface StartServerOptions {
   /** Runs once after the first start (demo data). */
   readonly onFirstStart?: (server: RunningServer) => Promise<void>;
   readonly summary?: SummaryProvider;
+  /** The decision engine and its scheduler (docs/decisions.md); `false` turns them off. */
+  readonly decisions?: false | Omit<DecisionServiceOptions, "db">;
   readonly logger?: boolean;
   /** Where progress lines go; default stdout. */
   readonly print?: (line: string) => void;
@@ -71,9 +74,19 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     keys = { team: "demo", admin: secret };
     await writeFile(keyPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   }
+  const decisions =
+    options.decisions === false
+      ? undefined
+      : createDecisionService({
+          db,
+          lakeDir: paths.lakeDir,
+          onError: (error) => app.log.error(error),
+          ...options.decisions,
+        });
   const app = await createApp({
     context,
     logger: options.logger ?? false,
+    ...(decisions === undefined ? {} : { decisions }),
     ...(options.summary === undefined ? {} : { summary: options.summary }),
   });
   await app.listen({ port, host });
@@ -84,6 +97,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     context.compact().catch((error: unknown) => app.log.error(error));
   }, options.compactIntervalMs ?? 10_000);
   timer.unref();
+  decisions?.start();
   const server: RunningServer = {
     url,
     app,
@@ -92,6 +106,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     adminKey: keys.admin,
     async close() {
       clearInterval(timer);
+      await decisions?.stop();
       await app.close();
       await context.compact();
       await context.close();

@@ -24,13 +24,14 @@ const isEmptyTargeting = (t: Experiment["targeting"]): boolean =>
 /** Experiments the SDK may assign into: running ones, and paused ones (which serve no new assignments). */
 export const deliveredStatuses: ReadonlySet<string> = new Set(["running", "paused"]);
 
-function toSdkExperiment(e: Experiment): SdkExperiment {
+function toSdkExperiment(e: Experiment, failClosed: boolean): SdkExperiment {
   return {
     key: e.key,
-    status: e.status === "paused" ? "paused" : "running",
+    status: e.status === "paused" || failClosed ? "paused" : "running",
+    // Fail-closed (a guardrail breach): the treatments get no traffic, everyone is served control.
     variants: e.variants.map((v) => ({
       key: v.key,
-      weight: v.allocation,
+      weight: failClosed ? (v.is_control ? 100 : 0) : v.allocation,
       isControl: v.is_control,
       ...(Object.keys(v.configuration).length === 0 ? {} : { value: v.configuration as JsonValue }),
     })),
@@ -74,6 +75,8 @@ export function buildSdkPayload(
     experiments: ReadonlyArray<Experiment>;
     flags: ReadonlyArray<StoredFlag>;
     segments: ReadonlyArray<{ key: string; condition: unknown; description?: string; is_active: boolean }>;
+    /** Experiments whose fail-closed guard is active (decisions). */
+    failClosed?: ReadonlySet<string>;
   },
   environment: string,
   generatedAt: Date,
@@ -86,7 +89,9 @@ export function buildSdkPayload(
     segments: registry.segments
       .filter((s) => s.is_active)
       .map((s): Segment => ({ key: s.key, condition: s.condition as Condition })),
-    experiments: registry.experiments.filter((e) => deliveredStatuses.has(e.status)).map(toSdkExperiment),
+    experiments: registry.experiments
+      .filter((e) => deliveredStatuses.has(e.status))
+      .map((e) => toSdkExperiment(e, registry.failClosed?.has(e.key) === true)),
     flags: registry.flags.map(toSdkFlag),
   };
 }

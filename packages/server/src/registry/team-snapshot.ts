@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { type AssayClient, createAssayClient } from "@assay/sdk";
 import type { Database } from "../db/database.js";
+import { listActiveGuards } from "../decisions/decision-store.js";
 import { listFlags, listSegments, type StoredFlag } from "./definition-store.js";
 import type { Experiment } from "./experiment-schema.js";
 import { listExperiments } from "./experiment-store.js";
@@ -34,13 +35,14 @@ export interface SnapshotCache {
 export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
   const cache = new Map<string, { at: number; value: Promise<TeamSnapshot> }>();
   const build = async (team: string): Promise<TeamSnapshot> => {
-    const { experiments, flags, segments } = await withTeam(db, team, async (tx) => ({
+    const { experiments, flags, segments, failClosed } = await withTeam(db, team, async (tx) => ({
       experiments: await listExperiments(tx),
       flags: await listFlags(tx),
       segments: await listSegments(tx),
+      failClosed: await listActiveGuards(tx),
     }));
     const builtAt = new Date();
-    const registry = { experiments, flags, segments };
+    const registry = { experiments, flags, segments, failClosed };
     const payloads = new Map<string, { body: string; etag: string; lastModified: string }>();
     const lastChange = Math.max(
       0,

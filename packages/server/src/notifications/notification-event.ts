@@ -1,0 +1,20 @@
+/** Events the decision engine announces; teams choose which go where (`PUT /api/notifications`). */
+export const notificationEventTypes = [
+  "guardrail_breach",
+  "srm_alert",
+  "run_failed",
+  "power_warning",
+  "decision_changed",
+  "reenabled",
+] as const;
+export type NotificationEventType = (typeof notificationEventTypes)[number];
+
+export interface NotificationEvent {
+  readonly type: NotificationEventType;
+  readonly team: string;
+  readonly experimentKey: string;
+  /** One line for people (Slack `text`, e-mail subject). */
+  readonly summary: string;
+  readonly details: Readonly<Record<string, unknown>>;
+  readonly at: string;
+}
