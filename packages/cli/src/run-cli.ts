@@ -4,6 +4,7 @@ import { registerAnalyzeCommand } from "./commands/analyze-command.js";
 import { registerBucketCommand } from "./commands/bucket-command.js";
 import { registerBuildCommand } from "./commands/build-command.js";
 import { registerGenerateCommand } from "./commands/generate-command.js";
+import { registerLoadCommand } from "./commands/load-command.js";
 import { registerPipelineCommand } from "./commands/pipeline-command.js";
 import { registerServeCommand } from "./commands/serve-command.js";
 import { registerStatsCommand } from "./commands/stats-command.js";
@@ -14,6 +15,7 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerGenerateCommand,
   registerBuildCommand,
   registerPipelineCommand,
+  registerLoadCommand,
   registerStatsCommand,
   registerBucketCommand,
   registerServeCommand,

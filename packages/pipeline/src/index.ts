@@ -2,15 +2,23 @@ export * from "./analyze.js";
 export * from "./config/assay-config.js";
 export * from "./config/load-config.js";
 export { baseModels, compileModel, getModel } from "./dialect/base/models.js";
+export { clickhouseDialect } from "./dialect/clickhouse/index.js";
 export type { Capabilities, Dialect, FunctionTable, LogicalType } from "./dialect/dialect.js";
 export { duckdbDialect } from "./dialect/duckdb/index.js";
+export { postgresDialect } from "./dialect/postgres/index.js";
+export { createClickHouseEngine, openClickHouse } from "./engine/clickhouse-engine.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb-engine.js";
 export { type Engine, EngineError } from "./engine/engine.js";
+export { type EngineKind, engineKinds, isEngineKind, openEngine } from "./engine/open-engine.js";
+export { EngineUrlError, type OpenedEngine } from "./engine/opened-engine.js";
+export { createPostgresEngine } from "./engine/postgres-engine.js";
+export { modelsForDialect, runWarehouseAnalysis } from "./engine/warehouse-analysis.js";
 export { type GeneratedDataset, generateDataset, generatedMetrics } from "./generator/generate-dataset.js";
 export type { GenerateOptions, GeneratorExperiment, GeneratorFaults } from "./generator/generator-options.js";
+export { type InputFile, resolveInputFiles } from "./io/input-files.js";
 export { InputError } from "./io/input-schema.js";
 export { type GenerateToLakeOptions, generateToDirectory, generateToLake } from "./lake/generate-to-lake.js";
-export { checkDt, lakeConfigPath, listPartitions, partitionDir } from "./lake/lake-layout.js";
+export { checkDt, lakeConfigPath, listPartitions, partitionDir, partitionFiles } from "./lake/lake-layout.js";
 export {
   latestResultsDt,
   MissingPartitionError,
@@ -23,6 +31,12 @@ export {
   runPipeline,
   runPipelineStep,
 } from "./lake/pipeline-jobs.js";
+export { type BulkLoadTarget, isBulkLoadTarget } from "./load/bulk-load-target.js";
+export {
+  type LoadTableReport,
+  loadInputsIntoWarehouse,
+  loadTableIntoWarehouse,
+} from "./load/load-warehouse.js";
 export type { DataTest, ModelDefinition } from "./model/model.js";
 export { DataTestError, type DataTestResult } from "./model/run-models.js";
 export * from "./progress/progress-reporter.js";
