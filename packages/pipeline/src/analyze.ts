@@ -6,6 +6,7 @@ import type { Dialect } from "./dialect/dialect.js";
 import { duckdbDialect } from "./dialect/duckdb/index.js";
 import { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb-engine.js";
 import type { Engine } from "./engine/engine.js";
+import { findIdentifyFiles, stitchFromFiles } from "./identity/identity-inputs.js";
 import { writeDirectoryAtomically } from "./io/atomic-directory.js";
 import { exportCsv } from "./io/export-table.js";
 import { resolveInputFiles } from "./io/input-files.js";
@@ -96,10 +97,28 @@ export async function analyzeDirectory(options: AnalyzeDirectoryOptions): Promis
   const engine = await createDuckDbEngine(options.engineOptions ?? {});
   try {
     await loadInputDirectory(engine, options.dataDir);
-    const analysis = await runAnalysis(engine, options);
+    const identity = await stitchFromFiles(engine, findIdentifyFiles(options.dataDir), {
+      config: options.config,
+      tables: inputTableNames,
+      ...(options.warnOnly ? { warnOnly: true } : {}),
+    });
+    const base = await runAnalysis(engine, options);
+    const analysis: AnalysisResult = identity
+      ? {
+          ...base,
+          quality: {
+            ...base.quality,
+            data_tests: [...identity.tests, ...base.quality.data_tests],
+            identity: identity.quality,
+          },
+        }
+      : base;
     await writeDirectoryAtomically(options.outDir, async (dir) => {
       for (const output of analysisOutputs) {
         await exportCsv(engine, output.table, join(dir, `${output.table}.csv`), output.orderBy || undefined);
+      }
+      if (identity) {
+        await exportCsv(engine, "dim_user_identity", join(dir, "dim_user_identity.csv"), "anon_id");
       }
       await writeFile(join(dir, "quality_report.json"), `${JSON.stringify(analysis.quality, null, 2)}\n`);
     });

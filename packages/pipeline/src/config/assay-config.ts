@@ -78,11 +78,24 @@ const ratioMetricSchema = z
 
 const metricSchema = z.discriminatedUnion("type", [simpleMetricSchema, ratioMetricSchema]);
 
+const identitySchema = z
+  .object({
+    probabilistic: z
+      .object({
+        enabled: z.boolean(),
+        min_confidence: z.number().gt(0).max(1).default(0.95),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** The raw shape of `assay.yaml` (snake_case keys, as written by people). */
 export const assayConfigSchema = z
   .object({
     experiments: z.array(experimentSchema).min(1),
     metrics: z.array(metricSchema).min(1),
+    identity: identitySchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -159,10 +172,17 @@ export interface ExperimentDefinition {
   readonly metricIds: ReadonlyArray<string>;
 }
 
+/** Identity stitching options (docs/privacy.md): deterministic links always; probabilistic ones only if enabled. */
+export interface IdentityConfig {
+  readonly probabilistic: { readonly enabled: boolean; readonly minConfidence: number };
+}
+
 /** A validated, normalized pipeline configuration. */
 export interface AssayConfig {
   readonly experiments: ReadonlyArray<ExperimentDefinition>;
   readonly metrics: ReadonlyArray<MetricDefinition>;
+  /** Absent: deterministic stitching only. */
+  readonly identity?: IdentityConfig;
 }
 
 /** A configuration that does not validate; `issues` name each key path (`experiments[0].variants`). */
@@ -203,7 +223,15 @@ export function parseAssayConfig(document: unknown, source = "assay.yaml"): Assa
       parsed.error.issues.map((issue) => ({ path: formatKeyPath(issue.path), message: issue.message })),
     );
   }
+  const probabilistic = parsed.data.identity?.probabilistic;
   return {
+    ...(probabilistic
+      ? {
+          identity: {
+            probabilistic: { enabled: probabilistic.enabled, minConfidence: probabilistic.min_confidence },
+          },
+        }
+      : {}),
     experiments: parsed.data.experiments.map((experiment) => ({
       id: experiment.id,
       startMs: Date.parse(experiment.start),

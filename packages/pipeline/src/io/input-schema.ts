@@ -1,3 +1,11 @@
+/** How one input table is read: its relation, required text columns, its time column, an optional number. */
+export interface InputTableSpec {
+  readonly relation: string;
+  readonly text: ReadonlyArray<string>;
+  readonly time: string;
+  readonly optionalNumber: string | null;
+}
+
 /** The canonical input tables of the contract and their columns. */
 export const inputTables = {
   assignments: {

@@ -1,7 +1,7 @@
 import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
 import type { Engine } from "../engine/engine.js";
 import type { InputFile } from "./input-files.js";
-import { InputError, type InputTableName, inputTables } from "./input-schema.js";
+import { InputError, type InputTableName, type InputTableSpec, inputTables } from "./input-schema.js";
 
 /**
  * Loads one canonical input table (`raw_assignments`, …) from CSV or Parquet files into the DuckDB engine,
@@ -11,10 +11,10 @@ import { InputError, type InputTableName, inputTables } from "./input-schema.js"
  */
 export async function loadInputTable(
   engine: Engine,
-  table: InputTableName,
+  table: InputTableName | InputTableSpec,
   files: ReadonlyArray<InputFile>,
 ): Promise<number> {
-  const spec = inputTables[table];
+  const spec: InputTableSpec = typeof table === "string" ? inputTables[table] : table;
   const parts: string[] = [];
   for (const [index, file] of files.entries()) {
     const source = `__src_${spec.relation}_${index}`;

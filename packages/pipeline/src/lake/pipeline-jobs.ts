@@ -8,6 +8,7 @@ import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
 import { duckdbDialect } from "../dialect/duckdb/index.js";
 import { createDuckDbEngine, type DuckDbEngineOptions } from "../engine/duckdb-engine.js";
 import type { Engine } from "../engine/engine.js";
+import { readLakeIdentityQuality, stitchLakeStep } from "../identity/identity-inputs.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportParquet } from "../io/export-table.js";
 import { type InputTableName, inputTables } from "../io/input-schema.js";
@@ -162,6 +163,17 @@ async function runStepOnEngine(
       files.map((path) => ({ path, format: "parquet" as const })),
     );
   }
+  const identity =
+    plan.raw.length > 0
+      ? await stitchLakeStep(engine, {
+          lake,
+          dt,
+          config,
+          tables: plan.raw,
+          persist: step === "assignments",
+          ...(options.warnOnly ? { warnOnly: true } : {}),
+        })
+      : null;
   for (const model of plan.upstream) {
     const files = partitionFiles(lake, areaOf(model), model, dt);
     if (files.length === 0) {
@@ -202,6 +214,8 @@ async function runStepOnEngine(
       tests: await previousTests(lake, dt),
       skipped,
     });
+    const identityQuality = await readLakeIdentityQuality(lake, dt);
+    if (identityQuality) quality.identity = identityQuality;
     const resultsDir = partitionDir(lake, "gold", "fct_experiment_results", dt);
     await writeDirectoryAtomically(resultsDir, (tmp) =>
       exportParquet(engine, "SELECT * FROM fct_experiment_results", join(tmp, "part-0.parquet")),
@@ -213,7 +227,12 @@ async function runStepOnEngine(
     written.push(resultsDir, qualityDir);
     progress.modelFinished({ model: "fct_experiment_results", rows: rows.length, elapsedMs: 0 });
   } else {
-    await writeTestLog(lake, step, dt, tests);
+    await writeTestLog(
+      lake,
+      step,
+      dt,
+      step === "assignments" && identity ? [...identity.tests, ...tests] : tests,
+    );
   }
   return { step, models, tests, written };
 }

@@ -1,6 +1,7 @@
 import { srmTest } from "@assay/stats";
 import type { AssayConfig } from "../config/assay-config.js";
 import type { Engine } from "../engine/engine.js";
+import type { IdentityQuality } from "../identity/identity-quality.js";
 import type { DataTestResult } from "../model/run-models.js";
 import type { SkippedComparison } from "./compute-results.js";
 
@@ -34,6 +35,8 @@ export interface QualityReport {
   experiments: Record<string, ExperimentQuality>;
   data_tests: ReadonlyArray<DataTestResult>;
   skipped_comparisons: ReadonlyArray<SkippedComparison>;
+  /** Present when identify rows were stitched (docs/privacy.md): links, conflicts. */
+  identity?: IdentityQuality;
 }
 
 /** Minimum assigned units on a day before its exposure rate is judged. */
