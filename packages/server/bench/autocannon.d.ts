@@ -1,5 +1,7 @@
 // The few parts of autocannon's API the benchmark uses (the package ships no types).
 declare module "autocannon" {
+  import type { EventEmitter } from "node:events";
+
   interface Latency {
     p50: number;
     p90: number;
@@ -12,6 +14,7 @@ declare module "autocannon" {
     latency: Latency;
     errors: number;
     non2xx: number;
+    duration: number;
   }
   interface Options {
     url: string;
@@ -21,5 +24,9 @@ declare module "autocannon" {
     headers?: Record<string, string>;
     requests?: Array<{ setupRequest?: (req: Record<string, unknown>) => Record<string, unknown> }>;
   }
-  export default function autocannon(options: Options): Promise<Result>;
+  /** With a callback: returns the tracker, which emits `response` (client, status, bytes, responseTimeMs). */
+  export default function autocannon(
+    options: Options,
+    callback: (error: Error | null, result: Result) => void,
+  ): EventEmitter;
 }

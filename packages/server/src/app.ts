@@ -2,14 +2,14 @@ import { checkCondition } from "@assay/sdk";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { eventBatchSchema } from "./collector/event-schema.js";
+import { currentTrackingPlan, publishTrackingPlan, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
-import { currentTrackingPlan, publishTrackingPlan, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
-import { createAssignmentLog } from "./registry/assignment-log.js";
+import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
 import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "./registry/definition-schemas.js";
@@ -87,8 +87,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
   });
   const authenticate = createAuthenticator(db);
-  const snapshots = createSnapshotCache(db);
-  const assignments = createAssignmentLog(db);
+  // An embedded registry has no other writer, so its snapshots change only through this server.
+  const snapshots = createSnapshotCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
+  const { assignments } = context;
   const metrics = createPrometheusMetrics();
   const startedAt = Date.now();
   const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
@@ -151,9 +152,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         value: context.log.stats.flushes,
       },
       assay_assignments_first_total: { help: "First assignments logged.", value: assignments.counters.first },
-      assay_assignment_batches_total: {
-        help: "Assignment log inserts.",
-        value: assignments.counters.batches,
+      assay_assignments_repeat_total: {
+        help: "Assignments of pairs already logged.",
+        value: assignments.counters.repeat,
       },
     });
   });
@@ -339,25 +340,33 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const body = parseInput(assignSchema, request.body);
     const snapshot = await snapshots.get(p.team);
     const attributes = { ...body.attributes, identity_id: body.user_id };
-    const keys = body.experiments ?? snapshot.client.getPayload()?.experiments.map((e) => e.key) ?? [];
-    const out = await Promise.all(
-      keys.map(async (key) => {
-        const a = snapshot.client.getAssignment(key, attributes);
-        const first =
-          a.inExperiment && a.variant !== null
-            ? await assignments.record(key, body.user_id, a.variant)
-            : false;
-        return {
-          experiment_key: key,
-          in_experiment: a.inExperiment,
-          variant: a.variant,
-          value: a.value ?? null,
-          reason: a.reason,
-          first_assignment: first,
-        };
-      }),
-    );
-    return { user_id: body.user_id, assignments: out };
+    const keys = body.experiments ?? snapshot.experimentKeys;
+    const decided = keys.map((key) => snapshot.client.getAssignment(key, attributes));
+    const toLog: AssignmentRecord[] = [];
+    const logIndex: number[] = [];
+    decided.forEach((a, i) => {
+      if (!a.inExperiment || a.variant === null) return;
+      toLog.push({ experimentKey: keys[i]!, userId: body.user_id, variant: a.variant });
+      logIndex.push(i);
+    });
+    const first = new Array<boolean>(keys.length).fill(false);
+    if (toLog.length > 0) {
+      const logged = await assignments.record(toLog);
+      logged.forEach((f, j) => {
+        first[logIndex[j]!] = f;
+      });
+    }
+    return {
+      user_id: body.user_id,
+      assignments: decided.map((a, i) => ({
+        experiment_key: keys[i]!,
+        in_experiment: a.inExperiment,
+        variant: a.variant,
+        value: a.value ?? null,
+        reason: a.reason,
+        first_assignment: first[i]!,
+      })),
+    };
   });
 
   // --- Collector ------------------------------------------------------------------------------
@@ -380,7 +389,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       "with gone as (delete from assignment where user_id = $1 returning 1) select count(*)::int as n from gone",
       [id],
     );
-    assignments.forget();
+    assignments.forgetUser(id);
     await db.transaction((tx) =>
       tx.query(
         "insert into audit_log (actor, owner_team, entity_type, entity_key, action, before, after) values ($1, $2, 'user', $3, 'dsar_erase', null, $4)",

@@ -17,38 +17,42 @@ export function registerServeCommand(program: Command): void {
       "--database-url <url>",
       "use this PostgreSQL server instead of the embedded one (env ASSAY_DATABASE_URL)",
     )
+    .option("--no-demo", "do not create the demo experiments and data on the first start")
     .addHelpText(
       "after",
       "\nOn the first start it creates an admin API key (printed, and kept in <home>/api-keys.json).\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
     )
-    .action(async (opts: { port?: string; host?: string; home?: string; databaseUrl?: string }) => {
-      const port = opts.port === undefined ? undefined : Number(opts.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-        throw new CliError(`--port: '${opts.port}' is not a port number`, 2);
-      }
-      let server: Awaited<ReturnType<typeof startServer>>;
-      try {
-        server = await startServer({
-          ...(port === undefined ? {} : { port }),
-          ...(opts.host === undefined ? {} : { host: opts.host }),
-          ...(opts.home === undefined ? {} : { home: opts.home }),
-          ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+    .action(
+      async (opts: { port?: string; host?: string; home?: string; databaseUrl?: string; demo: boolean }) => {
+        const port = opts.port === undefined ? undefined : Number(opts.port);
+        if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+          throw new CliError(`--port: '${opts.port}' is not a port number`, 2);
+        }
+        let server: Awaited<ReturnType<typeof startServer>>;
+        try {
+          server = await startServer({
+            ...(port === undefined ? {} : { port }),
+            ...(opts.host === undefined ? {} : { host: opts.host }),
+            ...(opts.home === undefined ? {} : { home: opts.home }),
+            ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+          });
+        } catch (error) {
+          const code = (error as { code?: string }).code;
+          if (code === "EADDRINUSE")
+            throw new CliError(`port already in use: ${(error as Error).message}`, 1);
+          if (code === "ECONNREFUSED")
+            throw new CliError(`cannot reach the database: ${(error as Error).message}`, 1);
+          throw error;
+        }
+        await new Promise<void>((resolve) => {
+          const stop = () => {
+            process.off("SIGINT", stop);
+            process.off("SIGTERM", stop);
+            void server.close().then(resolve);
+          };
+          process.on("SIGINT", stop);
+          process.on("SIGTERM", stop);
         });
-      } catch (error) {
-        const code = (error as { code?: string }).code;
-        if (code === "EADDRINUSE") throw new CliError(`port already in use: ${(error as Error).message}`, 1);
-        if (code === "ECONNREFUSED")
-          throw new CliError(`cannot reach the database: ${(error as Error).message}`, 1);
-        throw error;
-      }
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          void server.close().then(resolve);
-        };
-        process.on("SIGINT", stop);
-        process.on("SIGTERM", stop);
-      });
-    });
+      },
+    );
 }

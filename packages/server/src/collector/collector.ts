@@ -1,7 +1,7 @@
 import { HttpError } from "../http/http-error.js";
 import { formatFieldPath } from "../http/parse-input.js";
 import type { EventLog } from "./event-log.js";
-import { collectedEventSchema } from "./event-schema.js";
+import { type CollectedEvent, collectedEventSchema, parseEventFast } from "./event-schema.js";
 import { checkAgainstPlan, type VersionedTrackingPlan } from "./tracking-plan.js";
 
 /** Why one event of a batch was refused. */
@@ -59,18 +59,21 @@ export function createCollector(log: EventLog, seen: Set<string>): Collector {
           typeof (raw as { event_id?: unknown }).event_id === "string"
             ? (raw as { event_id: string }).event_id
             : null;
-        const parsed = collectedEventSchema.safeParse(raw);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0]!;
-          rejected.push({
-            index,
-            event_id: eventId,
-            field: formatFieldPath(issue.path),
-            reason: issue.message,
-          });
-          return;
+        let e: CollectedEvent | undefined = parseEventFast(raw);
+        if (e === undefined) {
+          const parsed = collectedEventSchema.safeParse(raw);
+          if (!parsed.success) {
+            const issue = parsed.error.issues[0]!;
+            rejected.push({
+              index,
+              event_id: eventId,
+              field: formatFieldPath(issue.path),
+              reason: issue.message,
+            });
+            return;
+          }
+          e = parsed.data;
         }
-        const e = parsed.data;
         const time = new Date(e.timestamp).toISOString();
         let line: string;
         if (e.type === "event") {

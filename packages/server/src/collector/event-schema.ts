@@ -43,3 +43,53 @@ export const eventBatchSchema = z.object({
     .min(1, "needs at least one event")
     .max(10_000, "at most 10000 events per batch"),
 });
+
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const hasOwn = Object.prototype.hasOwnProperty;
+const shortString = (v: unknown, max: number): v is string =>
+  typeof v === "string" && v.length > 0 && v.length <= max;
+
+/**
+ * The common case without zod: an event that is plainly valid (every field of the expected type,
+ * nothing else) is returned as `collectedEventSchema` would return it; anything else gives
+ * `undefined` and goes through the schema, which names the field at fault.
+ */
+export function parseEventFast(raw: unknown): CollectedEvent | undefined {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  const e = raw as Record<string, unknown>;
+  const type = "type" in e ? e.type : "event";
+  if (!shortString(e.event_id, 128) || !shortString(e.user_id, 256)) return undefined;
+  const t = e.timestamp;
+  if (typeof t !== "string" || !isoTimestamp.test(t)) return undefined;
+  const ms = Date.parse(t);
+  if (!(ms >= Date.UTC(2000, 0, 1) && ms <= Date.now() + maxSkewMs)) return undefined;
+  if (type === "event") {
+    if (!shortString(e.event_name, 100)) return undefined;
+    const value = e.value === undefined ? null : e.value;
+    if (value !== null && (typeof value !== "number" || !Number.isFinite(value))) return undefined;
+    const properties = e.properties === undefined ? {} : e.properties;
+    if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return undefined;
+    for (const k in e) {
+      if (hasOwn.call(e, k) && !productKeys.has(k)) return undefined;
+    }
+    return {
+      type: "event",
+      event_id: e.event_id,
+      user_id: e.user_id,
+      timestamp: t,
+      event_name: e.event_name,
+      value,
+      properties: properties as Record<string, unknown>,
+    };
+  }
+  return undefined;
+}
+const productKeys = new Set([
+  "type",
+  "event_id",
+  "user_id",
+  "timestamp",
+  "event_name",
+  "value",
+  "properties",
+]);

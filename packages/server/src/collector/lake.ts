@@ -1,7 +1,6 @@
-import { mkdir, readdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { Queryable } from "../db/database.js";
 import type { EventLog, SealedSegment } from "./event-log.js";
 
 const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
@@ -25,21 +24,35 @@ export async function listFiles(dir: string, suffix: string): Promise<string[]> 
 
 const walColumns = `{kind: 'VARCHAR', event_id: 'VARCHAR', user_id: 'VARCHAR', event_name: 'VARCHAR',
   event_time_utc: 'VARCHAR', value: 'DOUBLE', properties: 'VARCHAR', experiment_id: 'VARCHAR',
-  variant_id: 'VARCHAR', exposure_time_utc: 'VARCHAR'}`;
+  variant_id: 'VARCHAR', exposure_time_utc: 'VARCHAR', assignment_time_utc: 'VARCHAR'}`;
+
+/** A first assignment read back from a compacted segment (for the registry's `assignment` table). */
+export interface CompactedAssignment {
+  readonly experiment_id: string;
+  readonly user_id: string;
+  readonly variant_id: string;
+  readonly assignment_time_utc: string;
+}
 
 /**
  * The raw zone of the lake: Parquet partitions by UTC date with the pipeline contract's columns
  * (`raw/events`, `raw/exposures`, `raw/assignments`, each `dt=YYYY-MM-DD/`). Files are written
- * under a temporary name and renamed, and their names derive from what they hold (a WAL segment
- * number, an assignment sequence range), so re-running an interrupted compaction rewrites the
+ * under a temporary name and renamed, and their names derive from what they hold (the WAL segment
+ * number), so re-running an interrupted compaction rewrites the
  * same files instead of adding copies.
  */
 export interface Lake {
   readonly dir: string;
-  /** Writes a sealed WAL segment into the lake, then removes the segment. */
-  compactSegment(log: EventLog, segment: SealedSegment): Promise<{ events: number; exposures: number }>;
-  /** Exports assignments logged in PostgreSQL since the last export. */
-  exportAssignments(db: Queryable): Promise<number>;
+  /**
+   * Writes a sealed WAL segment into the lake, hands its assignments to `onAssignments` (the registry
+   * table), then removes the segment. Safe to repeat after a crash: files are rewritten, the sink
+   * must be idempotent.
+   */
+  compactSegment(
+    log: EventLog,
+    segment: SealedSegment,
+    onAssignments?: (rows: CompactedAssignment[]) => Promise<void>,
+  ): Promise<{ events: number; exposures: number; assignments: number }>;
   /** Every event_id already in the lake (events and exposures). */
   readEventIds(): Promise<string[]>;
   /** Rewrites every Parquet file under the lake without `userId`'s rows; returns the rows removed. */
@@ -79,22 +92,32 @@ export async function openLake(dir: string): Promise<Lake> {
   return {
     dir,
     query: (sql) => serial(() => query(sql)),
-    compactSegment: (log, segment) =>
+    compactSegment: (log, segment, onAssignments) =>
       serial(async () => {
         const name = `wal-${String(segment.number).padStart(9, "0")}.parquet`;
         await connection.run(
           `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
              format = 'newline_delimited', columns = ${walColumns})
-           QUALIFY row_number() OVER (PARTITION BY event_id) = 1`,
+           QUALIFY row_number() OVER (PARTITION BY kind, event_id) = 1`,
         );
         const parts = await query<{ kind: string; dt: string; n: number }>(
-          `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc), 1, 10) AS dt, count(*) AS n
+          `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc, assignment_time_utc), 1, 10) AS dt,
+             count(*) AS n
            FROM seg GROUP BY ALL ORDER BY ALL`,
         );
         let events = 0;
         let exposures = 0;
+        let assignments = 0;
         for (const part of parts) {
-          if (part.kind === "event") {
+          if (part.kind === "assignment") {
+            assignments += part.n;
+            await copyTo(
+              `SELECT experiment_id, user_id, variant_id, CAST(assignment_time_utc AS TIMESTAMPTZ) AS assignment_time_utc
+               FROM seg WHERE kind = 'assignment' AND substr(assignment_time_utc, 1, 10) = ${sqlString(part.dt)}
+               ORDER BY assignment_time_utc`,
+              join(dir, "raw", "assignments", `dt=${part.dt}`, name),
+            );
+          } else if (part.kind === "event") {
             events += part.n;
             await copyTo(
               `SELECT event_id, user_id, event_name, CAST(event_time_utc AS TIMESTAMPTZ) AS event_time_utc, value, properties
@@ -110,69 +133,15 @@ export async function openLake(dir: string): Promise<Lake> {
             );
           }
         }
+        if (assignments > 0 && onAssignments !== undefined) {
+          const rows = await query<CompactedAssignment>(
+            `SELECT experiment_id, user_id, variant_id, assignment_time_utc FROM seg WHERE kind = 'assignment'`,
+          );
+          await onAssignments(rows);
+        }
         await connection.run("DROP TABLE seg");
         await log.removeSegment(segment);
-        return { events, exposures };
-      }),
-    exportAssignments: (db) =>
-      serial(async () => {
-        const files = await listFiles(join(dir, "raw", "assignments"), ".parquet");
-        let watermark = 0;
-        for (const f of files) {
-          const m = /asg-(\d+)-(\d+)\.parquet$/.exec(f);
-          if (m !== null) watermark = Math.max(watermark, Number(m[2]));
-        }
-        const { rows } = await db.query<{
-          seq: string;
-          experiment_key: string;
-          user_id: string;
-          variant_key: string;
-          at: string;
-        }>(
-          `select seq::text as seq, experiment_key, user_id, variant_key,
-             to_char(assigned_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at
-           from assignment where seq > $1 order by seq limit 200000`,
-          [watermark],
-        );
-        if (rows.length === 0) return 0;
-        const from = Number(rows[0]!.seq);
-        const to = Number(rows.at(-1)!.seq);
-        const tmpJson = join(dir, `.assignments-${from}-${to}.ndjson`);
-        await writeFile(
-          tmpJson,
-          rows
-            .map((r) =>
-              JSON.stringify({
-                experiment_id: r.experiment_key,
-                user_id: r.user_id,
-                variant_id: r.variant_key,
-                t: r.at,
-              }),
-            )
-            .join("\n"),
-        );
-        await connection.run(
-          `CREATE OR REPLACE TEMP TABLE asg AS SELECT experiment_id, user_id, variant_id,
-             CAST(t AS TIMESTAMPTZ) AS assignment_time_utc, substr(t, 1, 10) AS dt
-           FROM read_json(${sqlString(tmpJson)}, format = 'newline_delimited',
-             columns = {experiment_id: 'VARCHAR', user_id: 'VARCHAR', variant_id: 'VARCHAR', t: 'VARCHAR'})`,
-        );
-        const dts = await query<{ dt: string }>("SELECT DISTINCT dt FROM asg ORDER BY dt");
-        for (const { dt } of dts) {
-          await copyTo(
-            `SELECT experiment_id, user_id, variant_id, assignment_time_utc FROM asg WHERE dt = ${sqlString(dt)}`,
-            join(
-              dir,
-              "raw",
-              "assignments",
-              `dt=${dt}`,
-              `asg-${String(from).padStart(12, "0")}-${to}.parquet`,
-            ),
-          );
-        }
-        await connection.run("DROP TABLE asg");
-        await rm(tmpJson, { force: true });
-        return rows.length;
+        return { events, exposures, assignments };
       }),
     readEventIds: () =>
       serial(async () => {

@@ -1,80 +1,108 @@
-import type { Database } from "../db/database.js";
+import type { EventLog } from "../collector/event-log.js";
 
-interface Pending {
-  experimentKey: string;
-  userId: string;
-  variant: string;
-  resolve: (first: boolean) => void;
-  reject: (error: unknown) => void;
+/** One assignment decision of a request. */
+export interface AssignmentRecord {
+  readonly experimentKey: string;
+  readonly userId: string;
+  readonly variant: string;
 }
 
 /**
- * Logs first assignments exactly once, batching concurrent requests into one insert
- * (`on conflict do nothing` on the (experiment, user) key makes a repeat a no-op).
- * @example const first = await log.record("checkout", "u1", "treatment"); // true the first time only
+ * Logs first assignments exactly once through the write-ahead log (group commit, acknowledged after
+ * `fdatasync`). The (experiment, user) pairs already logged are held in memory, so a repeat costs a
+ * set lookup; the compactor moves the logged lines into `raw/assignments` and the registry's
+ * `assignment` table.
+ * @example
+ * const log = createAssignmentLog(eventLog, knownPairs);
+ * const [first] = await log.record([{ experimentKey: "checkout", userId: "u1", variant: "treatment" }]);
  */
 export interface AssignmentLog {
-  record(experimentKey: string, userId: string, variant: string): Promise<boolean>;
-  /** Forgets the in-memory record of logged pairs (after a user's assignments were erased). */
-  forget(): void;
-  readonly counters: { first: number; repeat: number; batches: number };
+  /** Resolves, per record, whether this call logged it (true once per pair, ever). */
+  record(records: ReadonlyArray<AssignmentRecord>): Promise<boolean[]>;
+  /** Whether the pair is logged (or being logged). */
+  has(experimentKey: string, userId: string): boolean;
+  /** Forgets an erased user's pairs, so a later assignment is logged anew. */
+  forgetUser(userId: string): void;
+  readonly counters: { first: number; repeat: number };
 }
 
-export function createAssignmentLog(db: Database, cacheSize = 1_000_000): AssignmentLog {
-  // (experiment, user) pairs known to be logged: repeats skip the database.
-  const known = new Set<string>();
-  let pending: Pending[] = [];
-  let flushing = false;
-  const counters = { first: 0, repeat: 0, batches: 0 };
+/** The WAL line of a first assignment (`kind: "assignment"`); `event_id` makes repeats in a segment collapse. */
+export function assignmentLine(r: AssignmentRecord, at: string): string {
+  return `${JSON.stringify({
+    kind: "assignment",
+    event_id: `${r.experimentKey}\u0000${r.userId}`,
+    user_id: r.userId,
+    experiment_id: r.experimentKey,
+    variant_id: r.variant,
+    assignment_time_utc: at,
+  })}\n`;
+}
 
-  async function flush(): Promise<void> {
-    flushing = true;
-    while (pending.length > 0) {
-      const batch = pending;
-      pending = [];
-      const unique = new Map<string, Pending>();
-      for (const p of batch) unique.set(`${p.experimentKey}\u0000${p.userId}`, p);
-      const items = [...unique.values()];
+/**
+ * @param known experiment key → user ids already logged (rebuilt at start from the registry, which the
+ * compactor fills from the log).
+ */
+export function createAssignmentLog(
+  log: EventLog,
+  known: Map<string, Set<string>> = new Map(),
+): AssignmentLog {
+  // Pairs claimed by a request whose append has not been acknowledged yet.
+  const inFlight = new Map<string, Promise<void>>();
+  const counters = { first: 0, repeat: 0 };
+  const usersOf = (experimentKey: string): Set<string> => {
+    let users = known.get(experimentKey);
+    if (users === undefined) {
+      users = new Set();
+      known.set(experimentKey, users);
+    }
+    return users;
+  };
+
+  async function record(records: ReadonlyArray<AssignmentRecord>): Promise<boolean[]> {
+    const out = new Array<boolean>(records.length).fill(false);
+    let lines = "";
+    const claimed: AssignmentRecord[] = [];
+    const waits: Promise<void>[] = [];
+    const at = new Date().toISOString();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const users = usersOf(r.experimentKey);
+      if (users.has(r.userId)) {
+        counters.repeat++;
+        const pending = inFlight.get(`${r.experimentKey}\u0000${r.userId}`);
+        if (pending !== undefined) waits.push(pending.catch(() => undefined));
+        continue;
+      }
+      // Claimed synchronously: of concurrent requests for one pair exactly one writes it.
+      users.add(r.userId);
+      claimed.push(r);
+      out[i] = true;
+      lines += assignmentLine(r, at);
+    }
+    if (claimed.length > 0) {
+      const append = log.append(lines);
+      for (const r of claimed) inFlight.set(`${r.experimentKey}\u0000${r.userId}`, append);
       try {
-        const { rows } = await db.query<{ experiment_key: string; user_id: string }>(
-          `insert into assignment (experiment_key, user_id, variant_key)
-           select * from unnest($1::text[], $2::text[], $3::text[])
-           on conflict do nothing returning experiment_key, user_id`,
-          [items.map((p) => p.experimentKey), items.map((p) => p.userId), items.map((p) => p.variant)],
-        );
-        counters.batches++;
-        const inserted = new Set(rows.map((r) => `${r.experiment_key}\u0000${r.user_id}`));
-        if (known.size + items.length > cacheSize) known.clear();
-        const claimed = new Set<string>();
-        for (const p of batch) {
-          const key = `${p.experimentKey}\u0000${p.userId}`;
-          known.add(key);
-          // Of several requests for one pair in a batch, only one reports the first assignment.
-          const first = inserted.has(key) && !claimed.has(key);
-          if (first) claimed.add(key);
-          if (first) counters.first++;
-          else counters.repeat++;
-          p.resolve(first);
-        }
+        await append;
+        counters.first += claimed.length;
       } catch (error) {
-        for (const p of batch) p.reject(error);
+        for (const r of claimed) known.get(r.experimentKey)?.delete(r.userId);
+        throw error;
+      } finally {
+        for (const r of claimed) inFlight.delete(`${r.experimentKey}\u0000${r.userId}`);
       }
     }
-    flushing = false;
+    // A repeat answers only once the first request's line is durable.
+    if (waits.length > 0) await Promise.all(waits);
+    return out;
   }
 
   return {
     counters,
-    forget: () => known.clear(),
-    record(experimentKey, userId, variant) {
-      if (known.has(`${experimentKey}\u0000${userId}`)) {
-        counters.repeat++;
-        return Promise.resolve(false);
-      }
-      return new Promise<boolean>((resolve, reject) => {
-        pending.push({ experimentKey, userId, variant, resolve, reject });
-        if (!flushing) void flush();
-      });
+    record,
+    has: (experimentKey, userId) => known.get(experimentKey)?.has(userId) ?? false,
+    forgetUser(userId) {
+      for (const users of known.values()) users.delete(userId);
     },
   };
 }

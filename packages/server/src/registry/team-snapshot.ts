@@ -18,6 +18,8 @@ export interface TeamSnapshot {
   readonly variantsByExperiment: ReadonlyMap<string, ReadonlySet<string>>;
   /** The SDK client used for server-side assignment, over the payload of the default environment. */
   readonly client: AssayClient;
+  /** Keys of the experiments the client can assign into (running and paused). */
+  readonly experimentKeys: ReadonlyArray<string>;
   payload(environment: string): { body: string; etag: string; lastModified: string };
 }
 
@@ -28,12 +30,15 @@ export interface SnapshotCache {
 }
 
 /**
- * Caches each team's snapshot for `ttlMs` (other servers' writes show within that time; this
- * server's own writes invalidate at once).
+ * Caches each team's snapshot for `ttlMs` (other servers' writes show within that time plus one
+ * rebuild; this server's own writes invalidate at once). An expired snapshot keeps serving while its
+ * replacement is built, and the compiled SDK client is reused while the registry content is unchanged,
+ * so assignment stays pure CPU.
  * @example const snapshot = await createSnapshotCache(db).get("growth");
  */
 export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
-  const cache = new Map<string, { at: number; value: Promise<TeamSnapshot> }>();
+  const cache = new Map<string, { at: number; value: Promise<TeamSnapshot>; refreshing: boolean }>();
+  const clients = new Map<string, { fingerprint: string; client: AssayClient }>();
   const build = async (team: string): Promise<TeamSnapshot> => {
     const { experiments, flags, segments, failClosed } = await withTeam(db, team, async (tx) => ({
       experiments: await listExperiments(tx),
@@ -61,10 +66,17 @@ export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
       }
       return found;
     };
-    const client = createAssayClient({
-      payload: buildSdkPayload(registry, "server", builtAt),
-      onError: () => undefined,
-    });
+    const serverPayload = buildSdkPayload(registry, "server", new Date(lastChange || 0));
+    const fingerprint = JSON.stringify(serverPayload);
+    let compiled = clients.get(team);
+    if (compiled === undefined || compiled.fingerprint !== fingerprint) {
+      compiled = {
+        fingerprint,
+        client: createAssayClient({ payload: serverPayload, onError: () => undefined }),
+      };
+      clients.set(team, compiled);
+    }
+    const client = compiled.client;
     return {
       team,
       builtAt,
@@ -72,17 +84,35 @@ export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
       flags,
       variantsByExperiment: new Map(experiments.map((e) => [e.key, new Set(e.variants.map((v) => v.key))])),
       client,
+      experimentKeys: serverPayload.experiments.map((e) => e.key),
       payload,
     };
   };
   return {
     get(team) {
       const hit = cache.get(team);
-      if (hit !== undefined && Date.now() - hit.at < ttlMs) return hit.value;
+      if (hit !== undefined && (Date.now() - hit.at < ttlMs || hit.refreshing)) return hit.value;
       const value = build(team);
-      cache.set(team, { at: Date.now(), value });
-      value.catch(() => cache.delete(team));
-      return value;
+      if (hit === undefined) {
+        const entry = { at: Date.now(), value, refreshing: false };
+        cache.set(team, entry);
+        value.catch(() => {
+          if (cache.get(team) === entry) cache.delete(team);
+        });
+        return value;
+      }
+      // Stale: keep answering from the old snapshot until the new one is ready.
+      hit.refreshing = true;
+      value.then(
+        () => {
+          if (cache.get(team) === hit) cache.set(team, { at: Date.now(), value, refreshing: false });
+        },
+        () => {
+          hit.refreshing = false;
+          hit.at = Date.now();
+        },
+      );
+      return hit.value;
     },
     invalidate(team) {
       cache.delete(team);

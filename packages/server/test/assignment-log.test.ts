@@ -1,0 +1,115 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
+import {
+  createApiKey,
+  createPgliteDatabase,
+  createServerContext,
+  listFiles,
+  openEventLog,
+} from "../src/index.js";
+import { createAssignmentLog } from "../src/registry/assignment-log.js";
+import { experimentBody, metricDefinitions } from "./helpers/test-app.js";
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+const tempDir = async () => {
+  const d = await mkdtemp(join(tmpdir(), "assay-asg-"));
+  dirs.push(d);
+  return d;
+};
+
+describe("assignment log", () => {
+  it("writes each (experiment, user) pair to the write-ahead log exactly once under concurrency", async () => {
+    const dir = await tempDir();
+    const log = await openEventLog({ dir });
+    const assignments = createAssignmentLog(log);
+    const calls = Array.from({ length: 400 }, (_, i) =>
+      assignments.record([
+        { experimentKey: `exp-${i % 2}`, userId: `u${i % 25}`, variant: "control" },
+        { experimentKey: "exp-shared", userId: `u${i % 25}`, variant: "treatment" },
+      ]),
+    );
+    const results = await Promise.all(calls);
+    const firsts = results.flat().filter(Boolean).length;
+    // exp-0 / exp-1 each see 25 users (i%2 and i%25 cover all pairs), exp-shared 25.
+    expect(firsts).toBe(75);
+    expect(assignments.counters).toMatchObject({ first: 75, repeat: 800 - 75 });
+    await log.seal();
+    const [segment] = await log.sealedSegments();
+    const lines = (await log.readSegment(segment!)).map((l) => JSON.parse(l) as Record<string, string>);
+    expect(lines).toHaveLength(75);
+    expect(new Set(lines.map((l) => `${l.experiment_id}/${l.user_id}`)).size).toBe(75);
+    expect(lines[0]).toMatchObject({ kind: "assignment", variant_id: expect.any(String) });
+    await log.close();
+  });
+
+  it("keeps a pair logged once across a restart before compaction, and fills the registry table from the log", async () => {
+    const dir = await tempDir();
+    const db = await createPgliteDatabase();
+    const paths = { db, walDir: join(dir, "wal"), lakeDir: join(dir, "lake") };
+    const open = async () => {
+      const context = await createServerContext(paths);
+      const app = await createApp({ context });
+      return { context, app };
+    };
+    const first = await open();
+    const { secret } = await createApiKey(db, { team: "growth", role: "admin", name: "ada" });
+    const { secret: reviewer } = await createApiKey(db, { team: "growth", role: "reviewer", name: "rui" });
+    const call = async (
+      target: Awaited<ReturnType<typeof open>>,
+      url: string,
+      payload: object,
+      key = secret,
+      method: "POST" | "PUT" = "POST",
+    ) => {
+      const res = await target.app.inject({
+        method,
+        url,
+        payload,
+        headers: { authorization: `Bearer ${key}` },
+      });
+      return res.json();
+    };
+    for (const m of metricDefinitions) await call(first, `/api/metrics/${m.key}`, m, secret, "PUT");
+    await call(first, "/api/experiments", experimentBody("restart_exp"));
+    await call(first, "/api/experiments/restart_exp/status", { status: "submitted" });
+    await call(first, "/api/experiments/restart_exp/status", { status: "approved" }, reviewer);
+    await call(first, "/api/experiments/restart_exp/status", { status: "running" });
+    const a = await call(first, "/api/assign", { user_id: "u1", experiments: ["restart_exp"] });
+    expect(a.assignments[0].first_assignment).toBe(true);
+    // Not compacted: the pair is only in the log when the server stops.
+    const { rows: before } = await db.query("select * from assignment");
+    expect(before).toHaveLength(0);
+    await first.app.close();
+    await first.context.close();
+    const wal = await listFiles(paths.walDir, ".ndjson");
+    expect((await Promise.all(wal.map((f) => readFile(f, "utf8")))).join("")).toContain(
+      '"kind":"assignment"',
+    );
+
+    const second = await open();
+    const b = await call(second, "/api/assign", { user_id: "u1", experiments: ["restart_exp"] });
+    expect(b.assignments[0]).toMatchObject({ first_assignment: false, variant: a.assignments[0].variant });
+    const c = await call(second, "/api/assign", { user_id: "u2", experiments: ["restart_exp"] });
+    expect(c.assignments[0].first_assignment).toBe(true);
+    await second.context.compact();
+    const { rows } = await db.query<{ user_id: string; variant_key: string }>(
+      "select user_id, variant_key from assignment order by user_id",
+    );
+    expect(rows.map((r) => r.user_id)).toEqual(["u1", "u2"]);
+    expect(rows[0]!.variant_key).toBe(a.assignments[0].variant);
+    const files = await listFiles(join(paths.lakeDir, "raw", "assignments"), ".parquet");
+    const lake = await second.context.lake.query<{ n: number; users: number }>(
+      `SELECT count(*) AS n, count(DISTINCT user_id) AS users FROM read_parquet([${files.map((f) => `'${f}'`).join(",")}])`,
+    );
+    expect(lake[0]).toEqual({ n: 2, users: 2 });
+    await second.app.close();
+    await second.context.close();
+    await db.close();
+  });
+});
