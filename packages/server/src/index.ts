@@ -12,6 +12,18 @@ export type { Database, Queryable } from "./db/database.js";
 export { migrate } from "./db/migrate.js";
 export { createPgDatabase } from "./db/pg-database.js";
 export { createPgliteDatabase } from "./db/pglite-database.js";
+export { type DecisionConfig, decisionConfigSchema } from "./decisions/decision-config.js";
+export { createDecisionEngine, type DecisionEngine, type DecisionView } from "./decisions/decision-engine.js";
+export {
+  createDecisionService,
+  type DecisionService,
+  type DecisionServiceOptions,
+} from "./decisions/decision-service.js";
+export {
+  createLakeResultsSource,
+  type ExperimentData,
+  type ResultsSource,
+} from "./decisions/lake-results-source.js";
 export {
   BadRequestError,
   ConflictError,
@@ -19,7 +31,11 @@ export {
   HttpError,
   NotFoundError,
 } from "./http/http-error.js";
+export { createNotifier, type Notifier } from "./notifications/notifier.js";
+export { sendMail } from "./notifications/smtp-client.js";
+export { signWebhook } from "./notifications/webhook-sender.js";
 export { createApiKey, type Principal, type Role } from "./registry/auth.js";
 export { withTeam } from "./registry/team-scope.js";
+export { createExperimentScheduler, type SchedulerTimers } from "./scheduler/experiment-scheduler.js";
 export { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
 export { type RunningServer, type StartServerOptions, startServer } from "./start-server.js";
