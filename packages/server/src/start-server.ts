@@ -7,6 +7,7 @@ import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
 import { createDecisionService, type DecisionServiceOptions } from "./decisions/decision-service.js";
 import { createApiKey } from "./registry/auth.js";
+import { createLakeSummary } from "./results/experiment-summary.js";
 import { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
 
 export interface StartServerOptions {
@@ -20,6 +21,7 @@ export interface StartServerOptions {
   readonly compactIntervalMs?: number;
   /** Runs once after the first start (demo data). */
   readonly onFirstStart?: (server: RunningServer) => Promise<void>;
+  /** Results summaries; default: read from the lake under `home` (`createLakeSummary`). */
   readonly summary?: SummaryProvider;
   /** The decision engine and its scheduler (docs/decisions.md); `false` turns them off. */
   readonly decisions?: false | Omit<DecisionServiceOptions, "db">;
@@ -87,7 +89,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     context,
     logger: options.logger ?? false,
     ...(decisions === undefined ? {} : { decisions }),
-    ...(options.summary === undefined ? {} : { summary: options.summary }),
+    summary: options.summary ?? createLakeSummary(db, paths.lakeDir),
   });
   await app.listen({ port, host });
   const address = app.server.address();

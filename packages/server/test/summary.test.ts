@@ -1,0 +1,124 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateToLake, readExperimentResults, readQualityReport, runPipeline } from "@assay/pipeline";
+import type { FastifyInstance } from "fastify";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../src/app.js";
+import { createApiKey, createPgliteDatabase, createServerContext, type ServerContext } from "../src/index.js";
+import { createLakeSummary } from "../src/results/experiment-summary.js";
+import { experimentBody, metricDefinitions } from "./helpers/test-app.js";
+
+describe("GET /api/experiments/{key}/summary", () => {
+  let dir: string;
+  let app: FastifyInstance;
+  let context: ServerContext;
+  let close: () => Promise<void>;
+  const keys: Record<string, string> = {};
+  const get = async (who: string, url: string) => {
+    const res = await app.inject({ method: "GET", url, headers: { authorization: `Bearer ${keys[who]}` } });
+    return { status: res.statusCode, json: res.json() };
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "assay-summary-"));
+    const db = await createPgliteDatabase();
+    context = await createServerContext({ db, walDir: join(dir, "wal"), lakeDir: join(dir, "lake") });
+    app = await createApp({ context, summary: createLakeSummary(db, context.lake.dir) });
+    keys.ana = (await createApiKey(db, { team: "growth", role: "editor", name: "ana" })).secret;
+    keys.pat = (await createApiKey(db, { team: "payments", role: "editor", name: "pat" })).secret;
+    const send = (method: "PUT" | "POST", url: string, payload: object) =>
+      app.inject({ method, url, payload, headers: { authorization: `Bearer ${keys.ana}` } });
+    for (const m of metricDefinitions) await send("PUT", `/api/metrics/${m.key}`, m);
+    const created = await send(
+      "POST",
+      "/api/experiments",
+      experimentBody("exp_checkout", {
+        metrics: [
+          { metric_key: "conversion_7d", role: "primary", direction: "increase" },
+          { metric_key: "revenue_7d", role: "secondary", direction: "increase" },
+          { metric_key: "refund_rate", role: "guardrail", direction: "decrease", threshold: 0.2 },
+        ],
+      }),
+    );
+    expect(created.statusCode).toBe(201);
+    close = async () => {
+      await app.close();
+      await context.close();
+      await db.close();
+      await rm(dir, { recursive: true, force: true });
+    };
+  });
+  afterAll(async () => close?.());
+
+  it("answers 404 before the pipeline has results, then the latest results with SRM and quality", async () => {
+    const before = await get("ana", "/api/experiments/exp_checkout/summary");
+    expect(before.status).toBe(404);
+    expect(before.json.error.message).toContain("pipeline run");
+
+    const lake = context.lake.dir;
+    await generateToLake({ lake, dt: "2026-02-14", from: "2026-02-01", seed: 7, users: 3000 });
+    await runPipeline({ lake, dt: "2026-02-14" });
+    const res = await get("ana", "/api/experiments/exp_checkout/summary");
+    expect(res.status).toBe(200);
+    const s = res.json;
+    const rows = (await readExperimentResults({ lake, experimentId: "exp_checkout" }))!.rows;
+    const quality = (await readQualityReport({ lake }))!.report.experiments.exp_checkout!;
+
+    expect(s.dataWindow).toEqual({
+      start: "2026-02-01T00:00:00.000Z",
+      end: "2026-02-15T00:00:00.000Z",
+      dt: "2026-02-14",
+    });
+    expect(Number.isNaN(Date.parse(s.computedAt))).toBe(false);
+    // Contract metrics first, in contract order, with their roles; extra pipeline metrics after.
+    expect(
+      s.metrics.slice(0, 2).map((m: { metric_key: string; role: string }) => [m.metric_key, m.role]),
+    ).toEqual([
+      ["conversion_7d", "primary"],
+      ["revenue_7d", "secondary"],
+    ]);
+    expect(s.metrics.map((m: { metric_key: string }) => m.metric_key).sort()).toEqual(
+      [...new Set(rows.map((r) => r.metric_id))].sort(),
+    );
+    for (const metric of s.metrics) {
+      for (const mode of ["itt", "exposed"] as const) {
+        expect(metric[mode].map((v: { variant: string }) => v.variant)).toEqual(["control", "treatment"]);
+        for (const v of metric[mode]) {
+          const row = rows.find(
+            (r) =>
+              r.metric_id === metric.metric_key && r.analysis_mode === mode && r.variation_id === v.variant,
+          )!;
+          expect(v).toMatchObject({
+            n: row.n_users,
+            mean: row.mean,
+            uplift_abs: row.uplift_abs,
+            p_value: row.p_value_two_sided,
+            ci: { low: row.ci_low, high: row.ci_high },
+            cuped: { theta: row.cuped_theta, p_value: row.cuped_p_value },
+          });
+        }
+      }
+    }
+    const revenue = s.metrics.find((m: { metric_key: string }) => m.metric_key === "revenue_7d");
+    expect(revenue.itt[1].cuped.variance_reduction_pct).not.toBeNull();
+    expect(s.srm.itt).toMatchObject({
+      p_value: quality.srm_p_value_itt,
+      detected: quality.srm_detected_itt,
+      observed: quality.units_by_variant_itt,
+      expected_shares: { control: 0.5, treatment: 0.5 },
+    });
+    const total = Object.values(quality.units_by_variant_exposed).reduce((a, b) => a + b, 0);
+    expect(s.srm.exposed.observed_shares.control).toBeCloseTo(
+      quality.units_by_variant_exposed.control! / total,
+      12,
+    );
+    expect(s.quality).toMatchObject({
+      canonical_units: quality.canonical_units,
+      exposure_rate: quality.exposure_rate,
+    });
+    expect(Array.isArray(s.quality.data_tests)).toBe(true);
+
+    expect((await get("pat", "/api/experiments/exp_checkout/summary")).status).toBe(404);
+  }, 60_000);
+});
