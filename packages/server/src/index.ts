@@ -24,6 +24,7 @@ export {
   type ExperimentData,
   type ResultsSource,
 } from "./decisions/lake-results-source.js";
+export { type DemoOptions, seedDemo } from "./demo/demo-seed.js";
 export {
   BadRequestError,
   ConflictError,

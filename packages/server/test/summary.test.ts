@@ -71,7 +71,7 @@ describe("GET /api/experiments/{key}/summary", () => {
       dt: "2026-02-14",
     });
     expect(Number.isNaN(Date.parse(s.computedAt))).toBe(false);
-    // Contract metrics first, in contract order, with their roles; extra pipeline metrics after.
+    // Contract metrics first (primary, secondary, guardrail), extra pipeline metrics after.
     expect(
       s.metrics.slice(0, 2).map((m: { metric_key: string; role: string }) => [m.metric_key, m.role]),
     ).toEqual([

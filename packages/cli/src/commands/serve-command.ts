@@ -1,4 +1,4 @@
-import { startServer } from "@assay/server";
+import { seedDemo, startServer } from "@assay/server";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 
@@ -20,7 +20,7 @@ export function registerServeCommand(program: Command): void {
     .option("--no-demo", "do not create the demo experiments and data on the first start")
     .addHelpText(
       "after",
-      "\nOn the first start it creates an admin API key (printed, and kept in <home>/api-keys.json).\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
+      "\nOn the first start it creates an admin API key (printed, and kept in <home>/api-keys.json) and,\nunless --no-demo, two running demo experiments with 14 days of synthetic data and their results.\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
     )
     .action(
       async (opts: { port?: string; host?: string; home?: string; databaseUrl?: string; demo: boolean }) => {
@@ -35,6 +35,12 @@ export function registerServeCommand(program: Command): void {
             ...(opts.host === undefined ? {} : { host: opts.host }),
             ...(opts.home === undefined ? {} : { home: opts.home }),
             ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+            ...(opts.demo
+              ? {
+                  onFirstStart: (started) =>
+                    seedDemo(started, { print: (line) => process.stdout.write(`${line}\n`) }),
+                }
+              : {}),
           });
         } catch (error) {
           const code = (error as { code?: string }).code;

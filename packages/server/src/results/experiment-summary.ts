@@ -140,8 +140,12 @@ export async function buildExperimentSummary(
     );
   }
   const contract = new Map(experiment.metrics.map((m) => [m.metric_key, m]));
+  const roleRank = { primary: 0, secondary: 1, guardrail: 2 } as const;
   const metricKeys = [
-    ...experiment.metrics.map((m) => m.metric_key).filter((k) => rows.some((r) => r.metric_id === k)),
+    ...[...experiment.metrics]
+      .sort((a, b) => roleRank[a.role] - roleRank[b.role])
+      .map((m) => m.metric_key)
+      .filter((k) => rows.some((r) => r.metric_id === k)),
     ...[...new Set(rows.map((r) => r.metric_id))].filter((k) => !contract.has(k)).sort(),
   ];
   const order = (a: ResultRow, b: ResultRow) =>

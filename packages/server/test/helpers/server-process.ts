@@ -12,7 +12,7 @@ export interface ServerProcess {
 
 /** Runs `assay serve` as a real child process on a free port and waits until it listens. */
 export function spawnServer(home: string): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--home", home], {
+  const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--home", home, "--no-demo"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ASSAY_DATABASE_URL: "" },
   });

@@ -1,0 +1,178 @@
+import { existsSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { generateToLake, lakeConfigPath, parseConfigText, runPipeline } from "@assay/pipeline";
+import YAML from "yaml";
+import { createApiKey } from "../registry/auth.js";
+import type { RunningServer } from "../start-server.js";
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** The generator's metrics (`generatedMetrics` of `@assay/pipeline`), as registry definitions. */
+const demoMetrics = [
+  {
+    key: "conversion_7d",
+    name: "Purchase conversion (7 d)",
+    type: "conversion",
+    event: "purchase",
+    window_days: 7,
+  },
+  { key: "orders_7d", name: "Orders per user (7 d)", type: "count", event: "purchase", window_days: 7 },
+  {
+    key: "revenue_7d",
+    name: "Revenue per user (7 d)",
+    unit: "EUR",
+    type: "sum",
+    event: "purchase",
+    window_days: 7,
+    cuped_pre_days: 14,
+  },
+  {
+    key: "revenue_per_session",
+    name: "Revenue per session (7 d)",
+    unit: "EUR",
+    type: "ratio",
+    window_days: 7,
+    numerator: { event: "purchase", aggregation: "sum" },
+    denominator: { event: "session_start", aggregation: "count" },
+  },
+] as const;
+
+/** Keys and variants match the generator's default experiments, so generated rows belong to them. */
+const demoExperiments = [
+  {
+    key: "exp_checkout",
+    name: "One-page checkout",
+    hypothesis: "Collapsing checkout into one page raises purchase conversion.",
+    variants: [
+      { key: "control", allocation: 50, is_control: true, description: "Three-step checkout" },
+      { key: "treatment", allocation: 50, description: "One-page checkout" },
+    ],
+    power_analysis: { baseline_rate: 0.1, mde_abs: 0.015, alpha: 0.05, power: 0.8 },
+    participation: 0.7,
+  },
+  {
+    key: "exp_onboarding",
+    name: "Guided onboarding",
+    hypothesis: "A guided tour for new users raises purchase conversion.",
+    variants: [
+      { key: "control", allocation: 50, is_control: true, description: "No tour" },
+      { key: "guided", allocation: 50, description: "Guided tour" },
+    ],
+    power_analysis: { baseline_rate: 0.1, mde_abs: 0.02, alpha: 0.05, power: 0.8 },
+    participation: 0.5,
+  },
+] as const;
+
+export interface DemoOptions {
+  /** Synthetic users; default 20,000. */
+  readonly users?: number;
+  /** Days of data, ending yesterday (UTC); default 14. */
+  readonly days?: number;
+  /** Generator seed; default 1. */
+  readonly seed?: number;
+  /** "Today"; default now. */
+  readonly now?: Date;
+  readonly print?: (line: string) => void;
+}
+
+const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+
+/**
+ * First-start demo: registers the generator's metrics and two running experiments (metrics contract,
+ * preregistration, power analysis, reviewed by a second key) in team `demo`, writes the lake's
+ * `assay.yaml`, generates `days` of synthetic data ending yesterday into the lake and runs the pipeline
+ * for yesterday, so `/api/experiments` and every summary show results at once.
+ * @example await startServer({ onFirstStart: (server) => seedDemo(server) });
+ */
+export async function seedDemo(server: RunningServer, options: DemoOptions = {}): Promise<void> {
+  const print = options.print ?? (() => undefined);
+  const startedAt = Date.now();
+  const users = options.users ?? 20_000;
+  const days = options.days ?? 14;
+  const today = Math.floor((options.now ?? new Date()).getTime() / DAY_MS) * DAY_MS;
+  const startMs = today - days * DAY_MS;
+  const endMs = today + 14 * DAY_MS;
+  const dt = utcDay(today - DAY_MS);
+  const lake = server.context.lake.dir;
+  const reviewer = await createApiKey(server.context.db, {
+    team: "demo",
+    role: "reviewer",
+    name: "demo-reviewer",
+  });
+  const call = async (key: string, method: "POST" | "PUT", url: string, payload: object) => {
+    const res = await server.app.inject({
+      method,
+      url,
+      payload,
+      headers: { authorization: `Bearer ${key}` },
+    });
+    if (res.statusCode >= 300) throw new Error(`demo setup: ${method} ${url}: ${res.statusCode} ${res.body}`);
+  };
+  for (const m of demoMetrics) await call(server.adminKey, "PUT", `/api/metrics/${m.key}`, m);
+  for (const e of demoExperiments) {
+    await call(server.adminKey, "POST", "/api/experiments", {
+      key: e.key,
+      name: e.name,
+      hypothesis: e.hypothesis,
+      description: "Demo experiment with synthetic data (assay serve, first start).",
+      type: "ab",
+      owner_team: "demo",
+      variants: e.variants,
+      metrics: [
+        { metric_key: "conversion_7d", role: "primary", direction: "increase" },
+        { metric_key: "revenue_7d", role: "secondary", direction: "increase" },
+        { metric_key: "orders_7d", role: "secondary", direction: "increase" },
+        { metric_key: "revenue_per_session", role: "guardrail", direction: "increase", threshold: 0.1 },
+      ],
+      start_at: new Date(startMs).toISOString(),
+      end_at: new Date(endMs).toISOString(),
+      prereg_url: `https://wiki.example.com/prereg/${e.key}`,
+      power_analysis: e.power_analysis,
+    });
+    await call(server.adminKey, "POST", `/api/experiments/${e.key}/status`, { status: "submitted" });
+    await call(reviewer.secret, "POST", `/api/experiments/${e.key}/status`, { status: "approved" });
+    await call(server.adminKey, "POST", `/api/experiments/${e.key}/status`, { status: "running" });
+  }
+  const configPath = lakeConfigPath(lake);
+  if (!existsSync(configPath)) {
+    const text = YAML.stringify({
+      experiments: demoExperiments.map((e) => ({
+        id: e.key,
+        start: new Date(startMs).toISOString(),
+        end: new Date(endMs).toISOString(),
+        variants: e.variants.map((v) => ({
+          id: v.key,
+          allocation: v.allocation,
+          ...("is_control" in v ? { control: true } : {}),
+        })),
+        metrics: demoMetrics.map((m) => m.key),
+      })),
+      metrics: demoMetrics.map(({ key, name: _name, ...m }) => {
+        const { unit: _unit, ...rest } = m as typeof m & { unit?: string };
+        return { id: key, ...rest };
+      }),
+    });
+    parseConfigText(text, configPath);
+    await mkdir(lake, { recursive: true });
+    await writeFile(configPath, text);
+  }
+  print(`Demo: generating ${users} users over ${days} days (${utcDay(startMs)} … ${dt}) into ${lake}`);
+  await generateToLake({
+    lake,
+    dt,
+    from: utcDay(startMs),
+    seed: options.seed ?? 1,
+    users,
+    start: utcDay(startMs),
+    days,
+    experiments: demoExperiments.map((e) => ({
+      id: e.key,
+      participation: e.participation,
+      variants: e.variants.map((v) => ({ id: v.key, allocation: v.allocation, control: "is_control" in v })),
+    })),
+  });
+  await runPipeline({ lake, dt });
+  print(
+    `Demo: experiments exp_checkout and exp_onboarding with results for dt=${dt} (${Date.now() - startedAt} ms)`,
+  );
+}

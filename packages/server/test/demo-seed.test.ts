@@ -1,0 +1,63 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type RunningServer, seedDemo, startServer } from "../src/index.js";
+
+describe("demo data on the first start", () => {
+  let home: string | undefined;
+  let server: RunningServer | undefined;
+  afterAll(async () => {
+    await server?.close();
+    if (home !== undefined) await rm(home, { recursive: true, force: true });
+  });
+
+  it("registers running experiments whose keys match generated data and serves their results at once", async () => {
+    home = await mkdtemp(join(tmpdir(), "assay-demo-"));
+    const lines: string[] = [];
+    server = await startServer({
+      home,
+      port: 0,
+      print: (line) => lines.push(line),
+      decisions: false,
+      onFirstStart: (s) =>
+        seedDemo(s, {
+          users: 2000,
+          days: 7,
+          now: new Date("2026-03-01T10:00:00Z"),
+          print: (l) => lines.push(l),
+        }),
+    });
+    const get = async (path: string) => {
+      const res = await fetch(`${server!.url}${path}`, {
+        headers: { authorization: `Bearer ${server!.adminKey}` },
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies.
+      return { status: res.status, json: (await res.json()) as any };
+    };
+    const { json } = await get("/api/experiments");
+    expect(json.experiments.map((e: { key: string }) => e.key).sort()).toEqual([
+      "exp_checkout",
+      "exp_onboarding",
+    ]);
+    for (const e of json.experiments) {
+      expect(e.status).toBe("running");
+      expect(e.power_analysis.n_per_variant).toBeGreaterThan(0);
+      expect(e.prereg_url).toMatch(/^https:/);
+      expect(e.metrics.map((m: { role: string }) => m.role)).toEqual(
+        expect.arrayContaining(["primary", "guardrail"]),
+      );
+      const summary = await get(`/api/experiments/${e.key}/summary`);
+      expect(summary.status).toBe(200);
+      expect(summary.json.dataWindow.dt).toBe("2026-02-28");
+      expect(summary.json.metrics[0]).toMatchObject({ metric_key: "conversion_7d", role: "primary" });
+      const variants = summary.json.metrics[0].itt.map((v: { variant: string }) => v.variant);
+      expect(variants).toEqual(e.variants.map((v: { key: string }) => v.key));
+      for (const v of summary.json.metrics[0].itt) expect(v.n).toBeGreaterThan(100);
+      expect(summary.json.srm.itt.p_value).toBeGreaterThan(0);
+    }
+    const config = await readFile(join(home, "lake", "assay.yaml"), "utf8");
+    expect(config).toContain("exp_onboarding");
+    expect(lines.some((l) => l.startsWith("Demo: experiments"))).toBe(true);
+  }, 120_000);
+});
