@@ -195,7 +195,10 @@ async function main() {
       "",
       "| model | rows | seconds |",
       "| --- | ---: | ---: |",
-      ...figures.models.map((m) => `| ${m.model} | ${m.rows.toLocaleString()} | ${m.seconds.toFixed(2)} |`),
+      ...figures.models.map(
+        (m) =>
+          `| ${m.model} | ${m.rows === null ? "view" : m.rows.toLocaleString()} | ${m.seconds.toFixed(2)} |`,
+      ),
       "",
       `| measure | value | target |`,
       `| --- | ---: | --- |`,

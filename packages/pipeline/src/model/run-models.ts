@@ -17,7 +17,8 @@ export interface DataTestResult {
 
 export interface ModelRunReport {
   readonly model: string;
-  readonly rows: number;
+  /** Rows of a table; null for a view (counting would compute it). */
+  readonly rows: number | null;
   readonly elapsedMs: number;
 }
 
@@ -62,7 +63,7 @@ export async function loadConfigRelations(
 }
 
 /**
- * Materializes models in order as tables, running each model's data tests right after it is built.
+ * Builds models in order (tables, or views where the model says so), running each model's data tests right after it.
  * @example
  * await loadConfigRelations(engine, duckdbDialect, config);
  * const { tests } = await runModels({ engine, dialect: duckdbDialect, config, models: baseModels });
@@ -77,11 +78,16 @@ export async function runModels(options: RunModelsOptions): Promise<RunModelsRes
     progress.modelStarted(model.name);
     const started = performance.now();
     const sql = model.sql({ dialect, config });
-    await engine.run(
-      model.materialized === "view" ? f.createViewAs(model.name, sql) : f.createTableAs(model.name, sql),
-    );
-    const [count] = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${f.ident(model.name)}`);
-    const report = { model: model.name, rows: count?.n ?? 0, elapsedMs: performance.now() - started };
+    const isView = model.materialized === "view";
+    await engine.run(isView ? f.createViewAs(model.name, sql) : f.createTableAs(model.name, sql));
+    const [count] = isView
+      ? [null]
+      : await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${f.ident(model.name)}`);
+    const report = {
+      model: model.name,
+      rows: isView ? null : (count?.n ?? 0),
+      elapsedMs: performance.now() - started,
+    };
     reports.push(report);
     progress.modelFinished(report);
     if (options.skipTests) continue;

@@ -1,7 +1,11 @@
 /** Receives progress of a pipeline run (model, rows, elapsed). */
 export interface ProgressReporter {
   modelStarted(model: string): void;
-  modelFinished(report: { readonly model: string; readonly rows: number; readonly elapsedMs: number }): void;
+  modelFinished(report: {
+    readonly model: string;
+    readonly rows: number | null;
+    readonly elapsedMs: number;
+  }): void;
   note(message: string): void;
 }
 
@@ -29,7 +33,7 @@ export function createStreamProgress(stream: { write(text: string): unknown }): 
     },
     modelFinished({ model, rows, elapsedMs }) {
       stream.write(
-        `  ✓ ${model.padEnd(40)} ${rows.toLocaleString("en-US").padStart(14)} rows ${(elapsedMs / 1000).toFixed(1).padStart(7)}s  (total ${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
+        `  ✓ ${model.padEnd(40)} ${(rows === null ? "view" : `${rows.toLocaleString("en-US")} rows`).padStart(19)} ${(elapsedMs / 1000).toFixed(1).padStart(7)}s  (total ${((Date.now() - started) / 1000).toFixed(1)}s)\n`,
       );
     },
     note(message) {

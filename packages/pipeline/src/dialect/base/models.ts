@@ -1,5 +1,5 @@
 import type { CompileContext, DataTest, ModelDefinition } from "../../model/model.js";
-import { measureValueSql, planMeasures } from "./measure-plan.js";
+import { type MeasurePlan, measureValueSql, planMeasures } from "./measure-plan.js";
 
 /**
  * The canonical assignment → exposure → outcomes models (seed 000/001), written once against the dialect's
@@ -239,6 +239,7 @@ const fctExperimentCohort: ModelDefinition = {
   name: "fct_experiment_cohort",
   grain: unitGrain,
   zone: "silver",
+  materialized: "view",
   description:
     "Canonical cohort with analysis flags: every unit is in `itt`; `is_exposed` units are in `exposed`. The outcome window anchor is the first valid exposure when exposed, else assignment.",
   dependsOn: ["int_experiment_exposure_validation"],
@@ -264,17 +265,29 @@ const stgConversionEvents: ModelDefinition = {
   name: "stg_conversion_events",
   grain: ["event_id"],
   zone: "transient",
+  // Read once by the unit measures and once by the event counts; a 5M-row copy costs more than the second read.
+  materialized: "view",
   description: "Events de-duplicated by event_id: the earliest row wins.",
   dependsOn: ["raw_events"],
   sql: ({ dialect: { functions: f } }) => {
     // The earliest row wins; rows sharing an event_id and its earliest time are taken to be the same event.
+    // Only event_ids that occur more than once need resolving: one cheap counting pass finds them, every other
+    // row passes through untouched.
     const keys = ["event_time_utc"];
-    return `SELECT event_id,
+    return `WITH duplicated AS (
+  SELECT event_id FROM raw_events GROUP BY event_id HAVING count(*) > 1
+)
+SELECT event_id, user_id, event_name, event_time_utc, value
+FROM raw_events
+WHERE event_id NOT IN (SELECT event_id FROM duplicated)
+UNION ALL
+SELECT event_id,
   ${f.argMin("user_id", keys)} AS user_id,
   ${f.argMin("event_name", keys)} AS event_name,
   min(event_time_utc) AS event_time_utc,
   ${f.argMin("value", keys)} AS value
 FROM raw_events
+WHERE event_id IN (SELECT event_id FROM duplicated)
 GROUP BY event_id`;
   },
   tests: () => [
@@ -290,9 +303,11 @@ const fctEventQuality: ModelDefinition = {
   description: "Event counts before and after de-duplication by event_id.",
   dependsOn: ["raw_events", "stg_conversion_events"],
   sql: ({ dialect: { functions: f } }) => `SELECT
-  ${f.cast("(SELECT count(*) FROM raw_events)", "bigint")} AS raw_event_rows,
-  ${f.cast("(SELECT count(*) FROM stg_conversion_events)", "bigint")} AS distinct_events,
-  ${f.cast("(SELECT count(*) FROM raw_events) - (SELECT count(*) FROM stg_conversion_events)", "bigint")} AS duplicate_event_rows`,
+  ${f.cast("raw_rows", "bigint")} AS raw_event_rows,
+  ${f.cast("distinct_rows", "bigint")} AS distinct_events,
+  ${f.cast("raw_rows - distinct_rows", "bigint")} AS duplicate_event_rows
+FROM (SELECT count(*) AS raw_rows FROM raw_events) r
+CROSS JOIN (SELECT count(*) AS distinct_rows FROM stg_conversion_events) d`,
   tests: () => [
     { kind: "expression", name: "no_negative_duplicates", failingRows: "duplicate_event_rows < 0" },
   ],
@@ -310,28 +325,42 @@ const intExperimentUnitMeasures: ModelDefinition = {
     if (plan.measures.length === 0) {
       return `SELECT experiment_id, user_id FROM fct_experiment_cohort WHERE 1 = 0`;
     }
+    // Window bounds are computed once per unit, not once per joined event row.
+    const bounds = new Map<string, string>();
+    const bound = (window: "post" | "pre", days: number) => {
+      const name = window === "post" ? `post_end_${days}` : `pre_start_${days}`;
+      bounds.set(
+        name,
+        window === "post"
+          ? f.addDays("anchor_time_utc", String(days))
+          : f.addDays("assignment_time_utc", String(-days)),
+      );
+      return `c.${name}`;
+    };
     const columns = plan.measures.flatMap((m) => {
       const inWindow =
         m.window === "post"
-          ? `ev.event_time_utc >= c.anchor_time_utc AND ev.event_time_utc < ${f.addDays("c.anchor_time_utc", String(m.days))}`
-          : `ev.event_time_utc >= ${f.addDays("c.assignment_time_utc", String(-m.days))} AND ev.event_time_utc < c.assignment_time_utc`;
+          ? `ev.event_time_utc >= c.anchor_time_utc AND ev.event_time_utc < ${bound("post", m.days)}`
+          : `ev.event_time_utc >= ${bound("pre", m.days)} AND ev.event_time_utc < c.assignment_time_utc`;
       const match = `ev.event_name = ${f.string(m.event)} AND ${inWindow}`;
       return [
         `sum(CASE WHEN ${match} THEN 1 ELSE 0 END) AS ${m.column}_count`,
         `${f.preciseSum(`CASE WHEN ${match} THEN COALESCE(ev.value, 0) ELSE 0 END`)} AS ${m.column}_sum`,
       ];
     });
-    const lower =
-      plan.maxPreDays > 0
-        ? f.addDays("c.assignment_time_utc", String(-plan.maxPreDays))
-        : "c.assignment_time_utc";
+    const lower = plan.maxPreDays > 0 ? bound("pre", plan.maxPreDays) : "c.assignment_time_utc";
+    const upper = bound("post", plan.maxPostDays);
     return `SELECT c.experiment_id, c.user_id,
   ${columns.join(",\n  ")}
-FROM fct_experiment_cohort c
+FROM (
+  SELECT experiment_id, user_id, assignment_time_utc, anchor_time_utc,
+    ${[...bounds].map(([name, sql]) => `${sql} AS ${name}`).join(",\n    ")}
+  FROM fct_experiment_cohort
+) c
 JOIN stg_conversion_events ev ON ev.user_id = c.user_id
 WHERE ev.event_name IN (${plan.eventNames.map(f.string).join(", ")})
   AND ev.event_time_utc >= ${lower}
-  AND ev.event_time_utc < ${f.addDays("c.anchor_time_utc", String(plan.maxPostDays))}
+  AND ev.event_time_utc < ${upper}
 GROUP BY c.experiment_id, c.user_id`;
   },
   tests: () => [{ kind: "unique", columns: unitGrain }],
@@ -341,6 +370,8 @@ const fctExperimentUnitOutcomes: ModelDefinition = {
   name: "fct_experiment_unit_outcomes",
   grain: ["experiment_id", "user_id", "metric_id"],
   zone: "gold",
+  // Units × metrics rows are only read when exported; the aggregate reads the unit measures directly.
+  materialized: "view",
   description:
     "Analysis-ready outcomes: one row per unit × metric with the value (ratio numerator), denominator and CUPED covariate.",
   dependsOn: ["fct_experiment_cohort", "int_experiment_unit_measures", "cfg_experiment_metric"],
@@ -354,9 +385,9 @@ const fctExperimentUnitOutcomes: ModelDefinition = {
       return branches.length === 0 ? f.nullOf("double") : `CASE em.metric_id ${branches.join(" ")} END`;
     };
     return `SELECT c.experiment_id, c.user_id, em.metric_id, c.variant_id, c.is_exposed,
-  ${byMetric((e) => measureValueSql(e.numerator, e.metric.numerator, "u"))} AS value,
-  ${byMetric((e) => (e.denominator && e.metric.denominator ? measureValueSql(e.denominator, e.metric.denominator, "u") : null))} AS denominator,
-  ${byMetric((e) => (e.covariate ? measureValueSql(e.covariate, e.metric.numerator, "u") : null))} AS covariate
+  ${byMetric((e) => outcomeSql(e).value)} AS value,
+  ${byMetric((e) => outcomeSql(e).denominator)} AS denominator,
+  ${byMetric((e) => outcomeSql(e).covariate)} AS covariate
 FROM fct_experiment_cohort c
 JOIN cfg_experiment_metric em ON em.experiment_id = c.experiment_id
 LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id`;
@@ -373,26 +404,105 @@ LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AN
   ],
 };
 
+/** A metric's per-unit value, denominator and covariate as SQL over the unit measures `u` (null where absent). */
+function outcomeSql(entry: MeasurePlan["metrics"][number]): {
+  value: string;
+  denominator: string | null;
+  covariate: string | null;
+} {
+  return {
+    value: measureValueSql(entry.numerator, entry.metric.numerator, "u"),
+    denominator:
+      entry.denominator && entry.metric.denominator
+        ? measureValueSql(entry.denominator, entry.metric.denominator, "u")
+        : null,
+    covariate: entry.covariate ? measureValueSql(entry.covariate, entry.metric.numerator, "u") : null,
+  };
+}
+
+const sufficientStatistics = [
+  "sum_value",
+  "sum_value_sq",
+  "sum_den",
+  "sum_den_sq",
+  "sum_value_den",
+  "sum_cov",
+  "sum_cov_sq",
+  "sum_value_cov",
+] as const;
+
 const aggExperimentMetricByVariant: ModelDefinition = {
   name: "agg_experiment_metric_by_variant",
   grain: ["experiment_id", "metric_id", "analysis_mode", "variation_id"],
   zone: "gold",
   description:
     "Sufficient statistics per experiment × metric × analysis mode × variation (n, sums, squares, cross-products); the only thing the statistics engine reads.",
-  dependsOn: ["fct_experiment_unit_outcomes", "cfg_variant", "cfg_experiment_metric"],
-  sql: ({ dialect: { functions: f } }) => {
+  dependsOn: [
+    "fct_experiment_cohort",
+    "int_experiment_unit_measures",
+    "cfg_variant",
+    "cfg_experiment_metric",
+  ],
+  sql: ({ dialect: { functions: f }, config }) => {
+    // One pass over the units: every metric's sums are columns of one GROUP BY (the same values the outcomes
+    // view holds, summed the same way), then unpivoted per metric, instead of aggregating units × metrics rows.
+    const plan = planMeasures(config);
+    const values = new Map<string, string>();
+    const valueColumn = (sql: string) => {
+      const found = values.get(sql);
+      if (found) return found;
+      const name = `x${values.size}`;
+      values.set(sql, name);
+      return name;
+    };
+    const sums = new Map<string, string>();
+    const sumOf = (a: string | null, b?: string | null) => {
+      if (a === null || b === null) return f.nullOf("double");
+      const sql = f.preciseSum(b === undefined ? a : `${a} * ${b}`);
+      const found = sums.get(sql);
+      if (found) return found;
+      const name = `s${sums.size}`;
+      sums.set(sql, name);
+      return name;
+    };
+    const perMetric = plan.metrics.map((entry) => {
+      const sql = outcomeSql(entry);
+      const v = valueColumn(sql.value);
+      const d = sql.denominator === null ? null : valueColumn(sql.denominator);
+      const x = sql.covariate === null ? null : valueColumn(sql.covariate);
+      const columns: Record<(typeof sufficientStatistics)[number], string> = {
+        sum_value: sumOf(v),
+        sum_value_sq: sumOf(v, v),
+        sum_den: sumOf(d),
+        sum_den_sq: sumOf(d, d),
+        sum_value_den: sumOf(v, d),
+        sum_cov: sumOf(x),
+        sum_cov_sq: sumOf(x, x),
+        sum_value_cov: sumOf(v, x),
+      };
+      return `SELECT experiment_id, ${f.cast(f.string(entry.metric.id), "text")} AS metric_id, analysis_mode, variant_id AS variation_id, n,
+    ${sufficientStatistics.map((c) => `${columns[c]} AS ${c}`).join(", ")}
+  FROM stats`;
+    });
     const modes = `SELECT ${f.cast(f.string("itt"), "text")} AS analysis_mode UNION ALL SELECT ${f.cast(f.string("exposed"), "text")}`;
-    return `WITH stats AS (
-  SELECT o.experiment_id, o.metric_id, m.analysis_mode, o.variant_id AS variation_id,
-    count(*) AS n,
-    ${f.preciseSum("o.value")} AS sum_value, ${f.preciseSum("o.value * o.value")} AS sum_value_sq,
-    ${f.preciseSum("o.denominator")} AS sum_den, ${f.preciseSum("o.denominator * o.denominator")} AS sum_den_sq,
-    ${f.preciseSum("o.value * o.denominator")} AS sum_value_den,
-    ${f.preciseSum("o.covariate")} AS sum_cov, ${f.preciseSum("o.covariate * o.covariate")} AS sum_cov_sq,
-    ${f.preciseSum("o.value * o.covariate")} AS sum_value_cov
-  FROM fct_experiment_unit_outcomes o
-  JOIN (${modes}) m ON m.analysis_mode = 'itt' OR o.is_exposed
-  GROUP BY o.experiment_id, o.metric_id, m.analysis_mode, o.variant_id
+    const byMetric =
+      perMetric.length > 0
+        ? perMetric.join("\n  UNION ALL\n  ")
+        : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, variant_id AS variation_id, n,
+    ${sufficientStatistics.map((c) => `${f.nullOf("double")} AS ${c}`).join(", ")}
+  FROM stats WHERE 1 = 0`;
+    return `WITH unit AS (
+  SELECT c.experiment_id, c.variant_id, c.is_exposed${[...values].map(([sql, name]) => `,\n    ${f.cast(sql, "double")} AS ${name}`).join("")}
+  FROM fct_experiment_cohort c
+  LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id
+), stats AS (
+  SELECT un.experiment_id, m.analysis_mode, un.variant_id,
+    count(*) AS n${[...sums].map(([sql, name]) => `,\n    ${sql} AS ${name}`).join("")}
+  FROM unit un
+  JOIN (${modes}) m ON m.analysis_mode = 'itt' OR un.is_exposed
+  GROUP BY un.experiment_id, m.analysis_mode, un.variant_id
+), by_metric AS (
+  ${byMetric}
 ), spine AS (
   SELECT v.experiment_id, em.metric_id, m.analysis_mode, v.variant_id AS variation_id, v.is_control
   FROM cfg_variant v
@@ -401,20 +511,9 @@ const aggExperimentMetricByVariant: ModelDefinition = {
 )
 SELECT s.experiment_id, s.metric_id, s.analysis_mode, s.variation_id, s.is_control,
   ${f.cast("COALESCE(t.n, 0)", "bigint")} AS n,
-  ${[
-    "sum_value",
-    "sum_value_sq",
-    "sum_den",
-    "sum_den_sq",
-    "sum_value_den",
-    "sum_cov",
-    "sum_cov_sq",
-    "sum_value_cov",
-  ]
-    .map((c) => `${f.cast(`COALESCE(t.${c}, 0)`, "double")} AS ${c}`)
-    .join(",\n  ")}
+  ${sufficientStatistics.map((c) => `${f.cast(`COALESCE(t.${c}, 0)`, "double")} AS ${c}`).join(",\n  ")}
 FROM spine s
-LEFT JOIN stats t ON t.experiment_id = s.experiment_id AND t.metric_id = s.metric_id
+LEFT JOIN by_metric t ON t.experiment_id = s.experiment_id AND t.metric_id = s.metric_id
   AND t.analysis_mode = s.analysis_mode AND t.variation_id = s.variation_id`;
   },
   tests: () => [
