@@ -47,18 +47,56 @@ function toSdkExperiment(e: Experiment, failClosed: boolean): SdkExperiment {
   };
 }
 
-function toSdkFlag(f: StoredFlag): Flag {
+/**
+ * The targeting as one condition, with segments inlined (SDK semantics: any include segment, no exclude
+ * segment, and the condition). Null when it can match nobody (every include segment unknown or inactive).
+ */
+function targetingCondition(
+  t: Experiment["targeting"],
+  segments: ReadonlyMap<string, Condition>,
+): Condition | null {
+  const parts: Condition[] = [];
+  if (t.include_segments.length > 0) {
+    const include = t.include_segments.flatMap((k) => segments.get(k) ?? []);
+    if (include.length === 0) return null;
+    parts.push(include.length === 1 ? include[0]! : { or: include });
+  }
+  for (const k of t.exclude_segments) {
+    const c = segments.get(k);
+    if (c !== undefined) parts.push({ not: c });
+  }
+  if (t.condition !== null) parts.push(t.condition as unknown as Condition);
+  return parts.length === 1 ? parts[0]! : { and: parts };
+}
+
+function toSdkFlag(f: StoredFlag, segments: ReadonlyMap<string, Condition>): Flag {
   const served = f.variation_value ?? (f.type === "boolean" ? true : f.default_value);
   const targeted = !isEmptyTargeting(f.targeting);
+  const rollout = { percentage: f.rollout_percentage, value: served, salt: f.key, seed: 0 };
+  let rules: Flag["rules"] = [];
+  if (targeted) {
+    const match = targetingCondition(f.targeting, segments);
+    if (f.rollout_percentage >= 100) {
+      // Every matching identity: a plain targeting rule (reason TARGETING_MATCH).
+      rules = match === null ? [] : [{ id: "targeting", condition: match, value: served }];
+    } else {
+      // rollout_percentage of the matching identities: identities outside the targeting get the
+      // default from a rule, everyone left goes through the SDK's rollout (stable as it grows).
+      rules = [
+        match === null
+          ? { id: "outside-targeting", value: f.default_value }
+          : { id: "outside-targeting", condition: { not: match }, value: f.default_value },
+      ];
+    }
+  }
   return {
     key: f.key,
     type: f.type,
     defaultValue: f.default_value,
     enabled: f.enabled,
     killSwitch: false,
-    // A targeted flag serves its value to every matching identity; an untargeted one to rollout_percentage of all.
-    rules: targeted ? [{ ...toTargeting(f.targeting), value: served }] : [],
-    rollout: targeted ? null : { percentage: f.rollout_percentage, value: served, salt: f.key, seed: 0 },
+    rules,
+    rollout: targeted && f.rollout_percentage >= 100 ? null : rollout,
     prerequisites: f.dependencies.map((d) => ({ flagKey: d.flag_key, value: d.value })),
     overrides: [],
     ...(f.experiment_key === null ? {} : { experimentKey: f.experiment_key }),
@@ -81,17 +119,17 @@ export function buildSdkPayload(
   environment: string,
   generatedAt: Date,
 ): AssayPayload {
+  const active = registry.segments.filter((s) => s.is_active);
+  const segmentConditions = new Map(active.map((s) => [s.key, s.condition as Condition]));
   return {
     version: 1,
     environment,
     generatedAt: generatedAt.toISOString(),
     layers: [],
-    segments: registry.segments
-      .filter((s) => s.is_active)
-      .map((s): Segment => ({ key: s.key, condition: s.condition as Condition })),
+    segments: active.map((s): Segment => ({ key: s.key, condition: s.condition as Condition })),
     experiments: registry.experiments
       .filter((e) => deliveredStatuses.has(e.status))
       .map((e) => toSdkExperiment(e, registry.failClosed?.has(e.key) === true)),
-    flags: registry.flags.map(toSdkFlag),
+    flags: registry.flags.map((f) => toSdkFlag(f, segmentConditions)),
   };
 }
