@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "./config/assay-config.js";
-import { baseModels } from "./dialect/base/models.js";
 import type { Dialect } from "./dialect/dialect.js";
 import { duckdbDialect } from "./dialect/duckdb/index.js";
+import { modelsForDialect } from "./dialect/models-for-dialect.js";
 import { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb-engine.js";
 import type { Engine } from "./engine/engine.js";
 import { findIdentifyFiles, stitchFromFiles } from "./identity/identity-inputs.js";
@@ -48,8 +48,9 @@ export const analysisOutputs: ReadonlyArray<{ readonly table: string; readonly o
 ];
 
 /**
- * Runs every model on tables `raw_assignments`, `raw_exposures`, `raw_events` already in the engine, then the
- * statistics engine on the aggregated sufficient statistics. Leaves all model tables in the engine.
+ * Runs every model on tables `raw_assignments`, `raw_exposures`, `raw_events` already in the engine (embedded
+ * DuckDB, or a warehouse with its `dialect`), then the statistics engine on the aggregated sufficient statistics,
+ * the only rows read back besides the quality counts. Leaves all model tables in the engine.
  * @example
  * const { results, quality } = await runAnalysis(engine, { config, alpha: 0.05 });
  */
@@ -61,7 +62,7 @@ export async function runAnalysis(engine: Engine, options: AnalysisOptions): Pro
     engine,
     dialect,
     config,
-    models: baseModels,
+    models: modelsForDialect(dialect),
     warnOnly: options.warnOnly ?? false,
     skipTests: options.skipTests ?? false,
     ...(options.progress ? { progress: options.progress } : {}),

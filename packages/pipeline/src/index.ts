@@ -5,6 +5,7 @@ export { baseModels, compileModel, getModel } from "./dialect/base/models.js";
 export { clickhouseDialect } from "./dialect/clickhouse/index.js";
 export type { Capabilities, Dialect, FunctionTable, LogicalType } from "./dialect/dialect.js";
 export { duckdbDialect } from "./dialect/duckdb/index.js";
+export { modelsForDialect } from "./dialect/models-for-dialect.js";
 export { postgresDialect } from "./dialect/postgres/index.js";
 export { createClickHouseEngine, openClickHouse } from "./engine/clickhouse-engine.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb-engine.js";
@@ -12,7 +13,11 @@ export { type Engine, EngineError } from "./engine/engine.js";
 export { type EngineKind, engineKinds, isEngineKind, openEngine } from "./engine/open-engine.js";
 export { EngineUrlError, type OpenedEngine } from "./engine/opened-engine.js";
 export { createPostgresEngine } from "./engine/postgres-engine.js";
-export { modelsForDialect, runWarehouseAnalysis } from "./engine/warehouse-analysis.js";
+export {
+  type AnalyzeWarehouseOptions,
+  analyzeInWarehouse,
+  warehouseTarget,
+} from "./engine/warehouse-analysis.js";
 export { type GeneratedDataset, generateDataset, generatedMetrics } from "./generator/generate-dataset.js";
 export type { GenerateOptions, GeneratorExperiment, GeneratorFaults } from "./generator/generator-options.js";
 export { type InputFile, resolveInputFiles } from "./io/input-files.js";
@@ -37,6 +42,7 @@ export {
   loadInputsIntoWarehouse,
   loadTableIntoWarehouse,
 } from "./load/load-warehouse.js";
+export { createOutputShapes, unloadIntoDuckDb } from "./load/unload-warehouse.js";
 export type { DataTest, ModelDefinition } from "./model/model.js";
 export { DataTestError, type DataTestResult } from "./model/run-models.js";
 export * from "./progress/progress-reporter.js";

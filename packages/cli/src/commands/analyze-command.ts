@@ -1,7 +1,10 @@
 import { resolve } from "node:path";
 import {
+  type AnalysisResult,
   analyzeDirectory,
+  analyzeInWarehouse,
   ConfigError,
+  checkDt,
   createStreamProgress,
   DataTestError,
   EngineError,
@@ -12,6 +15,7 @@ import {
 } from "@assay/pipeline";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
+import { openWarehouse, parseEngineKind, withEngineOptions } from "./engine-options.js";
 
 /** Maps the pipeline's typed user-facing errors to a one-line CLI error; anything else is a bug and rethrown. */
 export function pipelineErrorToCliError(error: unknown): never {
@@ -40,19 +44,25 @@ export function progressForTerminal() {
 
 /** `assay analyze`: the bring-your-own-data batch of the pipeline contract. */
 export function registerAnalyzeCommand(program: Command): void {
-  program
-    .command("analyze")
-    .description(
-      "Run the canonical assignment → exposure → outcomes pipeline on CSV or Parquet files and write every model as CSV plus quality_report.json.",
-    )
-    .requiredOption("--config <file>", "assay.yaml with experiments, variants and metrics")
-    .requiredOption(
-      "--data <dir>",
-      "folder with assignments, exposures and events (<name>.csv, <name>.parquet or a folder <name>/ of such files)",
-    )
-    .requiredOption("--out <dir>", "output folder; replaced atomically, never half-written")
-    .option("--alpha <number>", "significance level for p-values and confidence intervals", "0.05")
-    .option("--warn-only", "report failing data tests as warnings instead of stopping")
+  withEngineOptions(
+    program
+      .command("analyze")
+      .description(
+        "Run the canonical assignment → exposure → outcomes pipeline on CSV or Parquet files (embedded DuckDB, or inside PostgreSQL/ClickHouse with --engine) and write every model as CSV plus quality_report.json.",
+      )
+      .requiredOption("--config <file>", "assay.yaml with experiments, variants and metrics")
+      .option(
+        "--data <dir>",
+        "folder with assignments, exposures and events (<name>.csv, <name>.parquet or a folder <name>/ of such files); required with duckdb, optional with a warehouse (omit to analyse what `assay load` loaded)",
+      )
+      .requiredOption("--out <dir>", "output folder; replaced atomically, never half-written")
+      .option("--alpha <number>", "significance level for p-values and confidence intervals", "0.05")
+      .option("--warn-only", "report failing data tests as warnings instead of stopping")
+      .option(
+        "--dt <date>",
+        "warehouse only: partition YYYY-MM-DD that --data replaces (as `assay load --dt`)",
+      ),
+  )
     .addHelpText(
       "after",
       `
@@ -61,30 +71,80 @@ Outputs (CSV, UTC times as YYYY-MM-DDTHH:MM:SSZ, empty for null):
   fct_experiment_cohort, fct_experiment_unit_outcomes, agg_experiment_metric_by_variant,
   fct_experiment_results, and quality_report.json.
 
-Example:
-  assay analyze --config assay.yaml --data ./input --out ./results --alpha 0.05`,
+With --engine postgres|clickhouse the models are tables in the warehouse over every partition of
+raw_assignments/raw_exposures/raw_events; statistics use only the per-variant sufficient statistics, and the
+CSVs above are exported from the warehouse tables. See docs/warehouse.md.
+
+Examples:
+  assay analyze --config assay.yaml --data ./input --out ./results --alpha 0.05
+  assay analyze --engine postgres --url postgres://assay@db/warehouse --config assay.yaml --data ./input --dt 2026-02-01 --out ./results
+  assay analyze --engine clickhouse --url 'clickhouse://ch1:8123,ch2:8123/assay?cluster=assay' --config assay.yaml --out ./results`,
     )
-    .action(
-      async (options: { config: string; data: string; out: string; alpha: string; warnOnly?: boolean }) => {
-        const alpha = parseAlpha(options.alpha);
-        try {
-          const config = await loadConfigFile(resolve(options.config));
-          const progress = progressForTerminal();
-          const analysis = await analyzeDirectory({
-            config,
-            dataDir: resolve(options.data),
-            outDir: resolve(options.out),
-            alpha,
-            warnOnly: options.warnOnly === true,
-            progress,
-          });
-          const warnings = analysis.quality.data_tests.filter((t) => t.status === "warn").length;
-          process.stdout.write(
-            `wrote ${analysis.results.length} result rows for ${config.experiments.length} experiment(s) to ${options.out}${warnings > 0 ? ` (${warnings} data test warning(s))` : ""}\n`,
-          );
-        } catch (error) {
-          pipelineErrorToCliError(error);
+    .action(async (options: AnalyzeFlags) => {
+      const alpha = parseAlpha(options.alpha);
+      const kind = parseEngineKind(options.engine, options.url);
+      if (kind === "duckdb" && options.data === undefined) {
+        throw new CliError("--data <dir> is required with --engine duckdb", 2);
+      }
+      if (kind !== "duckdb" && options.data !== undefined && options.dt === undefined) {
+        throw new CliError(
+          `--dt <date> is required to load --data into ${kind} (the partition it replaces)`,
+          2,
+        );
+      }
+      let dt: string | undefined;
+      try {
+        dt = options.dt === undefined ? undefined : checkDt(options.dt);
+      } catch (error) {
+        throw new CliError((error as Error).message, 2);
+      }
+      try {
+        const config = await loadConfigFile(resolve(options.config));
+        const common = {
+          config,
+          outDir: resolve(options.out),
+          alpha,
+          warnOnly: options.warnOnly === true,
+          progress: progressForTerminal(),
+        };
+        let analysis: AnalysisResult;
+        if (kind === "duckdb") {
+          analysis = await analyzeDirectory({ ...common, dataDir: resolve(options.data ?? "") });
+        } else {
+          const opened = await openWarehouse(kind, options.url ?? "");
+          try {
+            analysis = await analyzeInWarehouse({
+              ...common,
+              opened,
+              ...(options.data === undefined ? {} : { dataDir: resolve(options.data) }),
+              ...(dt === undefined ? {} : { dt }),
+            });
+          } catch (error) {
+            if (error instanceof EngineError) {
+              throw new CliError(`${kind}: ${error.message.split("\n")[0]}`, 1, { cause: error });
+            }
+            throw error;
+          } finally {
+            await opened.engine.close();
+          }
         }
-      },
-    );
+        const warnings = analysis.quality.data_tests.filter((t) => t.status === "warn").length;
+        process.stdout.write(
+          `wrote ${analysis.results.length} result rows for ${config.experiments.length} experiment(s) to ${options.out}${warnings > 0 ? ` (${warnings} data test warning(s))` : ""}\n`,
+        );
+      } catch (error) {
+        pipelineErrorToCliError(error);
+      }
+    });
+}
+
+interface AnalyzeFlags {
+  config: string;
+  data?: string;
+  out: string;
+  alpha: string;
+  warnOnly?: boolean;
+  dt?: string;
+  engine: string;
+  url?: string;
 }

@@ -1,4 +1,7 @@
+import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { clickhouseFunctions as f, tableMarkerPattern } from "../dialect/clickhouse/functions.js";
 import { clickhouseDialect } from "../dialect/clickhouse/index.js";
 import { clusterPlacement } from "../dialect/clickhouse/models.js";
@@ -58,7 +61,7 @@ export async function createClickHouseEngine(options: ClickHouseEngineOptions): 
   if (options.user) headers["X-ClickHouse-User"] = options.user;
   if (options.password) headers["X-ClickHouse-Key"] = options.password;
 
-  const post = async (url: string, sql: string, db: string | null, body?: Readable): Promise<string> => {
+  const send = async (url: string, sql: string, db: string | null, body?: Readable): Promise<Response> => {
     const params = new URLSearchParams({ ...settings, ...(db ? { database: db } : {}) });
     if (body) params.set("query", sql);
     let response: Response;
@@ -72,10 +75,11 @@ export async function createClickHouseEngine(options: ClickHouseEngineOptions): 
     } catch (cause) {
       throw new EngineError(`cannot reach ClickHouse at ${url}: ${(cause as Error).message}`, sql, { cause });
     }
-    const text = await response.text();
-    if (!response.ok) throw new EngineError(text.trim(), sql);
-    return text;
+    if (!response.ok) throw new EngineError((await response.text()).trim(), sql);
+    return response;
   };
+  const post = async (url: string, sql: string, db: string | null, body?: Readable): Promise<string> =>
+    (await send(url, sql, db, body)).text();
   const onShards = (sql: string, db: string) => Promise.all(urls.map((url) => post(url, sql, db)));
 
   await post(coordinator, `CREATE DATABASE IF NOT EXISTS ${f.ident(database)}`, null);
@@ -172,6 +176,16 @@ export async function createClickHouseEngine(options: ClickHouseEngineOptions): 
         database,
       );
       return Number(count.trim());
+    },
+    async unloadCsv(query, path) {
+      const sql = `${query}\nFORMAT CSV`;
+      const response = await send(coordinator, sql, database);
+      if (response.body === null) throw new EngineError("ClickHouse returned no body", sql);
+      try {
+        await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(path));
+      } catch (cause) {
+        throw new EngineError((cause as Error).message, sql, { cause });
+      }
     },
     async close() {},
   };

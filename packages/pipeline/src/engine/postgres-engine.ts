@@ -1,7 +1,8 @@
+import { createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
+import { from as copyFrom, to as copyTo } from "pg-copy-streams";
 import { postgresFunctions as f } from "../dialect/postgres/functions.js";
 import type { BulkLoadTarget, LoadColumn } from "../load/bulk-load-target.js";
 import { EngineError } from "./engine.js";
@@ -87,6 +88,14 @@ export async function createPostgresEngine(options: PostgresEngineOptions): Prom
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
+      }
+    },
+    async unloadCsv(query, path) {
+      const sql = `COPY (${query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')`;
+      try {
+        await pipeline(client.query(copyTo(sql)), createWriteStream(path));
+      } catch (cause) {
+        throw new EngineError((cause as Error).message, sql, { cause });
       }
     },
     async close() {

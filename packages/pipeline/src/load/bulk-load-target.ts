@@ -22,6 +22,11 @@ export interface BulkLoadTarget extends Engine {
     dt: string,
     csv: () => Readable,
   ): Promise<number>;
+  /**
+   * Streams the rows of a SELECT to a local file as header-less CSV (RFC 4180 quoting, NULL as an unquoted
+   * `\N`, times `YYYY-MM-DD HH:MM:SS[.ffffff]` UTC) through the warehouse's bulk path; rows never sit in memory.
+   */
+  unloadCsv(query: string, path: string): Promise<void>;
 }
 
 export const isBulkLoadTarget = (engine: Engine): engine is BulkLoadTarget =>

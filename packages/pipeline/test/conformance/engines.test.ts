@@ -2,12 +2,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
-import { loadInputDirectory } from "../../src/analyze.js";
+import { loadInputDirectory, runAnalysis } from "../../src/analyze.js";
 import type { Dialect } from "../../src/dialect/dialect.js";
 import { duckdbDialect } from "../../src/dialect/duckdb/index.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { type EngineKind, openEngine } from "../../src/engine/open-engine.js";
-import { runWarehouseAnalysis } from "../../src/engine/warehouse-analysis.js";
 import { createDuckDbEngine, loadConfigFile } from "../../src/index.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
 import { isBulkLoadTarget } from "../../src/load/bulk-load-target.js";
@@ -51,7 +50,7 @@ const expected = readExpected();
 
 async function collect(engine: Engine, dialect: Dialect): Promise<EngineOutcome> {
   const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
-  const analysis = await runWarehouseAnalysis(engine, { config, dialect, alpha: 0.05 });
+  const analysis = await runAnalysis(engine, { config, dialect, alpha: 0.05 });
   const f = dialect.functions;
   // Test-only read of per-unit flags; the analysis itself reads only aggregates.
   const rows = await engine.query(

@@ -37,7 +37,7 @@ export const postgresFunctions: FunctionTable = {
   preciseSum: (expression) => `CAST(sum(CAST(${expression} AS NUMERIC)) AS DOUBLE PRECISION)`,
   countDistinct: (expression) => `count(DISTINCT ${expression})`,
   createTableAs: (name, query) =>
-    `DROP TABLE IF EXISTS ${ident(name)};\nCREATE UNLOGGED TABLE ${ident(name)} AS\n${query}`,
+    `DROP TABLE IF EXISTS ${ident(name)} CASCADE;\nCREATE UNLOGGED TABLE ${ident(name)} AS\n${query}`,
   createViewAs: (name, query) => `CREATE OR REPLACE VIEW ${ident(name)} AS\n${query}`,
   dropTable: (name) => `DROP TABLE IF EXISTS ${ident(name)}`,
 };

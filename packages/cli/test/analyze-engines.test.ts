@@ -1,0 +1,146 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startClickHouseCluster } from "../../../scripts/clickhouse-cluster.js";
+import { startPostgresTestServer } from "../../../scripts/postgres-test-server.js";
+
+const root = join(import.meta.dirname, "../../..");
+const bin = join(root, "packages/cli/bin/assay.mjs");
+const inputDir = join(root, "fixtures/reference/pipeline-public/input");
+const config = join(inputDir, "assay.yaml");
+
+function assay(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, CI: "true" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once("error", reject);
+    child.once("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const numbers = /-?\d+(\.\d+)?(e[-+]?\d+)?/g;
+
+/** Differences between two CSV files: text exact, numbers to relative 1e-9 (the engines' documented agreement). */
+function csvDifferences(actual: string, expected: string): string[] {
+  const a = actual.split("\n");
+  const b = expected.split("\n");
+  const out: string[] = [];
+  if (a.length !== b.length) out.push(`${a.length} lines != ${b.length}`);
+  for (const [i, line] of b.entries()) {
+    const other = a[i] ?? "";
+    const same =
+      other.replace(numbers, "#") === line.replace(numbers, "#") &&
+      (other.match(numbers) ?? []).every((x, j) => {
+        const y = Number((line.match(numbers) ?? [])[j]);
+        return Math.abs(Number(x) - y) <= Math.max(1e-9 * Math.abs(y), 1e-12);
+      });
+    if (!same) out.push(`line ${i + 1}: ${other} != ${line}`);
+    if (out.length >= 5) break;
+  }
+  return out;
+}
+
+interface Server {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const work = mkdtempSync(join(tmpdir(), "assay-cli-engines-"));
+const duckOut = join(work, "duckdb");
+let duckRun: Awaited<ReturnType<typeof assay>> | undefined;
+
+beforeAll(async () => {
+  duckRun = await assay(["analyze", "--config", config, "--data", inputDir, "--out", duckOut]);
+}, 60_000);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe("assay analyze --engine (argument errors)", () => {
+  it("asks for --url with a warehouse engine and --data with duckdb, exit 2", async () => {
+    const noUrl = await assay(["analyze", "--engine", "postgres", "--config", config, "--out", work]);
+    expect(noUrl.status).toBe(2);
+    expect(noUrl.stderr).toMatch(/--url is required with --engine postgres/);
+    const noData = await assay(["analyze", "--config", config, "--out", work]);
+    expect(noData.status).toBe(2);
+    expect(noData.stderr).toMatch(/--data <dir> is required with --engine duckdb/);
+    const badEngine = await assay(["analyze", "--engine", "oracle", "--config", config, "--out", work]);
+    expect(badEngine.status).toBe(2);
+    expect(badEngine.stderr).toMatch(/--engine must be one of duckdb, postgres, clickhouse/);
+  });
+});
+
+describe.each([
+  ["postgres", startPostgresTestServer],
+  ["clickhouse", () => startClickHouseCluster(2)],
+] as const)("assay analyze --engine %s (child process)", (kind, start) => {
+  let server: Server | undefined;
+
+  beforeAll(async () => {
+    server = await start();
+    if (server === undefined) {
+      if (process.env.CI === "true")
+        throw new Error(`${kind} server binaries are missing (CI must install them)`);
+      console.warn(
+        `analyze --engine ${kind}: skipping: server binaries not installed (scripts/install-services.sh)`,
+      );
+    }
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("loads --data into the warehouse, runs the models there and writes the DuckDB path's files", async (context) => {
+    if (server === undefined) return context.skip();
+    const out = join(work, kind);
+    const url = server.url;
+    const run = await assay([
+      "analyze",
+      ...["--engine", kind, "--url", url, "--config", config],
+      ...["--data", inputDir, "--dt", "2026-02-01", "--out", out],
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/wrote 56 result rows for 3 experiment/);
+    expect(duckRun?.status).toBe(0);
+    const files = readdirSync(duckOut).sort();
+    expect(readdirSync(out).sort()).toEqual(files);
+    for (const file of files) {
+      const differences = csvDifferences(
+        readFileSync(join(out, file), "utf8"),
+        readFileSync(join(duckOut, file), "utf8"),
+      );
+      expect(differences, file).toEqual([]);
+    }
+
+    // Without --data it analyses what is loaded (here: the same partition), and the files do not change.
+    const again = join(work, `${kind}-loaded`);
+    const rerun = await assay([
+      "analyze",
+      "--engine",
+      kind,
+      "--url",
+      url,
+      "--config",
+      config,
+      "--out",
+      again,
+    ]);
+    expect(rerun.stderr).toBe("");
+    expect(rerun.status).toBe(0);
+    for (const file of files) {
+      const differences = csvDifferences(
+        readFileSync(join(again, file), "utf8"),
+        readFileSync(join(out, file), "utf8"),
+      );
+      expect(differences, file).toEqual([]);
+    }
+  }, 120_000);
+});
