@@ -5,6 +5,7 @@ import { type MeasurePlan, measureValueSql, planMeasures } from "./measure-plan.
  * The canonical assignment → exposure → outcomes models (seed 000/001), written once against the dialect's
  * function table. Shapes stay portable: GROUP BY with argMin instead of window functions, UNION ALL instead of
  * FULL JOIN, CASE sums instead of FILTER, so an engine without those features is a new function table, not a rewrite.
+ * "More than one distinct value" is `min(x) <> max(x)`: exact for non-null keys, and no per-group distinct set.
  */
 
 const unitGrain = ["experiment_id", "user_id"] as const;
@@ -41,7 +42,7 @@ const factAssignment: ModelDefinition = {
   user_id,
   ${f.argMin("variant_id", ["assignment_time_utc", "variant_id"])} AS variant_id,
   min(assignment_time_utc) AS assignment_time_utc,
-  ${f.boolOf(`${f.countDistinct("variant_id")} > 1`)} AS assignment_conflict,
+  ${f.boolOf("min(variant_id) <> max(variant_id)")} AS assignment_conflict,
   ${f.cast("count(*)", "bigint")} AS assignment_rows
 FROM stg_experiment_assignments
 WHERE is_known_variant AND is_in_window
@@ -127,7 +128,8 @@ const intExperimentExposureValidation: ModelDefinition = {
     count(*) AS exposure_count,
     max(CASE WHEN e.exposure_time_utc < a.assignment_time_utc THEN 1 ELSE 0 END) AS pre_assignment_exposure,
     max(CASE WHEN e.variant_id <> a.variant_id THEN 1 ELSE 0 END) AS variant_mismatch,
-    ${f.countDistinct("e.variant_id")} AS exposure_variants,
+    min(e.variant_id) AS min_exposure_variant,
+    max(e.variant_id) AS max_exposure_variant,
     max(CASE WHEN e.exposure_time_utc < x.start_time_utc OR e.exposure_time_utc >= x.end_time_utc THEN 1 ELSE 0 END) AS exposure_outside_window,
     min(CASE WHEN e.exposure_time_utc >= a.assignment_time_utc AND e.variant_id = a.variant_id
               AND e.exposure_time_utc >= x.start_time_utc AND e.exposure_time_utc < x.end_time_utc
@@ -141,10 +143,10 @@ SELECT a.experiment_id, a.user_id, a.variant_id, a.assignment_time_utc, a.assign
   ${f.cast("COALESCE(g.exposure_count, 0)", "bigint")} AS exposure_count,
   ${f.boolOf("COALESCE(g.pre_assignment_exposure, 0) = 1")} AS pre_assignment_exposure,
   ${f.boolOf("COALESCE(g.variant_mismatch, 0) = 1")} AS variant_mismatch,
-  ${f.boolOf("COALESCE(g.exposure_variants, 0) >= 2")} AS multi_variation_exposure,
+  ${f.boolOf(`COALESCE(g.min_exposure_variant <> g.max_exposure_variant, ${f.bool(false)})`)} AS multi_variation_exposure,
   ${f.boolOf("COALESCE(g.exposure_outside_window, 0) = 1")} AS exposure_outside_window,
   g.first_exposure_time_utc,
-  ${f.boolOf("g.first_exposure_time_utc IS NOT NULL AND g.exposure_variants < 2")} AS is_exposed
+  ${f.boolOf("g.first_exposure_time_utc IS NOT NULL AND g.min_exposure_variant = g.max_exposure_variant")} AS is_exposed
 FROM fact_assignment a
 LEFT JOIN flags g ON g.experiment_id = a.experiment_id AND g.user_id = a.user_id`,
   tests: () => [
