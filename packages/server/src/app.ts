@@ -9,6 +9,7 @@ import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
+import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
 import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
@@ -91,6 +92,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const snapshots = createSnapshotCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
   const { assignments } = context;
   const metrics = createPrometheusMetrics();
+  const privacy = await createPrivacyGuard(context);
   const startedAt = Date.now();
   const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
@@ -374,16 +376,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     const { events } = parseInput(eventBatchSchema, request.body);
     const [plan, snapshot] = await Promise.all([currentTrackingPlan(db), snapshots.get(p.team)]);
-    const result = await collector.ingest(events, plan, snapshot.variantsByExperiment);
-    return result;
+    return privacy.ingest(events, (kept) => collector.ingest(kept, plan, snapshot.variantsByExperiment));
   });
   app.delete("/api/users/:id", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
     const { id } = parseInput(z.object({ id: z.string().min(1).max(256) }), request.params);
-    // Everything acknowledged so far is first moved from the log into the lake, then erased there.
-    await context.compact();
-    const lakeRows = await context.lake.eraseUser(id);
+    // Tombstone first (later events for the user are dropped), then compact what was acknowledged and erase it
+    // from raw, silver and gold.
+    const erasure = await privacy.erase(id, p.actor);
+    const lakeRows = Object.values(erasure.rows).reduce((a, b) => a + b, 0);
     const derivedRows = (await options.eraseDerived?.(id)) ?? 0;
     const { rows } = await db.query<{ n: number }>(
       "with gone as (delete from assignment where user_id = $1 returning 1) select count(*)::int as n from gone",
@@ -399,6 +401,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
           id,
           JSON.stringify({
             lake_rows: lakeRows,
+            lake_rows_by_area: erasure.rows,
+            reports_scrubbed: erasure.reportsScrubbed,
             derived_rows: derivedRows,
             assignment_rows: rows[0]?.n ?? 0,
           }),
@@ -407,7 +411,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     );
     return {
       user_id: id,
-      removed: { lake_rows: lakeRows, derived_rows: derivedRows, registry_assignments: rows[0]?.n ?? 0 },
+      removed: {
+        lake_rows: lakeRows,
+        lake_rows_by_area: erasure.rows,
+        reports_scrubbed: erasure.reportsScrubbed,
+        derived_rows: derivedRows,
+        registry_assignments: rows[0]?.n ?? 0,
+      },
+      tombstoned: true,
     };
   });
   app.post("/api/admin/compact", async (request) => {
