@@ -36,6 +36,12 @@ export { createNotifier, type Notifier } from "./notifications/notifier.js";
 export { sendMail } from "./notifications/smtp-client.js";
 export { signWebhook } from "./notifications/webhook-sender.js";
 export { createApiKey, type Principal, type Role } from "./registry/auth.js";
+export {
+  applyDefinitions,
+  type Definitions,
+  DefinitionsError,
+  readDefinitionsDir,
+} from "./registry/definitions-loader.js";
 export { withTeam } from "./registry/team-scope.js";
 export { createExperimentScheduler, type SchedulerTimers } from "./scheduler/experiment-scheduler.js";
 export { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";

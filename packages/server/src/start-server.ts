@@ -7,6 +7,7 @@ import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
 import { createDecisionService, type DecisionServiceOptions } from "./decisions/decision-service.js";
 import { createApiKey } from "./registry/auth.js";
+import { applyDefinitions, readDefinitionsDir } from "./registry/definitions-loader.js";
 import { createLakeSummary } from "./results/experiment-summary.js";
 import { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
 
@@ -19,6 +20,11 @@ export interface StartServerOptions {
   readonly databaseUrl?: string;
   /** How often the event log is compacted into the lake. Default 10 s. */
   readonly compactIntervalMs?: number;
+  /**
+   * Folder of metric, segment and flag definitions in YAML ("metrics as code"), applied to the bootstrap
+   * team's registry at every start. Default `ASSAY_DEFINITIONS_DIR`; none when unset.
+   */
+  readonly definitionsDir?: string;
   /** Runs once after the first start (demo data). */
   readonly onFirstStart?: (server: RunningServer) => Promise<void>;
   /** Results summaries; default: read from the lake under `home` (`createLakeSummary`). */
@@ -57,6 +63,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const host = options.host ?? process.env.HOST ?? "127.0.0.1";
   const databaseUrl = options.databaseUrl ?? process.env.ASSAY_DATABASE_URL;
   const paths = defaultPaths(home);
+  const definitionsDir = options.definitionsDir ?? process.env.ASSAY_DEFINITIONS_DIR;
+  // Read before anything opens, so a bad file stops the start at once.
+  const definitions =
+    definitionsDir === undefined || definitionsDir === ""
+      ? undefined
+      : await readDefinitionsDir(definitionsDir);
   await mkdir(home, { recursive: true });
   const db: Database =
     databaseUrl !== undefined && databaseUrl !== ""
@@ -75,6 +87,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const { secret } = await createApiKey(db, { team: "demo", role: "admin", name: "bootstrap-admin" });
     keys = { team: "demo", admin: secret };
     await writeFile(keyPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+  }
+  if (definitions !== undefined) {
+    try {
+      const changed = await applyDefinitions(db, keys.team, definitions);
+      print(
+        `Definitions from ${definitionsDir}: ${definitions.metrics.length} metrics, ${definitions.segments.length} segments, ${definitions.flags.length} flags (${changed} created or changed)`,
+      );
+    } catch (error) {
+      await context.close();
+      await db.close();
+      throw error;
+    }
   }
   const decisions =
     options.decisions === false

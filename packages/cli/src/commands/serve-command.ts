@@ -1,4 +1,4 @@
-import { seedDemo, startServer } from "@assay/server";
+import { DefinitionsError, seedDemo, startServer } from "@assay/server";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 
@@ -17,13 +17,24 @@ export function registerServeCommand(program: Command): void {
       "--database-url <url>",
       "use this PostgreSQL server instead of the embedded one (env ASSAY_DATABASE_URL)",
     )
+    .option(
+      "--definitions <dir>",
+      "load metric, segment and flag definitions from the YAML files of this folder at start (env ASSAY_DEFINITIONS_DIR)",
+    )
     .option("--no-demo", "do not create the demo experiments and data on the first start")
     .addHelpText(
       "after",
       "\nOn the first start it creates an admin API key (printed, and kept in <home>/api-keys.json) and,\nunless --no-demo, two running demo experiments with 14 days of synthetic data and their results.\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
     )
     .action(
-      async (opts: { port?: string; host?: string; home?: string; databaseUrl?: string; demo: boolean }) => {
+      async (opts: {
+        port?: string;
+        host?: string;
+        home?: string;
+        databaseUrl?: string;
+        definitions?: string;
+        demo: boolean;
+      }) => {
         const port = opts.port === undefined ? undefined : Number(opts.port);
         if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
           throw new CliError(`--port: '${opts.port}' is not a port number`, 2);
@@ -35,6 +46,7 @@ export function registerServeCommand(program: Command): void {
             ...(opts.host === undefined ? {} : { host: opts.host }),
             ...(opts.home === undefined ? {} : { home: opts.home }),
             ...(opts.databaseUrl === undefined ? {} : { databaseUrl: opts.databaseUrl }),
+            ...(opts.definitions === undefined ? {} : { definitionsDir: opts.definitions }),
             ...(opts.demo
               ? {
                   onFirstStart: (started) =>
@@ -43,6 +55,7 @@ export function registerServeCommand(program: Command): void {
               : {}),
           });
         } catch (error) {
+          if (error instanceof DefinitionsError) throw new CliError(error.message, 2);
           const code = (error as { code?: string }).code;
           if (code === "EADDRINUSE")
             throw new CliError(`port already in use: ${(error as Error).message}`, 1);
