@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs each package's benchmark (packages/<name>/bench/run.ts); each writes its figures to bench-results/<name>.json and .md.
+// Runs each package's benchmarks (packages/<name>/bench/run.ts, then bench/engines.ts if present); each writes its figures to bench-results/<name>.json and .md.
 // `npm run bench -- sdk stats` runs only those packages.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -10,16 +10,22 @@ const order = ["stats", "sdk", "pipeline", "server", "cli"];
 const only = process.argv.slice(2);
 mkdirSync(join(root, "bench-results"), { recursive: true });
 let failed = 0;
+// bench/run.ts writes <name>.*; bench/engines.ts (if present) writes <name>-engines.* (`npm run bench -- pipeline-engines` runs only it).
 for (const name of order) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  const script = join(root, "packages", name, "bench", "run.ts");
-  if (!existsSync(script)) continue;
-  console.log(`\n== bench: ${name}`);
-  const result = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", script], {
-    cwd: root,
-    stdio: "inherit",
-    env: { ...process.env, ASSAY_BENCH_OUT: join(root, "bench-results") },
-  });
-  if (result.status !== 0) failed++;
+  for (const [file, id] of [
+    ["run.ts", name],
+    ["engines.ts", `${name}-engines`],
+  ]) {
+    if (only.length > 0 && !only.includes(name) && !only.includes(id)) continue;
+    const script = join(root, "packages", name, "bench", file);
+    if (!existsSync(script)) continue;
+    console.log(`\n== bench: ${id}`);
+    const result = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", script], {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, ASSAY_BENCH_OUT: join(root, "bench-results") },
+    });
+    if (result.status !== 0) failed++;
+  }
 }
 process.exit(failed > 0 ? 1 : 0);

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readExperimentResults, readQualityReport } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../scripts/postgres-test-server.js";
@@ -143,4 +144,52 @@ describe.each([
       expect(differences, file).toEqual([]);
     }
   }, 120_000);
+
+  it("pipeline run --engine runs the daily jobs in the warehouse and writes the DuckDB jobs' partitions", async (context) => {
+    if (server === undefined) return context.skip();
+    const lakes = {
+      duckdb: join(work, `${kind}-lake-duckdb`),
+      warehouse: join(work, `${kind}-lake-warehouse`),
+    };
+    const generate = ["generate", "--dt", "2026-02-10", "--from", "2026-02-08", "--users", "2000"];
+    for (const lake of Object.values(lakes)) {
+      expect((await assay([...generate, "--lake", lake])).status).toBe(0);
+    }
+    const run = ["pipeline", "run", "--dt", "2026-02-10"];
+    const plain = await assay([...run, "--lake", lakes.duckdb]);
+    expect(plain.status).toBe(0);
+    const inWarehouse = await assay([
+      ...run,
+      "--lake",
+      lakes.warehouse,
+      "--engine",
+      kind,
+      "--url",
+      server.url,
+    ]);
+    expect(inWarehouse.stderr).toBe("");
+    expect(inWarehouse.status).toBe(0);
+    expect(inWarehouse.stdout).toBe(plain.stdout);
+    const listing = (lake: string) =>
+      ["silver", "gold"].flatMap((area) =>
+        readdirSync(join(lake, area)).flatMap((table) =>
+          readdirSync(join(lake, area, table)).map((dt) => `${area}/${table}/${dt}`),
+        ),
+      );
+    expect(listing(lakes.warehouse).sort()).toEqual(listing(lakes.duckdb).sort());
+    const quality = await Promise.all(Object.values(lakes).map((lake) => readQualityReport({ lake })));
+    expect(
+      csvDifferences(
+        JSON.stringify(quality[1]?.report, null, 1),
+        JSON.stringify(quality[0]?.report, null, 1),
+      ),
+    ).toEqual([]);
+    const results = await Promise.all(
+      Object.values(lakes).map((lake) => readExperimentResults({ lake, experimentId: "exp_checkout" })),
+    );
+    expect(results[0]?.rows.length).toBeGreaterThan(0);
+    expect(
+      csvDifferences(JSON.stringify(results[1]?.rows, null, 1), JSON.stringify(results[0]?.rows, null, 1)),
+    ).toEqual([]);
+  }, 180_000);
 });

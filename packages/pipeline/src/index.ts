@@ -36,6 +36,7 @@ export {
   runPipeline,
   runPipelineStep,
 } from "./lake/pipeline-jobs.js";
+export { runPipelineInWarehouse, type WarehousePipelineOptions } from "./lake/warehouse-pipeline.js";
 export { type BulkLoadTarget, isBulkLoadTarget } from "./load/bulk-load-target.js";
 export {
   type LoadTableReport,

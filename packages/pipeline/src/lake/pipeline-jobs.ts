@@ -36,7 +36,7 @@ import {
 export const pipelineSteps = ["assignments", "exposure-validation", "outcomes", "results"] as const;
 export type PipelineStep = (typeof pipelineSteps)[number];
 
-interface StepPlan {
+export interface StepPlan {
   /** Raw tables read cumulatively (all partitions up to dt). */
   readonly raw: ReadonlyArray<InputTableName>;
   /** Upstream models read from their dt partition. */
@@ -44,7 +44,8 @@ interface StepPlan {
   readonly models: ReadonlyArray<string>;
 }
 
-const stepPlans: Record<PipelineStep, StepPlan> = {
+/** What each job reads and builds (the warehouse pipeline uses the same split for its partitions and test logs). */
+export const stepPlans: Readonly<Record<PipelineStep, StepPlan>> = {
   assignments: {
     raw: ["assignments"],
     upstream: [],
@@ -114,7 +115,7 @@ export interface PipelineJobReport {
   readonly written: ReadonlyArray<string>;
 }
 
-const areaOf = (model: string): LakeArea => (getModel(model).zone === "gold" ? "gold" : "silver");
+export const areaOf = (model: string): LakeArea => (getModel(model).zone === "gold" ? "gold" : "silver");
 
 async function readConfig(options: PipelineJobOptions): Promise<AssayConfig> {
   return loadConfigFile(options.configPath ?? lakeConfigPath(options.lake));
@@ -238,7 +239,7 @@ async function runStepOnEngine(
 }
 
 /** Data test outcomes of each job are kept next to the partitions so the results job can report them. */
-async function writeTestLog(
+export async function writeTestLog(
   lake: string,
   step: PipelineStep,
   dt: string,

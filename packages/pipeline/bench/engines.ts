@@ -1,0 +1,310 @@
+// Engines benchmark: the 10M-assignment / 20M-exposure / 50M-event data set (ASSAY_BENCH_SCALE=1; 0.05 for a quick
+// try) generated once in DuckDB, written to Parquet, bulk-loaded with src/load into a throw-away PostgreSQL and a
+// two-shard ClickHouse cluster, then every model timed on each engine side by side. Peak memory per model is the
+// summed RSS of the server processes (PostgreSQL postmaster and backends, every clickhouse-server) read from /proc
+// while the model runs, plus Node's RSS (which holds DuckDB, embedded). Writes bench-results/pipeline-engines.*.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startClickHouseCluster } from "../../../scripts/clickhouse-cluster.js";
+import { startPostgresTestServer } from "../../../scripts/postgres-test-server.js";
+import {
+  type AssayConfig,
+  createDuckDbEngine,
+  type Dialect,
+  duckdbDialect,
+  type Engine,
+  type EngineKind,
+  generateDataset,
+  isBulkLoadTarget,
+  loadInputsIntoWarehouse,
+  openEngine,
+  type ProgressReporter,
+  runAnalysis,
+} from "../src/index.js";
+import { loadInputTable } from "../src/io/load-input-table.js";
+
+const scale = Number(process.env.ASSAY_BENCH_SCALE ?? "1");
+const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "../../../bench-results");
+const users = Math.round(5_000_000 * scale);
+const dt = "2026-02-01";
+const tables = ["assignments", "exposures", "events"] as const;
+const mb = (bytes: number) => Math.round(bytes / 1_048_576);
+
+/** VmRSS of a process in bytes (0 when it is gone). */
+function rssOf(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function processes(): { pid: number; ppid: number; cmdline: string }[] {
+  const out: { pid: number; ppid: number; cmdline: string }[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, "utf8").replaceAll("\0", " ");
+      out.push({ pid: Number(name), ppid, cmdline });
+    } catch {
+      // exited while scanning
+    }
+  }
+  return out;
+}
+
+/** The PostgreSQL postmaster listening on `port` and its children (backends, background workers). */
+function postgresPids(port: string): () => number[] {
+  return () => {
+    const all = processes();
+    const master = all.find((p) => /(^|\/)postgres /.test(p.cmdline) && p.cmdline.includes(`-p ${port} `));
+    if (!master) return [];
+    return [master.pid, ...all.filter((p) => p.ppid === master.pid).map((p) => p.pid)];
+  };
+}
+
+/** clickhouse-server processes whose config names one of the cluster's HTTP ports. */
+function clickhousePids(ports: ReadonlyArray<string>): () => number[] {
+  const pids = processes()
+    .filter((p) => p.cmdline.includes("clickhouse") && p.cmdline.includes("--config-file="))
+    .filter((p) => {
+      const config = /--config-file=(\S+)/.exec(p.cmdline)?.[1];
+      if (!config) return false;
+      try {
+        const xml = readFileSync(config, "utf8");
+        return ports.some((port) => xml.includes(`<http_port>${port}</http_port>`));
+      } catch {
+        return false;
+      }
+    })
+    .map((p) => p.pid);
+  return () => pids;
+}
+
+interface ModelFigure {
+  readonly model: string;
+  readonly rows: number | null;
+  readonly seconds: number;
+  readonly peakServerMb: number;
+  readonly peakNodeMb: number;
+}
+
+interface EngineFigures {
+  readonly engine: EngineKind;
+  readonly loadSeconds: number;
+  readonly totalSeconds: number;
+  readonly models: ModelFigure[];
+  readonly shards?: ReadonlyArray<{ shard: number; table: string; rows: number; bytes: number }>;
+}
+
+/** Runs every model (data tests off, as in bench/run.ts), sampling RSS every 50 ms, one peak per model. */
+async function timeModels(engine: Engine, dialect: Dialect, config: AssayConfig, serverPids: () => number[]) {
+  const figures: ModelFigure[] = [];
+  let peakServer = 0;
+  let peakNode = 0;
+  let pids = serverPids();
+  const sample = () => {
+    peakServer = Math.max(
+      peakServer,
+      pids.reduce((sum, pid) => sum + rssOf(pid), 0),
+    );
+    peakNode = Math.max(peakNode, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, 50);
+  const progress: ProgressReporter = {
+    modelStarted() {
+      pids = serverPids();
+      peakServer = 0;
+      peakNode = 0;
+      sample();
+    },
+    modelFinished(report) {
+      sample();
+      figures.push({
+        model: report.model,
+        rows: report.rows,
+        seconds: report.elapsedMs / 1000,
+        peakServerMb: mb(peakServer),
+        peakNodeMb: mb(peakNode),
+      });
+    },
+    note() {},
+  };
+  const started = performance.now();
+  try {
+    await runAnalysis(engine, { config, dialect, skipTests: true, progress });
+  } finally {
+    clearInterval(timer);
+  }
+  return { models: figures, totalSeconds: (performance.now() - started) / 1000 };
+}
+
+async function main() {
+  const work = await mkdtemp(join(tmpdir(), "assay-bench-engines-"));
+  const results: EngineFigures[] = [];
+  try {
+    console.log(`pipeline engines bench: scale ${scale} (${users.toLocaleString()} users)`);
+    const generator = await createDuckDbEngine({
+      path: join(work, "gen.duckdb"),
+      tempDirectory: join(work, "spill"),
+    });
+    const generated = await generateDataset(generator, {
+      seed: 42,
+      users,
+      experiments: [
+        {
+          id: "exp_checkout",
+          variants: [
+            { id: "control", allocation: 50, control: true },
+            { id: "treatment", allocation: 50 },
+          ],
+          participation: 1,
+        },
+        {
+          id: "exp_onboarding",
+          variants: [
+            { id: "control", allocation: 50, control: true },
+            { id: "guided", allocation: 50 },
+          ],
+          participation: 1,
+        },
+      ],
+      effects: { exp_checkout: { treatment: 0.05 } },
+      exposureRate: 1,
+      sessionsPerUser: 9.7,
+    });
+    const files = Object.fromEntries(
+      tables.map((t) => [t, [{ path: join(work, `${t}.parquet`), format: "parquet" as const }]]),
+    ) as Record<(typeof tables)[number], { path: string; format: "parquet" }[]>;
+    for (const t of tables) {
+      await generator.run(`COPY raw_${t} TO '${join(work, `${t}.parquet`)}' (FORMAT parquet)`);
+    }
+    await generator.close();
+    console.log("generated:", generated.rows);
+    const config = generated.config;
+
+    // DuckDB, embedded: server memory is Node's own.
+    {
+      const duck = await createDuckDbEngine({
+        path: join(work, "bench.duckdb"),
+        tempDirectory: join(work, "spill"),
+      });
+      try {
+        const load = performance.now();
+        for (const t of tables) await loadInputTable(duck, t, files[t]);
+        const loadSeconds = (performance.now() - load) / 1000;
+        const timed = await timeModels(duck, duckdbDialect, config, () => []);
+        results.push({ engine: "duckdb", loadSeconds, ...timed });
+      } finally {
+        await duck.close();
+      }
+    }
+
+    for (const kind of ["postgres", "clickhouse"] as const) {
+      const server: { url: string; httpUrls?: ReadonlyArray<string>; stop(): Promise<void> } | undefined =
+        kind === "postgres" ? await startPostgresTestServer() : await startClickHouseCluster(2);
+      if (server === undefined) {
+        console.warn(`skipping ${kind}: server binaries not installed (scripts/install-services.sh)`);
+        continue;
+      }
+      const opened = await openEngine({ kind, url: server.url });
+      try {
+        const engine = opened.engine;
+        if (!isBulkLoadTarget(engine)) throw new Error(`${kind} cannot bulk-load`);
+        const load = performance.now();
+        await loadInputsIntoWarehouse(engine, files, dt);
+        const loadSeconds = (performance.now() - load) / 1000;
+        const ports = [...server.url.matchAll(/:(\d+)/g)].map((m) => m[1] ?? "");
+        const pids = kind === "postgres" ? postgresPids(new URL(server.url).port) : clickhousePids(ports);
+        const timed = await timeModels(engine, opened.dialect, config, pids);
+        const figures: EngineFigures = { engine: kind, loadSeconds, ...timed };
+        if (server.httpUrls !== undefined) {
+          const shards: { shard: number; table: string; rows: number; bytes: number }[] = [];
+          for (const [i, url] of server.httpUrls.entries()) {
+            const text = await (
+              await fetch(
+                `${url}/?query=${encodeURIComponent("SELECT table, sum(rows), sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'assay_local' GROUP BY table ORDER BY table FORMAT TSV")}`,
+              )
+            ).text();
+            for (const line of text.trim().split("\n")) {
+              const [table, rows, bytes] = line.split("\t");
+              if (table) shards.push({ shard: i + 1, table, rows: Number(rows), bytes: Number(bytes) });
+            }
+          }
+          results.push({ ...figures, shards });
+        } else {
+          results.push(figures);
+        }
+        console.log(`${kind}: load ${loadSeconds.toFixed(1)}s, models ${timed.totalSeconds.toFixed(1)}s`);
+      } finally {
+        await opened.engine.close();
+        await server.stop();
+      }
+    }
+
+    const report = { scale, users, rows: generated.rows, engines: results };
+    writeFileSync(join(outDir, "pipeline-engines.json"), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(outDir, "pipeline-engines.md"), markdown(report));
+    console.log(markdown(report));
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+function markdown(report: {
+  scale: number;
+  users: number;
+  rows: Record<string, number>;
+  engines: EngineFigures[];
+}): string {
+  const { engines } = report;
+  const names = engines[0]?.models.map((m) => m.model) ?? [];
+  const head = `| model | ${engines.map((e) => `${e.engine} s | ${e.engine} peak MB (server + node)`).join(" | ")} |`;
+  const rule = `| --- | ${engines.map(() => "---: | ---:").join(" | ")} |`;
+  const lines = names.map((name) => {
+    const cells = engines.map((e) => {
+      const m = e.models.find((x) => x.model === name);
+      return m ? `${m.seconds.toFixed(2)} | ${m.peakServerMb} + ${m.peakNodeMb}` : "– | –";
+    });
+    return `| ${name} | ${cells.join(" | ")} |`;
+  });
+  const totals = `| **load (bulk)** | ${engines.map((e) => `${e.loadSeconds.toFixed(1)} | `).join(" | ")} |\n| **all models + results** | ${engines.map((e) => `${e.totalSeconds.toFixed(1)} | `).join(" | ")} |`;
+  const shards = engines.flatMap((e) => e.shards ?? []);
+  const shardTable =
+    shards.length === 0
+      ? ""
+      : `\n## ClickHouse per-shard split (system.parts, active parts of \`assay_local\`)\n\n| table | ${[...new Set(shards.map((s) => s.shard))].map((s) => `shard ${s} rows | shard ${s} MB`).join(" | ")} |\n| --- | ${[...new Set(shards.map((s) => s.shard))].map(() => "---: | ---:").join(" | ")} |\n${[
+          ...new Set(shards.map((s) => s.table)),
+        ]
+          .map(
+            (table) =>
+              `| ${table} | ${shards
+                .filter((s) => s.table === table)
+                .map((s) => `${s.rows.toLocaleString("en-US")} | ${(s.bytes / 1_048_576).toFixed(1)}`)
+                .join(" | ")} |`,
+          )
+          .join("\n")}\n`;
+  return `# Pipeline on DuckDB, PostgreSQL and ClickHouse
+
+Scale **${report.scale}** (ASSAY_BENCH_SCALE; 1 = 10M assignments / 20M exposures / 50M events): ${report.users.toLocaleString("en-US")} users,
+rows ${Object.entries(report.rows)
+    .map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`)
+    .join(", ")}. One run per engine on a shared 2-core machine (noisy).
+Same data set (generated once, written to Parquet, bulk-loaded with \`src/load\`), every model with data tests off.
+PostgreSQL: one throw-away server (fsync off). ClickHouse: two-shard cluster on the same machine (max_threads 2).
+Peak MB: summed RSS of the server processes while the model ran (PostgreSQL postmaster and backends, shared buffers
+counted in each process that touched them; both clickhouse-servers) + Node's RSS (which is all of DuckDB's, embedded).
+
+${head}
+${rule}
+${lines.join("\n")}
+${totals}
+${shardTable}`;
+}
+
+await main();
