@@ -10,6 +10,7 @@ import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
+import { registerRetention } from "./lifecycle/retention-routes.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
 import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
@@ -421,6 +422,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       tombstoned: true,
     };
   });
+  registerRetention(app, { db, lake: context.lake, auth });
   app.post("/api/admin/compact", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
