@@ -9,6 +9,8 @@ import autocannon from "autocannon";
 
 interface Run {
   readonly requestsPerSecond: number;
+  /** Server process CPU time (user + system) per request, from /proc; null where unavailable. */
+  readonly serverCpuMsPerRequest: number | null;
   readonly p50: number;
   readonly p90: number;
   readonly p95: number;
@@ -90,13 +92,25 @@ await call(secret, "POST", "/api/experiments/bench_checkout/status", { status: "
 await call(reviewer, "POST", "/api/experiments/bench_checkout/status", { status: "approved" });
 await call(secret, "POST", "/api/experiments/bench_checkout/status", { status: "running" });
 
+/** CPU seconds (user + system) the server process has used, from /proc/<pid>/stat (Linux). */
+async function serverCpuSeconds(): Promise<number | null> {
+  try {
+    const stat = await readFile(`/proc/${child.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Exact percentile of the recorded response times (ms). */
 const percentile = (sorted: Float64Array, q: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
-function once(path: string, connections: number, seconds: number, body: () => string): Promise<Run> {
+async function once(path: string, connections: number, seconds: number, body: () => string): Promise<Run> {
   const times: number[] = [];
-  return new Promise((resolve, reject) => {
+  const cpuBefore = await serverCpuSeconds();
+  const run = await new Promise<Omit<Run, "serverCpuMsPerRequest">>((resolve, reject) => {
     const tracker = autocannon(
       {
         url: `${url}${path}`,
@@ -126,6 +140,12 @@ function once(path: string, connections: number, seconds: number, body: () => st
       times.push(ms);
     });
   });
+  const cpuAfter = await serverCpuSeconds();
+  const cpu =
+    cpuBefore === null || cpuAfter === null || times.length === 0
+      ? null
+      : Math.round(((cpuAfter - cpuBefore) * 1000 * 1000) / times.length) / 1000;
+  return { ...run, serverCpuMsPerRequest: cpu };
 }
 
 const median = (xs: number[]): number => {
@@ -143,13 +163,15 @@ async function load(
   await once(path, connections, warmupSeconds, body);
   const runs: Run[] = [];
   for (let i = 0; i < repeats; i++) runs.push(await once(path, connections, duration, body));
-  const m = (k: keyof Run) => median(runs.map((r) => r[k]));
+  const m = (k: Exclude<keyof Run, "serverCpuMsPerRequest">) => median(runs.map((r) => r[k]));
+  const cpus = runs.flatMap((r) => (r.serverCpuMsPerRequest === null ? [] : [r.serverCpuMsPerRequest]));
   const rps = m("requestsPerSecond");
   const figures: Figures = {
     name,
     connections,
     runs: repeats,
     requestsPerSecond: rps,
+    serverCpuMsPerRequest: cpus.length === 0 ? null : median(cpus),
     itemsPerSecond: rps * itemsPerRequest,
     p50: m("p50"),
     p90: m("p90"),
@@ -210,12 +232,15 @@ const md = [
   "exact over all responses of a run, median across runs). Assign requests are mostly first assignments",
   "(each a durable write-ahead-log append); events are 100 per request.",
   "",
-  "| endpoint | connections | requests/s | items/s | p50 ms | p90 ms | p95 ms | p97.5 ms | p99 ms | errors | non-2xx |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| endpoint | connections | requests/s | items/s | p50 ms | p90 ms | p95 ms | p97.5 ms | p99 ms | errors | non-2xx | server CPU ms/request | requests/s per server core |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...figures.map(
     (f) =>
-      `| ${f.name} | ${f.connections} | ${Math.round(f.requestsPerSecond)} | ${Math.round(f.itemsPerSecond)} | ${f.p50} | ${f.p90} | ${f.p95} | ${f.p97_5} | ${f.p99} | ${f.errors} | ${f.non2xx} |`,
+      `| ${f.name} | ${f.connections} | ${Math.round(f.requestsPerSecond)} | ${Math.round(f.itemsPerSecond)} | ${f.p50} | ${f.p90} | ${f.p95} | ${f.p97_5} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.serverCpuMsPerRequest ?? "–"} | ${f.serverCpuMsPerRequest ? Math.round(1000 / f.serverCpuMsPerRequest) : "–"} |`,
   ),
+  "",
+  "“requests/s per server core” = 1000 / server CPU ms per request: the rate one core fully given to the",
+  "server would sustain (fdatasync waits are not CPU), independent of how much of the machine others took.",
   "",
   "Targets: assignment p95 < 50 ms at ≥ 10,000 requests/s on 2 cores; ingestion ≥ 50,000 events/s in batches of 100.",
   "",

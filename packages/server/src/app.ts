@@ -6,6 +6,7 @@ import { currentTrackingPlan, publishTrackingPlan, trackingPlanSchema } from "./
 import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
+import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
@@ -67,12 +68,6 @@ function checkTargetingCondition(condition: unknown, field: string): void {
   const problem = checkCondition(condition, field);
   if (problem !== undefined) throw new BadRequestError(problem.path, problem.message);
 }
-
-const assignSchema = z.object({
-  user_id: z.string().min(1, "is required").max(256),
-  attributes: z.record(z.string(), z.unknown()).default({}),
-  experiments: z.array(keySchema).optional(),
-});
 
 /**
  * The Fastify application over an opened server context (registry, event log, lake).
@@ -340,7 +335,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.post("/api/assign", async (request) => {
     const p = await auth(request);
-    const body = parseInput(assignSchema, request.body);
+    const body = parseAssignFast(request.body) ?? parseInput(assignInputSchema, request.body);
     const snapshot = await snapshots.get(p.team);
     const attributes = { ...body.attributes, identity_id: body.user_id };
     const keys = body.experiments ?? snapshot.experimentKeys;
