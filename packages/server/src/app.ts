@@ -2,7 +2,7 @@ import { checkCondition } from "@assay/sdk";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { eventBatchSchema } from "./collector/event-schema.js";
-import { currentTrackingPlan, publishTrackingPlan, trackingPlanSchema } from "./collector/tracking-plan.js";
+import { createTrackingPlanCache, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
@@ -86,6 +86,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const authenticate = createAuthenticator(db);
   // An embedded registry has no other writer, so its snapshots change only through this server.
   const snapshots = createSnapshotCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
+  const plans = createTrackingPlanCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
   const { assignments } = context;
   const metrics = createPrometheusMetrics();
   const privacy = await createPrivacyGuard(context);
@@ -298,13 +299,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // --- Tracking plan --------------------------------------------------------------------------
   app.get("/api/tracking-plan", async (request) => {
     await auth(request);
-    return currentTrackingPlan(db);
+    return plans.get();
   });
   app.put("/api/tracking-plan", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
     const plan = parseInput(trackingPlanSchema, request.body);
-    return publishTrackingPlan(db, plan, p.actor);
+    return plans.publish(plan, p.actor);
   });
 
   // --- Delivery and assignment ----------------------------------------------------------------
@@ -371,7 +372,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.post("/api/events", async (request) => {
     const p = await auth(request);
     const { events } = parseInput(eventBatchSchema, request.body);
-    const [plan, snapshot] = await Promise.all([currentTrackingPlan(db), snapshots.get(p.team)]);
+    const [plan, snapshot] = await Promise.all([plans.get(), snapshots.get(p.team)]);
     return privacy.ingest(events, (kept) => collector.ingest(kept, plan, snapshot.variantsByExperiment));
   });
   app.delete("/api/users/:id", async (request) => {

@@ -110,3 +110,34 @@ export function checkAgainstPlan(
   }
   return undefined;
 }
+
+export interface TrackingPlanCache {
+  get(): Promise<VersionedTrackingPlan>;
+  /** Publishes a new version and serves it at once. */
+  publish(plan: TrackingPlan, actor: string): Promise<VersionedTrackingPlan>;
+}
+
+/**
+ * The current plan, read from the registry at most once per `ttlMs` (the collector checks every event
+ * against it, so it must not cost a query per batch); this server's own publishes show at once.
+ * @example const plans = createTrackingPlanCache(db, 1000); const { plan } = await plans.get();
+ */
+export function createTrackingPlanCache(db: Queryable, ttlMs: number): TrackingPlanCache {
+  let cached: { at: number; value: Promise<VersionedTrackingPlan> } | undefined;
+  return {
+    get() {
+      if (cached !== undefined && Date.now() - cached.at < ttlMs) return cached.value;
+      const entry = { at: Date.now(), value: currentTrackingPlan(db) };
+      cached = entry;
+      entry.value.catch(() => {
+        if (cached === entry) cached = undefined;
+      });
+      return entry.value;
+    },
+    async publish(plan, actor) {
+      const published = await publishTrackingPlan(db, plan, actor);
+      cached = { at: Date.now(), value: Promise.resolve(published) };
+      return published;
+    },
+  };
+}
