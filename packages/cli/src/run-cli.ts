@@ -7,6 +7,7 @@ import { registerGenerateCommand } from "./commands/generate-command.js";
 import { registerLoadCommand } from "./commands/load-command.js";
 import { registerPipelineCommand } from "./commands/pipeline-command.js";
 import { registerServeCommand } from "./commands/serve-command.js";
+import { registerSimulateCommand } from "./commands/simulate-command.js";
 import { registerStatsCommand } from "./commands/stats-command.js";
 
 /** Every sub-command registers itself on the program; one line each, in the order `--help` lists them. */
@@ -19,6 +20,7 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerStatsCommand,
   registerBucketCommand,
   registerServeCommand,
+  registerSimulateCommand,
 ];
 
 /** Builds the `assay` program. Exported for tests, which run commands in-process. */

@@ -1,3 +1,6 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { createHttpTransport, type HttpAnswer, type HttpSend } from "./http-transport.js";
+
 /** An HTTP failure of the Assay API, with the route and the server's error body. */
 export class AssayApiError extends Error {
   readonly status: number;
@@ -15,12 +18,14 @@ export class AssayApiError extends Error {
 export interface ApiResponse<T> {
   readonly status: number;
   readonly json: T;
-  readonly headers: Headers;
+  readonly headers: IncomingHttpHeaders;
 }
 
 export interface AssayApi {
   readonly baseUrl: string;
   readonly key: string;
+  /** The keep-alive transport, shared with the event clients. */
+  readonly send: HttpSend;
   /** Sends a request; throws `AssayApiError` unless the status is 2xx, 304 or listed in `accept`. */
   request<T = unknown>(
     method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
@@ -36,11 +41,13 @@ const RETRYABLE_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "UND_ERR
  * failed (a busy loopback under load resets a few).
  * @example const api = createAssayApi("http://127.0.0.1:3000", key); await api.request("GET", "/api/experiments");
  */
-export function createAssayApi(baseUrl: string, key: string): AssayApi {
+export function createAssayApi(baseUrl: string, key: string, maxSockets = 256): AssayApi {
   const base = baseUrl.replace(/\/+$/, "");
+  const send = createHttpTransport(maxSockets);
   return {
     baseUrl: base,
     key,
+    send,
     async request<T>(
       method: string,
       path: string,
@@ -57,24 +64,28 @@ export function createAssayApi(baseUrl: string, key: string): AssayApi {
         ...options.headers,
       };
       if (options.body !== undefined) headers["content-type"] = "application/json";
-      let response: Response | undefined;
+      let response: HttpAnswer | undefined;
       for (let attempt = 0; response === undefined; attempt++) {
         try {
-          response = await fetch(`${base}${path}`, {
+          response = await send(
             method,
+            `${base}${path}`,
             headers,
-            ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-          });
+            options.body === undefined ? undefined : JSON.stringify(options.body),
+          );
         } catch (error) {
-          const code = (error as { cause?: { code?: string } }).cause?.code;
+          const code = (error as { code?: string }).code;
           if (attempt >= 4 || code === undefined || !RETRYABLE_CODES.has(code)) {
             throw new AssayApiError(route, 0, `cannot reach the server: ${String(error)}`, { cause: error });
           }
           await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
         }
       }
-      const text = await response.text();
-      const ok = response.ok || response.status === 304 || (options.accept ?? []).includes(response.status);
+      const text = response.text;
+      const ok =
+        (response.status >= 200 && response.status < 300) ||
+        response.status === 304 ||
+        (options.accept ?? []).includes(response.status);
       if (!ok) throw new AssayApiError(route, response.status, text);
       let json: unknown;
       try {

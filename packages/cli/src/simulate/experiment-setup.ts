@@ -4,6 +4,7 @@ import { dirname } from "node:path";
 import { lakeConfigPath, parseConfigText } from "@assay/pipeline";
 import YAML from "yaml";
 import type { AssayApi } from "./assay-api.js";
+import { SimulationError } from "./simulation-error.js";
 
 /** The metrics the simulated product emits, as registry definitions (the pipeline's form plus a name). */
 export const simulationMetrics = [
@@ -102,13 +103,13 @@ export async function ensureRunningExperiment(
     await api.request("POST", `/api/experiments/${key}/status`, { body: { status: "running" } });
     created = true;
   } else if (existing.json.status !== "running") {
-    throw new Error(
+    throw new SimulationError(
       `experiment ${key} exists with status '${existing.json.status}'; pass another --experiment (or resume it)`,
     );
   }
   const e = (await api.request<RegistryExperiment>("GET", `/api/experiments/${key}`)).json;
   if (e.start_at === null || e.end_at === null) {
-    throw new Error(`experiment ${key} has no start_at/end_at, so the pipeline cannot window it`);
+    throw new SimulationError(`experiment ${key} has no start_at/end_at, so the pipeline cannot window it`);
   }
   return {
     key,

@@ -1,4 +1,5 @@
 import type { RandomSource } from "@assay/stats";
+import type { HttpSend } from "./http-transport.js";
 
 /** The fetch signature `createEventClient` calls (a subset of the standard one). */
 export type EventFetch = (
@@ -61,11 +62,21 @@ export class SimulatedNetworkError extends TypeError {
 export function createFaultyFetch(options: {
   readonly random: RandomSource;
   readonly rates: FaultRates;
-  readonly fetch?: typeof globalThis.fetch;
+  /** The real transport; default the global fetch. */
+  readonly send?: HttpSend;
   readonly transformBody?: (body: string) => string;
   readonly onAnswer?: (answer: DeliveredAnswer) => void;
 }): FaultyFetch {
-  const realFetch = options.fetch ?? globalThis.fetch;
+  const realSend: HttpSend =
+    options.send ??
+    (async (method, url, headers, body) => {
+      const response = await globalThis.fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+      });
+      return { status: response.status, headers: {}, text: await response.text() };
+    });
   const { random, rates } = options;
   const counters: FaultCounters = {
     requests: 0,
@@ -75,8 +86,8 @@ export function createFaultyFetch(options: {
     delivered: 0,
   };
   const send = async (url: string, method: string, headers: Record<string, string>, body: string) => {
-    const response = await realFetch(url, { method, headers, body });
-    return { status: response.status, ok: response.ok, text: await response.text() };
+    const answer = await realSend(method, url, headers, body);
+    return { status: answer.status, ok: answer.status >= 200 && answer.status < 300, text: answer.text };
   };
   const fetch: EventFetch = async (url, init) => {
     counters.requests++;

@@ -2,6 +2,7 @@ import type { AssayPayload } from "@assay/sdk";
 import { createAssayApi } from "./assay-api.js";
 import { ensurePipelineConfig, ensureRunningExperiment } from "./experiment-setup.js";
 import { simulateUsers, type UsersOutcome } from "./simulate-users.js";
+import { SimulationError } from "./simulation-error.js";
 import { type SimulationOptions, simulationOptionsSchema } from "./simulation-options.js";
 import { type BucketingRule, type LakeCheck, verifyLake } from "./verify-lake.js";
 
@@ -85,7 +86,7 @@ interface DecisionJson {
 /** The bucketing rule of one experiment in a payload. */
 export function bucketingRule(payload: AssayPayload, experimentKey: string): BucketingRule {
   const e = payload.experiments.find((x) => x.key === experimentKey);
-  if (e === undefined) throw new Error(`the SDK payload has no experiment ${experimentKey}`);
+  if (e === undefined) throw new SimulationError(`the SDK payload has no experiment ${experimentKey}`);
   return {
     experimentKey,
     salt: e.salt,
@@ -125,7 +126,7 @@ export async function runSimulation(input: SimulationOptions): Promise<Simulatio
     .json;
   const summaryAt = Date.now();
   if (Date.parse(summary.computedAt) < lastEventAt) {
-    throw new Error(
+    throw new SimulationError(
       `the summary was computed at ${summary.computedAt}, before the last event (${new Date(lastEventAt).toISOString()})`,
     );
   }

@@ -121,6 +121,7 @@ export async function simulateUsers(
     const faulty = createFaultyFetch({
       random: laneRandom,
       rates: options.faults,
+      send: api.send,
       transformBody: toCollectorBatch,
       onAnswer: (a) => onAnswer(a.requestBody, a.status, a.responseBody),
     });
@@ -171,7 +172,7 @@ export async function simulateUsers(
         payloadFetches.notModified++;
       } else {
         payloadFetches.full++;
-        etag = config.headers.get("etag");
+        etag = typeof config.headers.etag === "string" ? config.headers.etag : null;
         client = createAssayClient({
           payload: config.json,
           onExposure,

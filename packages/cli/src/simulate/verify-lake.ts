@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { createDuckDbEngine, latestResultsDt } from "@assay/pipeline";
 import { chooseVariant, getBucket } from "@assay/sdk";
 import type { UsersOutcome } from "./simulate-users.js";
+import { SimulationError } from "./simulation-error.js";
 
 /** How the experiment buckets identities, as the SDK payload says. */
 export interface BucketingRule {
@@ -72,7 +73,7 @@ export async function verifyLake(
   outcome: UsersOutcome,
 ): Promise<LakeCheck> {
   const dt = latestResultsDt(lakeDir);
-  if (dt === null) throw new Error(`no results partition in ${lakeDir}: the pipeline has not run`);
+  if (dt === null) throw new SimulationError(`no results partition in ${lakeDir}: the pipeline has not run`);
   const prefix = sqlString(`${runId}-u%`);
   const engine = await createDuckDbEngine();
   try {
