@@ -21,6 +21,7 @@ const scale = Number(process.env.ASSAY_BENCH_SCALE ?? "1");
 const memoryLimit = process.env.ASSAY_DUCKDB_MEMORY_LIMIT ?? "4GB";
 const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "../../../bench-results");
 const users = Math.round(5_000_000 * scale);
+const loadAtStart = loadavg()[0];
 const repeat = Math.max(1, Number(process.env.ASSAY_BENCH_REPEAT ?? (scale < 1 ? "3" : "1")));
 
 /** Peak RSS per phase (DuckDB runs in-process, so this includes its buffer pool). */
@@ -119,7 +120,7 @@ async function main() {
       "SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS memory_limit, current_setting('preserve_insertion_order') AS preserve",
     );
     console.log(
-      `pipeline bench: scale ${scale} (${users.toLocaleString()} users), memory_limit ${memoryLimit}, ${settings?.threads} threads, ${repeat} repetition(s), load ${loadavg()[0]?.toFixed(1)}`,
+      `pipeline bench: scale ${scale} (${users.toLocaleString()} users), memory_limit ${memoryLimit}, ${settings?.threads} threads, ${repeat} repetition(s), load ${loadAtStart?.toFixed(1)}`,
     );
     const generated = await timed(
       () =>
@@ -270,7 +271,7 @@ async function main() {
       repeat,
       memoryLimit,
       duckdbThreads: settings?.threads,
-      loadAverageAtStart: loadavg()[0],
+      loadAverage: { start: loadAtStart, end: loadavg()[0] },
       rows: generated.value.rows,
       generateSeconds: generated.seconds,
       pipelineSeconds,
