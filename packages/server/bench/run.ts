@@ -11,6 +11,8 @@ interface Run {
   readonly requestsPerSecond: number;
   /** Server process CPU time (user + system) per request, from /proc; null where unavailable. */
   readonly serverCpuMsPerRequest: number | null;
+  /** CPU time of the load generator (this process, autocannon) per request. */
+  readonly clientCpuMsPerRequest: number | null;
   readonly p50: number;
   readonly p90: number;
   readonly p95: number;
@@ -35,10 +37,16 @@ const cli = join(import.meta.dirname, "..", "..", "cli", "bin", "assay.mjs");
 const loadBefore = loadavg()[0]!;
 const home = await mkdtemp(join(tmpdir(), "assay-bench-"));
 
-const child = spawn(process.execPath, [cli, "serve", "--port", "0", "--home", home, "--no-demo"], {
-  stdio: ["ignore", "pipe", "inherit"],
-  env: { ...process.env, ASSAY_DATABASE_URL: "" },
-});
+// ASSAY_BENCH_SERVER_NODE_ARGS passes flags to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+const serverNodeArgs = (process.env.ASSAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+const child = spawn(
+  process.execPath,
+  [...serverNodeArgs, cli, "serve", "--port", "0", "--home", home, "--no-demo"],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ASSAY_DATABASE_URL: "" },
+  },
+);
 const url = await new Promise<string>((resolve, reject) => {
   let out = "";
   child.stdout.on("data", (chunk: Buffer) => {
@@ -107,45 +115,58 @@ async function serverCpuSeconds(): Promise<number | null> {
 const percentile = (sorted: Float64Array, q: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
-async function once(path: string, connections: number, seconds: number, body: () => string): Promise<Run> {
+async function once(
+  path: string,
+  connections: number,
+  seconds: number,
+  body: () => string,
+  amount?: number,
+): Promise<Run> {
   const times: number[] = [];
   const cpuBefore = await serverCpuSeconds();
-  const run = await new Promise<Omit<Run, "serverCpuMsPerRequest">>((resolve, reject) => {
-    const tracker = autocannon(
-      {
-        url: `${url}${path}`,
-        method: "POST",
-        connections,
-        duration: seconds,
-        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
-      },
-      (error, result) => {
-        if (error !== null) return reject(error);
-        const sorted = Float64Array.from(times).sort();
-        const round = (x: number) => Math.round(x * 10) / 10;
-        resolve({
-          requestsPerSecond: result.requests.total / result.duration,
-          p50: round(percentile(sorted, 0.5)),
-          p90: round(percentile(sorted, 0.9)),
-          p95: round(percentile(sorted, 0.95)),
-          p97_5: round(percentile(sorted, 0.975)),
-          p99: round(percentile(sorted, 0.99)),
-          errors: result.errors,
-          non2xx: result.non2xx,
-        });
-      },
-    );
-    tracker.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => {
-      times.push(ms);
-    });
-  });
+  const clientBefore = process.cpuUsage();
+  const run = await new Promise<Omit<Run, "serverCpuMsPerRequest" | "clientCpuMsPerRequest">>(
+    (resolve, reject) => {
+      const tracker = autocannon(
+        {
+          url: `${url}${path}`,
+          method: "POST",
+          connections,
+          duration: seconds,
+          ...(amount === undefined ? {} : { amount }),
+          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+          requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+        },
+        (error, result) => {
+          if (error !== null) return reject(error);
+          const sorted = Float64Array.from(times).sort();
+          const round = (x: number) => Math.round(x * 10) / 10;
+          resolve({
+            requestsPerSecond: result.requests.total / result.duration,
+            p50: round(percentile(sorted, 0.5)),
+            p90: round(percentile(sorted, 0.9)),
+            p95: round(percentile(sorted, 0.95)),
+            p97_5: round(percentile(sorted, 0.975)),
+            p99: round(percentile(sorted, 0.99)),
+            errors: result.errors,
+            non2xx: result.non2xx,
+          });
+        },
+      );
+      tracker.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => {
+        times.push(ms);
+      });
+    },
+  );
   const cpuAfter = await serverCpuSeconds();
+  const client = process.cpuUsage(clientBefore);
   const cpu =
     cpuBefore === null || cpuAfter === null || times.length === 0
       ? null
       : Math.round(((cpuAfter - cpuBefore) * 1000 * 1000) / times.length) / 1000;
-  return { ...run, serverCpuMsPerRequest: cpu };
+  const clientCpu =
+    times.length === 0 ? null : Math.round((client.user + client.system) / times.length) / 1000;
+  return { ...run, serverCpuMsPerRequest: cpu, clientCpuMsPerRequest: clientCpu };
 }
 
 const median = (xs: number[]): number => {
@@ -163,8 +184,10 @@ async function load(
   await once(path, connections, warmupSeconds, body);
   const runs: Run[] = [];
   for (let i = 0; i < repeats; i++) runs.push(await once(path, connections, duration, body));
-  const m = (k: Exclude<keyof Run, "serverCpuMsPerRequest">) => median(runs.map((r) => r[k]));
+  const m = (k: Exclude<keyof Run, "serverCpuMsPerRequest" | "clientCpuMsPerRequest">) =>
+    median(runs.map((r) => r[k]));
   const cpus = runs.flatMap((r) => (r.serverCpuMsPerRequest === null ? [] : [r.serverCpuMsPerRequest]));
+  const clientCpus = runs.flatMap((r) => (r.clientCpuMsPerRequest === null ? [] : [r.clientCpuMsPerRequest]));
   const rps = m("requestsPerSecond");
   const figures: Figures = {
     name,
@@ -172,6 +195,7 @@ async function load(
     runs: repeats,
     requestsPerSecond: rps,
     serverCpuMsPerRequest: cpus.length === 0 ? null : median(cpus),
+    clientCpuMsPerRequest: clientCpus.length === 0 ? null : median(clientCpus),
     itemsPerSecond: rps * itemsPerRequest,
     p50: m("p50"),
     p90: m("p90"),
@@ -186,9 +210,13 @@ async function load(
 }
 
 let counter = 0;
-// Mostly first assignments (each one a durable log write), then repeats as user ids cycle.
-const assignBody = () =>
-  JSON.stringify({ user_id: `user-${counter++ % 500_000}`, experiments: ["bench_checkout"] });
+// Returning users: a pool assigned once before the row, so every measured request repeats a logged pair
+// (pure CPU, no log write). New users: an id never seen before per request, so every request is a first
+// assignment and waits for its group commit.
+const returningPool = Number(process.env.ASSAY_BENCH_RETURNING_USERS ?? 20_000);
+const assignReturningBody = () =>
+  JSON.stringify({ user_id: `user-${counter++ % returningPool}`, experiments: ["bench_checkout"] });
+const assignNewBody = () => JSON.stringify({ user_id: `new-${counter++}`, experiments: ["bench_checkout"] });
 const eventsBody = () => {
   const base = counter++;
   const t = new Date().toISOString();
@@ -205,8 +233,12 @@ const eventsBody = () => {
 
 const connectionLevels = (process.env.ASSAY_BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
 const figures: Figures[] = [];
+// Log the pool's pairs first: afterwards every request of the returning rows is a repeat.
+await once("/api/assign", 50, 600, assignReturningBody, returningPool);
 for (const connections of connectionLevels)
-  figures.push(await load("assign", "/api/assign", connections, assignBody, 1));
+  figures.push(await load("assign, returning users", "/api/assign", connections, assignReturningBody, 1));
+for (const connections of connectionLevels)
+  figures.push(await load("assign, new users", "/api/assign", connections, assignNewBody, 1));
 for (const connections of connectionLevels)
   figures.push(await load("events (batches of 100)", "/api/events", connections, eventsBody, 100));
 child.kill("SIGTERM");
@@ -229,14 +261,16 @@ const md = [
   `Machine: ${machine.cpus} cores shared by the server, autocannon and other work; Node ${machine.node};`,
   `1-minute load average ${machine.loadAverage1mBefore} before, ${machine.loadAverage1mAfter} after (above 2, other work took cores).`,
   `Each row: ${warmupSeconds} s warm-up, then the median of ${repeats} runs of ${duration} s (latency percentiles`,
-  "exact over all responses of a run, median across runs). Assign requests are mostly first assignments",
-  "(each a durable write-ahead-log append); events are 100 per request.",
+  'exact over all responses of a run, median across runs). "returning users": every request repeats a',
+  `(experiment, user) pair already logged (a pool of ${returningPool} users assigned before the rows): no log`,
+  'write, the common case of real traffic. "new users": every request is a first assignment (a durable',
+  "write-ahead-log append, acknowledged after the shared group-commit fdatasync). Events are 100 per request.",
   "",
-  "| endpoint | connections | requests/s | items/s | p50 ms | p90 ms | p95 ms | p97.5 ms | p99 ms | errors | non-2xx | server CPU ms/request | requests/s per server core |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| endpoint | connections | requests/s | items/s | p50 ms | p90 ms | p95 ms | p97.5 ms | p99 ms | errors | non-2xx | server CPU ms/request | requests/s per server core | client CPU ms/request |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...figures.map(
     (f) =>
-      `| ${f.name} | ${f.connections} | ${Math.round(f.requestsPerSecond)} | ${Math.round(f.itemsPerSecond)} | ${f.p50} | ${f.p90} | ${f.p95} | ${f.p97_5} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.serverCpuMsPerRequest ?? "–"} | ${f.serverCpuMsPerRequest ? Math.round(1000 / f.serverCpuMsPerRequest) : "–"} |`,
+      `| ${f.name} | ${f.connections} | ${Math.round(f.requestsPerSecond)} | ${Math.round(f.itemsPerSecond)} | ${f.p50} | ${f.p90} | ${f.p95} | ${f.p97_5} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.serverCpuMsPerRequest ?? "–"} | ${f.serverCpuMsPerRequest ? Math.round(1000 / f.serverCpuMsPerRequest) : "–"} | ${f.clientCpuMsPerRequest ?? "–"} |`,
   ),
   "",
   "“requests/s per server core” = 1000 / server CPU ms per request: the rate one core fully given to the",

@@ -10,6 +10,7 @@ import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
+import { createHotLane } from "./hot-path/hot-lane.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
@@ -79,10 +80,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const { context } = options;
   const { db, collector } = context;
   const pollInterval = options.pollIntervalSeconds ?? 30;
-  const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: options.bodyLimitBytes ?? 16 * 1024 * 1024,
-  });
+  const bodyLimit = options.bodyLimitBytes ?? 16 * 1024 * 1024;
+  // POST /api/assign and /api/events are served by the hot lane (node:http, same handlers) and skip Fastify's hooks.
+  const hotLane = createHotLane({ bodyLimit });
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit, serverFactory: hotLane.serverFactory });
   const authenticate = createAuthenticator(db);
   // An embedded registry has no other writer, so its snapshots change only through this server.
   const snapshots = createSnapshotCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
@@ -334,9 +335,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     reply.type("application/json");
     return body;
   });
-  app.post("/api/assign", async (request) => {
-    const p = await auth(request);
-    const body = parseAssignFast(request.body) ?? parseInput(assignInputSchema, request.body);
+  const assign = async (authorization: string | undefined, raw: unknown) => {
+    const p = await authenticate(authorization);
+    const body = parseAssignFast(raw) ?? parseInput(assignInputSchema, raw);
     const snapshot = await snapshots.get(p.team);
     const attributes = { ...body.attributes, identity_id: body.user_id };
     const keys = body.experiments ?? snapshot.experimentKeys;
@@ -366,15 +367,19 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         first_assignment: first[i]!,
       })),
     };
-  });
+  };
+  app.post("/api/assign", (request) => assign(request.headers.authorization, request.body));
+  hotLane.route("/api/assign", assign);
 
   // --- Collector ------------------------------------------------------------------------------
-  app.post("/api/events", async (request) => {
-    const p = await auth(request);
-    const { events } = parseInput(eventBatchSchema, request.body);
+  const ingestEvents = async (authorization: string | undefined, raw: unknown) => {
+    const p = await authenticate(authorization);
+    const { events } = parseInput(eventBatchSchema, raw);
     const [plan, snapshot] = await Promise.all([plans.get(), snapshots.get(p.team)]);
     return privacy.ingest(events, (kept) => collector.ingest(kept, plan, snapshot.variantsByExperiment));
-  });
+  };
+  app.post("/api/events", (request) => ingestEvents(request.headers.authorization, request.body));
+  hotLane.route("/api/events", ingestEvents);
   app.delete("/api/users/:id", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
@@ -430,6 +435,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     registerDecisionRoutes(app, { db, decisions: options.decisions, auth });
   }
 
+  hotLane.attach(app, metrics.observeRequest);
   await app.ready();
   return app;
 }

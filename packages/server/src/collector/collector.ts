@@ -19,6 +19,19 @@ export interface IngestResult {
   readonly tracking_plan_version: number;
 }
 
+/**
+ * The WAL line of a product event: the same text as `JSON.stringify` of the object
+ * `{kind: "event", event_id, user_id, event_name, event_time_utc, value, properties: JSON.stringify(properties)}`,
+ * built without the object (this runs for every event).
+ */
+export function productEventLine(
+  e: { event_id: string; user_id: string; event_name: string; value: number | null; properties: object },
+  time: string,
+): string {
+  const value = e.value === null ? "null" : JSON.stringify(e.value);
+  return `{"kind":"event","event_id":${JSON.stringify(e.event_id)},"user_id":${JSON.stringify(e.user_id)},"event_name":${JSON.stringify(e.event_name)},"event_time_utc":${JSON.stringify(time)},"value":${value},"properties":${JSON.stringify(JSON.stringify(e.properties))}}`;
+}
+
 /** Experiments an exposure may name: key → its variant keys. */
 export type KnownExperiments = ReadonlyMap<string, ReadonlySet<string>>;
 
@@ -44,6 +57,16 @@ export interface Collector {
  */
 export function createCollector(log: EventLog, seen: Set<string>): Collector {
   const counters = { accepted: 0, duplicates: 0, rejected: 0 };
+  // Events of a batch mostly share few timestamps: the last conversion is reused.
+  let lastTimestamp = "";
+  let lastTime = "";
+  const utc = (timestamp: string): string => {
+    if (timestamp !== lastTimestamp) {
+      lastTime = new Date(timestamp).toISOString();
+      lastTimestamp = timestamp;
+    }
+    return lastTime;
+  };
   return {
     seen,
     counters,
@@ -74,7 +97,7 @@ export function createCollector(log: EventLog, seen: Set<string>): Collector {
           }
           e = parsed.data;
         }
-        const time = new Date(e.timestamp).toISOString();
+        const time = utc(e.timestamp);
         let line: string;
         if (e.type === "event") {
           const problem = checkAgainstPlan(plan.plan, e.event_name, e.value, e.properties);
@@ -82,15 +105,7 @@ export function createCollector(log: EventLog, seen: Set<string>): Collector {
             rejected.push({ index, event_id: e.event_id, ...problem });
             return;
           }
-          line = JSON.stringify({
-            kind: "event",
-            event_id: e.event_id,
-            user_id: e.user_id,
-            event_name: e.event_name,
-            event_time_utc: time,
-            value: e.value,
-            properties: JSON.stringify(e.properties),
-          });
+          line = productEventLine(e, time);
         } else {
           const variants = experiments.get(e.experiment_id);
           if (variants === undefined) {

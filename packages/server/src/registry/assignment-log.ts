@@ -42,8 +42,9 @@ export function createAssignmentLog(
   log: EventLog,
   known: Map<string, Set<string>> = new Map(),
 ): AssignmentLog {
-  // Pairs claimed by a request whose append has not been acknowledged yet.
-  const inFlight = new Map<string, Promise<void>>();
+  // Pairs claimed by a request whose append has not been acknowledged yet: experiment → user → append.
+  const inFlight = new Map<string, Map<string, Promise<void>>>();
+  let inFlightCount = 0;
   const counters = { first: 0, repeat: 0 };
   const usersOf = (experimentKey: string): Set<string> => {
     let users = known.get(experimentKey);
@@ -53,31 +54,52 @@ export function createAssignmentLog(
     }
     return users;
   };
+  const settle = (claimed: ReadonlyArray<AssignmentRecord>): void => {
+    for (const r of claimed) {
+      const pending = inFlight.get(r.experimentKey);
+      if (pending?.delete(r.userId) === true) inFlightCount--;
+      if (pending?.size === 0) inFlight.delete(r.experimentKey);
+    }
+  };
 
   async function record(records: ReadonlyArray<AssignmentRecord>): Promise<boolean[]> {
-    const out = new Array<boolean>(records.length).fill(false);
+    const out: boolean[] = [];
     let lines = "";
-    const claimed: AssignmentRecord[] = [];
-    const waits: Promise<void>[] = [];
-    const at = new Date().toISOString();
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
+    let claimed: AssignmentRecord[] | undefined;
+    let waits: Promise<void>[] | undefined;
+    let at: string | undefined;
+    for (const r of records) {
       const users = usersOf(r.experimentKey);
       if (users.has(r.userId)) {
         counters.repeat++;
-        const pending = inFlight.get(`${r.experimentKey}\u0000${r.userId}`);
-        if (pending !== undefined) waits.push(pending.catch(() => undefined));
+        out.push(false);
+        // A repeat of a pair logged long ago (the common case) waits for nothing.
+        if (inFlightCount === 0) continue;
+        const pending = inFlight.get(r.experimentKey)?.get(r.userId);
+        if (pending === undefined) continue;
+        if (waits === undefined) waits = [];
+        waits.push(pending.catch(() => undefined));
         continue;
       }
       // Claimed synchronously: of concurrent requests for one pair exactly one writes it.
       users.add(r.userId);
+      if (claimed === undefined) claimed = [];
       claimed.push(r);
-      out[i] = true;
+      out.push(true);
+      if (at === undefined) at = new Date().toISOString();
       lines += assignmentLine(r, at);
     }
-    if (claimed.length > 0) {
+    if (claimed !== undefined) {
       const append = log.append(lines);
-      for (const r of claimed) inFlight.set(`${r.experimentKey}\u0000${r.userId}`, append);
+      for (const r of claimed) {
+        let pending = inFlight.get(r.experimentKey);
+        if (pending === undefined) {
+          pending = new Map();
+          inFlight.set(r.experimentKey, pending);
+        }
+        pending.set(r.userId, append);
+        inFlightCount++;
+      }
       try {
         await append;
         counters.first += claimed.length;
@@ -85,11 +107,11 @@ export function createAssignmentLog(
         for (const r of claimed) known.get(r.experimentKey)?.delete(r.userId);
         throw error;
       } finally {
-        for (const r of claimed) inFlight.delete(`${r.experimentKey}\u0000${r.userId}`);
+        settle(claimed);
       }
     }
     // A repeat answers only once the first request's line is durable.
-    if (waits.length > 0) await Promise.all(waits);
+    if (waits !== undefined) await Promise.all(waits);
     return out;
   }
 
