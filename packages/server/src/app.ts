@@ -5,12 +5,14 @@ import { eventBatchSchema } from "./collector/event-schema.js";
 import { createTrackingPlanCache, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
+import { createHotLane } from "./hot-path/hot-lane.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
+import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
-import { createHotLane } from "./hot-path/hot-lane.js";
+import { trackRoutes } from "./http/route-catalog.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
@@ -42,8 +44,11 @@ import {
   transitionExperiment,
   updateExperiment,
 } from "./registry/experiment-store.js";
+import { switchFlag } from "./registry/flag-kill-switch.js";
 import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
+import { listResults } from "./results/experiment-list-results.js";
+import { createPipelineConfigSync } from "./results/pipeline-config.js";
 import type { ServerContext } from "./server-context.js";
 
 /** Computes an experiment's results summary (the pipeline over the lake); injected by `startServer`. */
@@ -60,6 +65,10 @@ export interface AppOptions {
   readonly bodyLimitBytes?: number;
   /** The decision engine and scheduler (routes under `/api/experiments/{key}/decision`). */
   readonly decisions?: DecisionService;
+  /** Rewrite `<lake>/assay.yaml` from the registry after each registry change (default true). */
+  readonly pipelineConfig?: boolean;
+  /** The built dashboard served at `/`; default `dashboardDistDir()`, `null` = none. */
+  readonly dashboardDir?: string | null;
 }
 
 const keyParams = z.object({ key: keySchema });
@@ -84,6 +93,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // POST /api/assign and /api/events are served by the hot lane (node:http, same handlers) and skip Fastify's hooks.
   const hotLane = createHotLane({ bodyLimit });
   const app = Fastify({ logger: options.logger ?? false, bodyLimit, serverFactory: hotLane.serverFactory });
+  trackRoutes(app);
   const authenticate = createAuthenticator(db);
   // An embedded registry has no other writer, so its snapshots change only through this server.
   const snapshots = createSnapshotCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
@@ -95,6 +105,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
   const changed = (p: Principal) => snapshots.invalidate(p.team);
+  const syncConfig =
+    options.pipelineConfig === false
+      ? async () => {}
+      : createPipelineConfigSync(db, context.lake.dir, (error) => app.log.error(error));
 
   app.setErrorHandler((error, request, reply) => {
     if (isHttpError(error)) return reply.status(error.status).send(error.toJSON());
@@ -177,7 +191,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/api/experiments", async (request) => {
     const p = await auth(request);
     const { status } = parseInput(z.object({ status: z.enum(experimentStatuses).optional() }), request.query);
-    return { experiments: await inTeam(p, (tx) => listExperiments(tx, status)) };
+    const experiments = await inTeam(p, (tx) => listExperiments(tx, status));
+    // The primary result and badges of each, from one read of the latest results partition.
+    // A lake that cannot be read (a foreign or damaged partition) leaves the results out; the list still answers.
+    const results = await listResults(context.lake.dir, experiments).catch((error: unknown) => {
+      request.log.warn({ err: error }, "experiment list: cannot read results from the lake");
+      return new Map<string, never>();
+    });
+    return { experiments: experiments.map((e) => ({ ...e, results: results.get(e.key) ?? null })) };
   });
   app.post("/api/experiments", async (request, reply) => {
     const p = await auth(request);
@@ -185,6 +206,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     checkTargetingCondition(input.targeting.condition, "targeting.condition");
     const created = await inTeam(p, (tx) => createExperiment(tx, p, input));
     changed(p);
+    await syncConfig();
     reply.status(201);
     return created;
   });
@@ -200,6 +222,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     checkTargetingCondition(patch.targeting?.condition, "targeting.condition");
     const updated = await inTeam(p, (tx) => updateExperiment(tx, p, key, patch));
     changed(p);
+    await syncConfig();
     return updated;
   });
   app.post("/api/experiments/:key/status", async (request) => {
@@ -208,6 +231,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { status } = parseInput(transitionSchema, request.body);
     const updated = await inTeam(p, (tx) => transitionExperiment(tx, p, key, status));
     changed(p);
+    await syncConfig();
     return updated;
   });
   app.get("/api/experiments/:key/audit", async (request) => {
@@ -258,7 +282,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
     const metric = parseInput(metricDefinitionSchema, { ...(request.body as object), key });
-    return inTeam(p, (tx) => putMetricDefinition(tx, p, metric));
+    const saved = await inTeam(p, (tx) => putMetricDefinition(tx, p, metric));
+    await syncConfig();
+    return saved;
   });
   app.get("/api/segments", async (request) => {
     const p = await auth(request);
@@ -296,6 +322,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     changed(p);
     return saved;
   });
+
+  for (const action of ["kill", "restore"] as const) {
+    app.post(`/api/flags/:key/${action}`, async (request) => {
+      const p = await auth(request);
+      const { key } = parseInput(keyParams, request.params);
+      const { flag, changed: didChange } = await inTeam(p, (tx) => switchFlag(tx, p, key, action));
+      if (didChange) changed(p);
+      return flag;
+    });
+  }
 
   // --- Tracking plan --------------------------------------------------------------------------
   app.get("/api/tracking-plan", async (request) => {
@@ -344,8 +380,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const decided = keys.map((key) => snapshot.client.getAssignment(key, attributes));
     const toLog: AssignmentRecord[] = [];
     const logIndex: number[] = [];
+    // An erased (tombstoned) user is still assigned, so the product renders, but nothing about them is stored.
+    const erased = privacy.tombstones.has(body.user_id);
     decided.forEach((a, i) => {
-      if (!a.inExperiment || a.variant === null) return;
+      if (erased || !a.inExperiment || a.variant === null) return;
       toLog.push({ experimentKey: keys[i]!, userId: body.user_id, variant: a.variant });
       logIndex.push(i);
     });
@@ -434,6 +472,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     options.decisions.engine.onRegistryChange((team) => snapshots.invalidate(team));
     registerDecisionRoutes(app, { db, decisions: options.decisions, auth });
   }
+
+  const dashboardDir = options.dashboardDir === undefined ? dashboardDistDir() : options.dashboardDir;
+  if (dashboardDir !== null) await registerDashboard(app, dashboardDir);
 
   hotLane.attach(app, metrics.observeRequest);
   await app.ready();

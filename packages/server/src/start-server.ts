@@ -9,6 +9,7 @@ import { createDecisionService, type DecisionServiceOptions } from "./decisions/
 import { createApiKey } from "./registry/auth.js";
 import { applyDefinitions, readDefinitionsDir } from "./registry/definitions-loader.js";
 import { createLakeSummary } from "./results/experiment-summary.js";
+import { writePipelineConfig } from "./results/pipeline-config.js";
 import { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
 
 export interface StartServerOptions {
@@ -107,13 +108,24 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
           db,
           lakeDir: paths.lakeDir,
           onError: (error) => app.log.error(error),
+          beforeRefresh: async () => {
+            await writePipelineConfig(db, paths.lakeDir);
+          },
           ...options.decisions,
         });
+  // Experiments created or changed while the server was down (or by another server) are analysed too.
+  await writePipelineConfig(db, paths.lakeDir);
   const app = await createApp({
     context,
     logger: options.logger ?? false,
     ...(decisions === undefined ? {} : { decisions }),
-    summary: options.summary ?? createLakeSummary(db, paths.lakeDir),
+    summary:
+      options.summary ??
+      createLakeSummary(
+        db,
+        paths.lakeDir,
+        decisions === undefined ? {} : { decision: (tx, key) => decisions.engine.current(tx, key) },
+      ),
   });
   await app.listen({ port, host });
   const address = app.server.address();

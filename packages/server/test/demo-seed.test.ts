@@ -47,9 +47,15 @@ describe("demo data on the first start", () => {
       expect(e.metrics.map((m: { role: string }) => m.role)).toEqual(
         expect.arrayContaining(["primary", "guardrail"]),
       );
+      // The list carries each experiment's primary result and badges (no summary call needed).
+      expect(e.results.primary.metric_key).toBe("conversion_7d");
+      expect(e.results.primary.comparisons[0].n).toBeGreaterThan(100);
+      expect(typeof e.results.badges.srm).toBe("boolean");
       const summary = await get(`/api/experiments/${e.key}/summary`);
+      // Several results partitions: the cumulative series has history.
+      expect(summary.json.cumulative[0].points.length).toBeGreaterThan(1);
       expect(summary.status).toBe(200);
-      expect(summary.json.dataWindow.dt).toBe("2026-02-28");
+      expect(summary.json.data_window.dt).toBe("2026-02-28");
       expect(summary.json.metrics[0]).toMatchObject({ metric_key: "conversion_7d", role: "primary" });
       const variants = summary.json.metrics[0].itt.map((v: { variant: string }) => v.variant);
       expect(variants).toEqual(e.variants.map((v: { key: string }) => v.key));

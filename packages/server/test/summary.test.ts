@@ -58,6 +58,7 @@ describe("GET /api/experiments/{key}/summary", () => {
 
     const lake = context.lake.dir;
     await generateToLake({ lake, dt: "2026-02-14", from: "2026-02-01", seed: 7, users: 3000 });
+    await runPipeline({ lake, dt: "2026-02-10" });
     await runPipeline({ lake, dt: "2026-02-14" });
     const res = await get("ana", "/api/experiments/exp_checkout/summary");
     expect(res.status).toBe(200);
@@ -65,12 +66,48 @@ describe("GET /api/experiments/{key}/summary", () => {
     const rows = (await readExperimentResults({ lake, experimentId: "exp_checkout" }))!.rows;
     const quality = (await readQualityReport({ lake }))!.report.experiments.exp_checkout!;
 
-    expect(s.dataWindow).toEqual({
+    expect(s.data_window).toEqual({
       start: "2026-02-01T00:00:00.000Z",
       end: "2026-02-15T00:00:00.000Z",
       dt: "2026-02-14",
     });
-    expect(Number.isNaN(Date.parse(s.computedAt))).toBe(false);
+    expect(Number.isNaN(Date.parse(s.computed_at))).toBe(false);
+    // The dashboard's shape: raw result rows of the latest partition, metric types, alpha.
+    expect(s.alpha).toBe(0.05);
+    expect(s.results).toHaveLength(rows.length);
+    expect(s.results).toEqual(expect.arrayContaining(rows.map((r) => expect.objectContaining(r))));
+    expect(s.metric_types).toMatchObject({ conversion_7d: "conversion", revenue_7d: "sum" });
+    expect(s.segments).toMatchObject({ available: false });
+    expect(s.segments.reason).toContain("whole cohort");
+    expect(s.decision).toBeNull();
+    // Exposure health per day: the experiment's rows of fct_experiment_exposure_quality_daily.
+    expect(s.exposure_daily.length).toBeGreaterThan(5);
+    expect(s.exposure_daily[0]).toMatchObject({ date_day: expect.stringMatching(/^2026-02-\d\d$/) });
+    expect(
+      s.exposure_daily.reduce((n: number, d: { assigned_units: number }) => n + d.assigned_units, 0),
+    ).toBe(quality.canonical_units);
+    // Cumulative: one point per results partition, the last equal to the latest results.
+    const series = s.cumulative.find(
+      (c: { metric_id: string; variation_id: string; analysis_mode: string }) =>
+        c.metric_id === "conversion_7d" && c.variation_id === "treatment" && c.analysis_mode === "itt",
+    );
+    expect(series.points.map((p: { date_day: string }) => p.date_day)).toEqual(["2026-02-10", "2026-02-14"]);
+    const latest = rows.find(
+      (r) => r.metric_id === "conversion_7d" && r.variation_id === "treatment" && r.analysis_mode === "itt",
+    )!;
+    expect(series.points[1]).toMatchObject({
+      n_users: latest.n_users,
+      uplift_abs: latest.uplift_abs,
+      ci_low: latest.ci_low,
+      ci_high: latest.ci_high,
+    });
+    // The boundary is the decision engine's plan (default Pocock, 5 looks) at the first look before any is reached.
+    expect(s.sequential).toMatchObject({ method: "pocock_spending", looks: [0.2, 0.4, 0.6, 0.8, 1] });
+    const p = series.points[1];
+    const se = (latest.ci_high! - latest.ci_low!) / (2 * 1.959963984540054);
+    expect(p.information_fraction).toBeLessThan(0.2);
+    expect(p.bound_high).toBeCloseTo(s.sequential.bounds[0] * se, 10);
+    expect(p.bound_low).toBeCloseTo(-p.bound_high, 12);
     // Contract metrics first (primary, secondary, guardrail), extra pipeline metrics after.
     expect(
       s.metrics.slice(0, 2).map((m: { metric_key: string; role: string }) => [m.metric_key, m.role]),

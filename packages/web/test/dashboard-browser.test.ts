@@ -27,7 +27,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
   let server: ServerProcess;
   let call: ApiCaller;
   let reviewerKey: string;
-  let dashboard: Awaited<ReturnType<typeof dashboardUrl>>;
+  let dashboard: string;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -43,8 +43,6 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     call = createCaller(server.url, server.adminKey);
     ({ reviewerKey } = await seedDemo(call));
     dashboard = await dashboardUrl(server.url);
-    if (dashboard.servedBy !== "server")
-      console.warn(`the server does not serve the dashboard at /: using vite preview at ${dashboard.url}`);
     browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.addInitScript((key) => {
@@ -56,12 +54,11 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
 
   afterAll(async () => {
     await browser?.close();
-    await dashboard?.close();
     await server?.stop();
   });
 
   const open = async (hash: string): Promise<void> => {
-    await page.goto(`${dashboard.url}${hash}`);
+    await page.goto(`${dashboard}${hash}`);
   };
   const shot = (name: string): Promise<Buffer> =>
     page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
@@ -70,7 +67,8 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     await open("#/");
     await page.getByRole("link", { name: "Green checkout button" }).waitFor();
     const rows = page.locator(".experiments-table tbody tr");
-    expect(await rows.count()).toBe(3);
+    // The three written by the test and the two demo experiments `assay serve` seeds on its first start.
+    expect(await rows.count()).toBe(5);
     expect(await rows.first().textContent()).toContain("running");
     await shot("experiments");
     await page.getByLabel("Search").fill("ranking");
@@ -86,34 +84,54 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
-  it("opens an experiment, shows its preregistration, and switches analysis modes", async () => {
+  it("opens an experiment, shows its preregistration and, for a demo experiment with results, switches analysis modes", async () => {
     await open("#/");
     await page.getByRole("link", { name: "Green checkout button" }).click();
     await page.getByRole("heading", { name: "Green checkout button" }).waitFor();
     await page.getByRole("heading", { name: "Hypothesis and preregistration" }).waitFor();
     expect(await page.locator(".facts").textContent()).toContain("approved by rita-reviewer");
     await page.locator(".state-loading").waitFor({ state: "detached" });
-    const summaryAvailable = await call("GET", "/api/experiments/checkout_button/summary").then(
-      () => true,
-      () => false,
-    );
-    if (summaryAvailable) {
-      await page.getByRole("heading", { name: "Results" }).waitFor();
-      const table = page.locator(".results-table").first();
-      const itt = await table.textContent();
-      await page.getByLabel("Exposed only").check();
-      await page.waitForFunction(
-        (before) => document.querySelector(".results-table")?.textContent !== before,
-        itt,
-      );
-      await page.getByLabel("CUPED").check();
-      expect(await page.getByLabel("CUPED").isChecked()).toBe(true);
-      await page.getByRole("heading", { name: /^Decision/ }).waitFor();
-    } else {
-      // The server has no results provider: the page says so instead of drawing empty charts.
-      expect(await page.getByRole("alert").textContent()).toContain("Could not load results");
-    }
+
+    // exp_checkout: seeded by `assay serve` with 14 days of synthetic data and a pipeline run.
+    await open("#/");
+    await page.getByRole("link", { name: "One-page checkout" }).click();
+    await page.getByRole("heading", { name: "One-page checkout" }).waitFor();
+    await page.getByRole("heading", { name: "Results" }).waitFor();
+    await page.getByRole("heading", { name: /^Decision/ }).waitFor();
+    const revenue = page.locator('article[aria-labelledby="metric-revenue_7d"] .results-table');
+    const itt = await revenue.textContent();
+    expect(itt).toMatch(/\d/);
     await shot("experiment");
+    await page.getByLabel("Exposed only").check();
+    await page.waitForFunction(
+      (before) =>
+        document.querySelector('article[aria-labelledby="metric-revenue_7d"] .results-table')?.textContent !==
+        before,
+      itt,
+    );
+    const exposedRaw = await revenue.textContent();
+    expect(exposedRaw).not.toBe(itt);
+    await page.getByLabel("CUPED").check();
+    await page.waitForFunction(
+      (before) =>
+        document.querySelector('article[aria-labelledby="metric-revenue_7d"] .results-table')?.textContent !==
+        before,
+      exposedRaw,
+    );
+    expect(await revenue.textContent()).not.toBe(exposedRaw);
+    // conversion_7d has no pre-period covariate: the page says CUPED does not apply.
+    expect(await page.locator('article[aria-labelledby="metric-conversion_7d"]').textContent()).toContain(
+      "CUPED not applicable",
+    );
+    // Exposure health per day and the cumulative chart come from the server, not an empty state.
+    expect(await page.locator('section[aria-labelledby="exposure-title"] .state-empty').count()).toBe(0);
+    expect(
+      await page.locator('section[aria-labelledby="cumulative-title"] [role="img"]').count(),
+    ).toBeGreaterThan(0);
+    expect(await page.locator('section[aria-labelledby="segments-title"]').textContent()).toContain(
+      "whole cohort",
+    );
+    await shot("experiment-exposed-cuped");
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("experiment-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
@@ -142,7 +160,15 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     await page.getByRole("status").filter({ hasText: "dark_mode is off." }).waitFor();
     expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(false);
     await page.locator(".audit-table").getByText("enabled: true → false").waitFor();
+    // The server audited an atomic kill, not a read-modify-PUT.
+    const audit = (await call("GET", "/api/audit?entity_type=flag&entity_key=dark_mode")) as {
+      entries: Array<{ action: string }>;
+    };
+    expect(audit.entries[0]?.action).toBe("kill");
     await shot("flags");
+    await page.getByRole("button", { name: "Restore dark_mode" }).click();
+    await page.getByRole("status").filter({ hasText: "dark_mode is on again." }).waitFor();
+    expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(true);
   });
 
   it("creates an experiment: the registry's error shows inline, then a valid one goes through prereg submit and approve", async () => {

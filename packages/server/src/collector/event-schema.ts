@@ -31,8 +31,52 @@ export const exposureEventSchema = z.object({
   variant_id: z.string().min(1, "is required"),
 });
 
+const productFields = new Set([
+  "type",
+  "event_id",
+  "user_id",
+  "timestamp",
+  "event_name",
+  "value",
+  "properties",
+]);
+
+/**
+ * The SDK's wire format (`@assay/sdk` `createEventClient`) in the collector's shape: `event_time_utc` is the
+ * time (`timestamp` is accepted as an alias and wins when both are sent); an untyped `exp.exposed` event with
+ * an `experiment_id` is an exposure; a product event's other top-level fields (the SDK spreads `track`'s
+ * properties into the event) are its properties.
+ * @example normalizeWireEvent({ event_id: "e1", user_id: "u1", event_name: "purchase", event_time_utc: "2026-02-01T10:00:00Z", plan: "pro" })
+ * // { type: "event", event_id: "e1", user_id: "u1", event_name: "purchase", timestamp: "2026-02-01T10:00:00Z", properties: { plan: "pro" } }
+ */
+export function normalizeWireEvent(v: unknown): unknown {
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+  const { event_time_utc, ...e } = v as Record<string, unknown>;
+  if (e.timestamp === undefined && event_time_utc !== undefined) e.timestamp = event_time_utc;
+  if (e.type === undefined) {
+    e.type = e.event_name === "exp.exposed" && e.experiment_id !== undefined ? "exposure" : "event";
+  }
+  if (e.type !== "event") return e;
+  const extra = Object.keys(e).filter((k) => !productFields.has(k));
+  if (extra.length === 0) return e;
+  const properties =
+    e.properties !== null && typeof e.properties === "object" && !Array.isArray(e.properties)
+      ? { ...(e.properties as Record<string, unknown>) }
+      : e.properties === undefined
+        ? {}
+        : e.properties;
+  if (typeof properties !== "object" || properties === null) return e;
+  const out: Record<string, unknown> = {};
+  for (const [k, value] of Object.entries(e)) {
+    if (productFields.has(k)) out[k] = value;
+    else (properties as Record<string, unknown>)[k] = value;
+  }
+  out.properties = properties;
+  return out;
+}
+
 export const collectedEventSchema = z.preprocess(
-  (v) => (v !== null && typeof v === "object" && !("type" in v) ? { ...v, type: "event" } : v),
+  normalizeWireEvent,
   z.discriminatedUnion("type", [productEventSchema, exposureEventSchema]),
 );
 export type CollectedEvent = z.output<typeof collectedEventSchema>;

@@ -28,8 +28,9 @@ import { compareArms, type MetricComparison } from "./metric-comparison.js";
 import { monitorPower, type PowerReport } from "./power-monitor.js";
 import {
   boundaryAt,
-  createSequentialPlan,
   lookAt,
+  planFromConfig,
+  plannedPerVariant,
   type SequentialOutcome,
   sequentialOutcome,
 } from "./sequential-plan.js";
@@ -91,10 +92,6 @@ const systemPrincipal = (team: string): Principal => ({
   role: "admin",
 });
 
-function plannedPerVariant(e: Experiment): number | null {
-  return e.minimum_sample_size ?? e.power_analysis?.n_per_variant ?? null;
-}
-
 const finiteOrNull = (x: number) => (Number.isFinite(x) ? x : null);
 
 function comparisonJson(c: MetricComparison) {
@@ -122,6 +119,19 @@ function guardrailJson(g: GuardrailVerdict) {
     breached: g.breached,
     control_value: finiteOrNull(g.controlValue),
     treatment_value: finiteOrNull(g.treatmentValue),
+  };
+}
+
+function powerJson(p: PowerReport | null) {
+  if (p === null) return null;
+  return {
+    enrolment_per_day: p.enrolmentPerDay,
+    mde_now: p.mdeNow,
+    mde_at_planned_end: p.mdeAtPlannedEnd,
+    planned_mde: p.plannedMde,
+    projected_completion: p.projectedCompletion,
+    warning: p.warning,
+    message: p.message,
   };
 }
 
@@ -229,11 +239,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         ),
       );
     }
-    const plan = createSequentialPlan({
-      fractions: config.sequential.looks,
-      method: config.sequential.method,
-      alpha: config.sequential.alpha,
-    });
+    const plan = planFromConfig(config.sequential);
     const planned = plannedPerVariant(experiment);
     const comparisonsOf = (metricKey: string) => {
       const m = data.metrics.get(metricKey);
@@ -350,7 +356,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         expected_shares: srm.expectedShares,
         interval_counts: srm.counts,
       },
-      power,
+      power: powerJson(power),
       data_quality: data.dataQuality,
     };
     return {

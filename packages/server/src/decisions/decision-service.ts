@@ -24,6 +24,8 @@ export interface DecisionServiceOptions {
   readonly notifierOptions?: Omit<NotifierOptions, "db">;
   readonly tickMs?: number;
   readonly onError?: (error: unknown) => void;
+  /** Runs before each pipeline refresh (the server regenerates `<lake>/assay.yaml` from the registry). */
+  readonly beforeRefresh?: () => Promise<void>;
 }
 
 /** The engine and its scheduler, as the server runs them. */
@@ -62,12 +64,23 @@ async function targetOf(db: Database, team: string, key: string): Promise<Schedu
 export function createDecisionService(options: DecisionServiceOptions): DecisionService {
   const { db } = options;
   const timers = options.timers ?? systemTimers;
-  const source =
+  const baseSource =
     options.source ??
     createLakeResultsSource({
       lakeDir: options.lakeDir ?? ".assay/lake",
       ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
     });
+  const { beforeRefresh } = options;
+  const source: ResultsSource =
+    beforeRefresh === undefined
+      ? baseSource
+      : {
+          refresh: async (now) => {
+            await beforeRefresh();
+            return baseSource.refresh(now);
+          },
+          read: (key, mode) => baseSource.read(key, mode),
+        };
   const notifier = options.notifier ?? createNotifier({ db, ...(options.notifierOptions ?? smtpFromEnv()) });
   const engine = createDecisionEngine({ db, source, notify: notifier, now: () => timers.now() });
   const scheduler = createExperimentScheduler({

@@ -54,3 +54,30 @@ export function sequentialOutcome(plan: SequentialPlan, look: number, zGood: num
 export function boundaryAt(plan: SequentialPlan, look: number): number {
   return plan.bounds[Math.max(0, Math.min(look, plan.bounds.length) - 1)] ?? Number.POSITIVE_INFINITY;
 }
+
+/**
+ * The experiment's plan from its decision config (`sequential`), as the engine and the results summary use it.
+ * @example planFromConfig(defaultDecisionConfig.sequential).fractions; // [0.2, 0.4, 0.6, 0.8, 1]
+ */
+export function planFromConfig(sequential: {
+  readonly method: SpendingMethod;
+  readonly alpha: number;
+  readonly looks: ReadonlyArray<number>;
+}): SequentialPlan {
+  return createSequentialPlan({
+    fractions: sequential.looks,
+    method: sequential.method,
+    alpha: sequential.alpha,
+  });
+}
+
+/**
+ * Planned units per variant: `minimum_sample_size`, else the power analysis' `n_per_variant` (null: no plan).
+ * @example plannedPerVariant({ minimum_sample_size: null, power_analysis: { n_per_variant: 14749 } }); // 14749
+ */
+export function plannedPerVariant(e: {
+  readonly minimum_sample_size: number | null;
+  readonly power_analysis: { readonly n_per_variant: number } | null;
+}): number | null {
+  return e.minimum_sample_size ?? e.power_analysis?.n_per_variant ?? null;
+}

@@ -1,8 +1,6 @@
-import { existsSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import { generateToLake, lakeConfigPath, parseConfigText, runPipeline } from "@assay/pipeline";
-import YAML from "yaml";
+import { generateToLake, runPipeline } from "@assay/pipeline";
 import { createApiKey } from "../registry/auth.js";
+import { writePipelineConfig } from "../results/pipeline-config.js";
 import type { RunningServer } from "../start-server.js";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -80,8 +78,9 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 /**
  * First-start demo: registers the generator's metrics and two running experiments (metrics contract,
  * preregistration, power analysis, reviewed by a second key) in team `demo`, writes the lake's
- * `assay.yaml`, generates `days` of synthetic data ending yesterday into the lake and runs the pipeline
- * for yesterday, so `/api/experiments` and every summary show results at once.
+ * `assay.yaml` from the registry (`writePipelineConfig`), generates `days` of synthetic data ending yesterday
+ * into the lake and runs the pipeline for yesterday and a few earlier days (the cumulative history), so
+ * `/api/experiments` and every summary show results at once.
  * @example await startServer({ onFirstStart: (server) => seedDemo(server) });
  */
 export async function seedDemo(server: RunningServer, options: DemoOptions = {}): Promise<void> {
@@ -133,29 +132,8 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
     await call(reviewer.secret, "POST", `/api/experiments/${e.key}/status`, { status: "approved" });
     await call(server.adminKey, "POST", `/api/experiments/${e.key}/status`, { status: "running" });
   }
-  const configPath = lakeConfigPath(lake);
-  if (!existsSync(configPath)) {
-    const text = YAML.stringify({
-      experiments: demoExperiments.map((e) => ({
-        id: e.key,
-        start: new Date(startMs).toISOString(),
-        end: new Date(endMs).toISOString(),
-        variants: e.variants.map((v) => ({
-          id: v.key,
-          allocation: v.allocation,
-          ...("is_control" in v ? { control: true } : {}),
-        })),
-        metrics: demoMetrics.map((m) => m.key),
-      })),
-      metrics: demoMetrics.map(({ key, name: _name, ...m }) => {
-        const { unit: _unit, ...rest } = m as typeof m & { unit?: string };
-        return { id: key, ...rest };
-      }),
-    });
-    parseConfigText(text, configPath);
-    await mkdir(lake, { recursive: true });
-    await writeFile(configPath, text);
-  }
+  // The same generator of `<lake>/assay.yaml` the server runs on every registry change.
+  await writePipelineConfig(server.context.db, lake);
   print(`Demo: generating ${users} users over ${days} days (${utcDay(startMs)} … ${dt}) into ${lake}`);
   await generateToLake({
     lake,
@@ -171,7 +149,10 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
       variants: e.variants.map((v) => ({ id: v.key, allocation: v.allocation, control: "is_control" in v })),
     })),
   });
-  await runPipeline({ lake, dt });
+  // Results partitions are cumulative per day: a few earlier days give the cumulative chart its history.
+  for (const back of [6, 4, 2, 0]) {
+    if (back < days - 1) await runPipeline({ lake, dt: utcDay(today - (1 + back) * DAY_MS) });
+  }
   print(
     `Demo: experiments exp_checkout and exp_onboarding with results for dt=${dt} (${Date.now() - startedAt} ms)`,
   );

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { eventBatchSchema, exposureEventSchema, productEventSchema } from "../collector/event-schema.js";
 import { trackingPlanSchema } from "../collector/tracking-plan.js";
+import { decisionConfigSchema } from "../decisions/decision-config.js";
+import { notificationEventTypes } from "../notifications/notification-event.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "../registry/definition-schemas.js";
 import {
   experimentInputSchema,
@@ -89,6 +91,32 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             experiments: { type: "array", items: { type: "string" } },
           },
         },
+        DecisionConfig: schema(decisionConfigSchema),
+        Reenable: {
+          type: "object",
+          required: ["reason"],
+          properties: { reason: { type: "string", minLength: 3 } },
+        },
+        NotificationRoutes: {
+          type: "object",
+          required: ["routes"],
+          properties: {
+            routes: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["id", "events", "channel", "target"],
+                properties: {
+                  id: { type: "string" },
+                  events: { type: "array", items: { type: "string", enum: [...notificationEventTypes] } },
+                  channel: { type: "string", enum: ["webhook", "email"] },
+                  target: { type: "string" },
+                  secret: { type: "string", nullable: true },
+                },
+              },
+            },
+          },
+        },
         ApiKeyRequest: {
           type: "object",
           required: ["name", "role"],
@@ -100,6 +128,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
     },
     paths: {
+      "/": {
+        get: {
+          summary: "The dashboard (packages/web/dist); 503 with the build command when it is not built",
+          responses: { "200": { description: "text/html" }, "503": { description: "text/plain" } },
+        },
+      },
+      "/api/openapi.json": {
+        get: { summary: "This document", responses: { "200": { description: "OpenAPI 3" } } },
+      },
       "/health": {
         get: { summary: "Liveness and database check", responses: { "200": { description: "OK" } } },
       },
@@ -127,12 +164,46 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/api/experiments/{key}/summary": {
         get: op(
-          "Results: metrics in both analysis modes, intervals, test statistics, SRM, data quality",
+          "Results: result rows and metrics in both analysis modes, metric types, alpha, SRM, data quality, daily exposure health, cumulative series with the sequential boundary, the decision, segment availability",
+          undefined,
+          { parameters: keyParam },
+        ),
+      },
+      "/api/experiments/{key}/decision": {
+        get: op(
+          "The decision service's latest decision (ship, roll_back, keep_running, inconclusive)",
           undefined,
           {
             parameters: keyParam,
           },
         ),
+      },
+      "/api/experiments/{key}/decision/run": {
+        post: op("Run the decision now, after any run in flight (editor)", undefined, {
+          parameters: keyParam,
+        }),
+      },
+      "/api/experiments/{key}/decision/runs": {
+        get: op("Recorded decision runs, newest first", undefined, { parameters: keyParam }),
+      },
+      "/api/experiments/{key}/decision-config": {
+        get: op("Schedules, sequential design, SRM and retry settings", undefined, { parameters: keyParam }),
+        put: op("Replace the decision settings (editor, audited)", "DecisionConfig", {
+          parameters: keyParam,
+        }),
+      },
+      "/api/experiments/{key}/reenable": {
+        post: op("Clear a fail-closed guard deliberately (editor, audited)", "Reenable", {
+          parameters: keyParam,
+        }),
+      },
+      "/api/notifications": {
+        get: op("The team's notification routes; secrets are never returned (admin)"),
+        put: op("Replace the team's notification routes (admin, audited)", "NotificationRoutes"),
+      },
+      "/api/admin/retention": {
+        get: op("The retention policy and the last runs (admin)"),
+        post: op("Run the retention job now (admin)"),
       },
       "/api/audit": { get: op("The team's audit log") },
       "/api/metrics": { get: op("Metric definitions") },
@@ -149,6 +220,20 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       "/api/flags/{key}": {
         get: op("One flag", undefined, { parameters: keyParam }),
         put: op("Create or replace a flag", "Flag", { parameters: keyParam }),
+      },
+      "/api/flags/{key}/kill": {
+        post: op(
+          "Turn the flag off atomically; only `enabled` changes (editor, audited as kill)",
+          undefined,
+          {
+            parameters: keyParam,
+          },
+        ),
+      },
+      "/api/flags/{key}/restore": {
+        post: op("Turn a killed flag back on as it was (editor, audited as restore)", undefined, {
+          parameters: keyParam,
+        }),
       },
       "/api/tracking-plan": {
         get: op("The current tracking plan"),

@@ -8,11 +8,30 @@ import {
   readQualityReport,
 } from "@assay/pipeline";
 import type { SummaryProvider } from "../app.js";
-import type { Database } from "../db/database.js";
+import type { Database, Queryable } from "../db/database.js";
+import { type DecisionConfig, defaultDecisionConfig } from "../decisions/decision-config.js";
+import type { DecisionView } from "../decisions/decision-engine.js";
+import { getDecisionConfig } from "../decisions/decision-store.js";
+import { planFromConfig, plannedPerVariant } from "../decisions/sequential-plan.js";
 import { HttpError } from "../http/http-error.js";
+import { listMetricDefinitions } from "../registry/definition-store.js";
 import type { Experiment } from "../registry/experiment-schema.js";
 import { getExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
+import { type CumulativeSeries, cumulativeSeries } from "./cumulative-series.js";
+import { type ExposureQualityDay, readLakeHistory } from "./lake-results-reader.js";
+
+/** The level of every interval the server's pipeline runs compute (`runPipeline`'s default). */
+export const RESULTS_ALPHA = 0.05;
+
+export type MetricType = "conversion" | "count" | "sum" | "ratio";
+
+/** Why per-segment results are missing (the pipeline computes whole-cohort results only). */
+export const segmentsUnavailable = {
+  available: false,
+  reason:
+    "The pipeline computes results for the whole cohort only: assignments and exposures carry no user attributes, so fct_experiment_results has no segment column.",
+} as const;
 
 const analysisModes = ["itt", "exposed"] as const;
 
@@ -58,10 +77,18 @@ export interface ExperimentSummary {
   readonly experiment_key: string;
   readonly name: string;
   readonly status: string;
+  /** Intervals are at 1 − alpha. */
+  readonly alpha: number;
   /** Results cover data up to the end of `dt` (UTC); `start` is the experiment's start when set. */
-  readonly dataWindow: { readonly start: string | null; readonly end: string; readonly dt: string };
+  readonly data_window: { readonly start: string | null; readonly end: string; readonly dt: string };
   /** When the pipeline wrote this results partition. */
+  readonly computed_at: string;
+  /** @deprecated same as `computed_at` (kept for `assay simulate`); will be removed. */
   readonly computedAt: string;
+  /** The latest partition's `fct_experiment_results` rows of the experiment, both analysis modes. */
+  readonly results: ResultRow[];
+  /** Metric key → type, from the registry's metric definitions. */
+  readonly metric_types: Record<string, MetricType>;
   readonly metrics: MetricSummary[];
   readonly srm: { readonly itt: SrmSummary; readonly exposed: SrmSummary };
   readonly quality: ExperimentQuality & {
@@ -70,6 +97,28 @@ export interface ExperimentSummary {
     readonly data_tests: QualityReport["data_tests"];
     readonly skipped_comparisons: QualityReport["skipped_comparisons"];
   };
+  /** `fct_experiment_exposure_quality_daily` rows of the experiment (latest partition). */
+  readonly exposure_daily: ExposureQualityDay[];
+  /** Per metric × treatment × mode, one point per results partition, with the decision engine's boundary. */
+  readonly cumulative: CumulativeSeries[];
+  /** The plan behind the boundaries: the experiment's decision config and planned units per variant. */
+  readonly sequential: {
+    readonly method: string;
+    readonly alpha: number;
+    readonly looks: ReadonlyArray<number>;
+    readonly bounds: ReadonlyArray<number>;
+    readonly planned_per_variant: number | null;
+  };
+  /** The decision service's latest decision (`GET …/decision`), null when the server runs no decisions. */
+  readonly decision: DecisionView | null;
+  readonly segments: typeof segmentsUnavailable;
+}
+
+/** Registry inputs of a summary besides the experiment (read before the lake, outside the transaction). */
+export interface SummaryInputs {
+  readonly sequential?: DecisionConfig["sequential"];
+  readonly metricTypes?: Readonly<Record<string, MetricType>>;
+  readonly decision?: DecisionView | null;
 }
 
 const toVariant = (r: ResultRow): VariantResult => ({
@@ -121,6 +170,7 @@ const nextDay = (dt: string): string =>
 export async function buildExperimentSummary(
   experiment: Experiment,
   lakeDir: string,
+  inputs: SummaryInputs = {},
 ): Promise<ExperimentSummary> {
   const results = await readExperimentResults({ lake: lakeDir, experimentId: experiment.key });
   if (results === null || results.rows.length === 0) {
@@ -167,12 +217,30 @@ export async function buildExperimentSummary(
     };
   });
   const written = await stat(partitionDir(lakeDir, "gold", "fct_experiment_results", dt));
+  const history = await readLakeHistory(lakeDir, [experiment.key]);
+  const plan = planFromConfig(inputs.sequential ?? defaultDecisionConfig.sequential);
+  const planned = plannedPerVariant(experiment);
+  const resultMetrics = new Set(rows.map((r) => r.metric_id));
+  const metricTypes = Object.fromEntries(
+    Object.entries(inputs.metricTypes ?? {}).filter(([k]) => resultMetrics.has(k)),
+  );
+  const computedAt = written.mtime.toISOString();
   return {
     experiment_key: experiment.key,
     name: experiment.name,
     status: experiment.status,
-    dataWindow: { start: experiment.start_at, end: nextDay(dt), dt },
-    computedAt: written.mtime.toISOString(),
+    alpha: RESULTS_ALPHA,
+    data_window: { start: experiment.start_at, end: nextDay(dt), dt },
+    computed_at: computedAt,
+    computedAt,
+    results: [...rows].sort(
+      (a, b) =>
+        a.metric_id.localeCompare(b.metric_id) ||
+        a.analysis_mode.localeCompare(b.analysis_mode) ||
+        Number(b.is_control) - Number(a.is_control) ||
+        a.variation_id.localeCompare(b.variation_id),
+    ),
+    metric_types: metricTypes,
     metrics,
     srm: {
       itt: srm(experiment, q.srm_p_value_itt, q.srm_detected_itt, q.units_by_variant_itt),
@@ -185,6 +253,17 @@ export async function buildExperimentSummary(
       data_tests: report.data_tests,
       skipped_comparisons: report.skipped_comparisons.filter((s) => s.experiment_id === experiment.key),
     },
+    exposure_daily: history.exposureDaily.get(experiment.key) ?? [],
+    cumulative: cumulativeSeries(history.results, plan, planned, RESULTS_ALPHA),
+    sequential: {
+      method: plan.method,
+      alpha: plan.alpha,
+      looks: plan.fractions,
+      bounds: plan.bounds,
+      planned_per_variant: planned,
+    },
+    decision: inputs.decision ?? null,
+    segments: segmentsUnavailable,
   };
 }
 
@@ -192,9 +271,39 @@ export async function buildExperimentSummary(
  * The server's `summary` function over the lake at `lakeDir` (results written by `assay pipeline run`).
  * @example const app = await createApp({ context, summary: createLakeSummary(db, context.lake.dir) });
  */
-export function createLakeSummary(db: Database, lakeDir: string): SummaryProvider {
+export function createLakeSummary(
+  db: Database,
+  lakeDir: string,
+  options: { readonly decision?: (tx: Queryable, key: string) => Promise<DecisionView> } = {},
+): SummaryProvider {
   return async (key, principal) => {
-    const experiment = await withTeam(db, principal.team, (tx) => getExperiment(tx, key));
-    return buildExperimentSummary(experiment, lakeDir);
+    const { experiment, inputs } = await withTeam(db, principal.team, async (tx) => ({
+      experiment: await getExperiment(tx, key),
+      inputs: await summaryInputs(tx, key, options.decision),
+    }));
+    return buildExperimentSummary(experiment, lakeDir, inputs);
+  };
+}
+
+/** Metric types of the registry's definitions (`metric_types`), keyed by metric. */
+export async function registryMetricTypes(tx: Queryable): Promise<Record<string, MetricType>> {
+  const definitions = await listMetricDefinitions(tx);
+  return Object.fromEntries(
+    definitions
+      .map((d) => [d.key, (d as { type?: MetricType }).type] as const)
+      .filter((e): e is readonly [string, MetricType] => e[1] !== undefined),
+  );
+}
+
+async function summaryInputs(
+  tx: Queryable,
+  key: string,
+  decision: ((tx: Queryable, key: string) => Promise<DecisionView>) | undefined,
+): Promise<SummaryInputs> {
+  const config = await getDecisionConfig(tx, key);
+  return {
+    sequential: config.sequential,
+    metricTypes: await registryMetricTypes(tx),
+    decision: decision === undefined ? null : await decision(tx, key),
   };
 }

@@ -28,6 +28,7 @@ export interface ApiClient {
   getSummary(key: string): Promise<ExperimentSummary>;
   listFlags(): Promise<Flag[]>;
   killFlag(key: string): Promise<Flag>;
+  restoreFlag(key: string): Promise<Flag>;
   listAudit(filter: { entityType?: string; entityKey?: string; limit?: number }): Promise<AuditEntry[]>;
   listMetricKeys(): Promise<string[]>;
 }
@@ -80,21 +81,9 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     transition: (key, status) => call<Experiment>("POST", `/api/experiments/${enc(key)}/status`, { status }),
     getSummary: (key) => call<ExperimentSummary>("GET", `/api/experiments/${enc(key)}/summary`),
     listFlags: () => call<{ flags: Flag[] }>("GET", "/api/flags").then((r) => r.flags),
-    killFlag: async (key) => {
-      // The kill switch is a PUT of the stored flag with `enabled: false` (audited as an update).
-      const {
-        owner_team: _team,
-        updated_at: _at,
-        variation_value,
-        ...rest
-      } = await call<Flag>("GET", `/api/flags/${enc(key)}`);
-      const body = {
-        ...rest,
-        ...(variation_value === null || variation_value === undefined ? {} : { variation_value }),
-        enabled: false,
-      };
-      return call<Flag>("PUT", `/api/flags/${enc(key)}`, body);
-    },
+    // One atomic, audited server action each (`kill` / `restore`): only `enabled` changes.
+    killFlag: (key) => call<Flag>("POST", `/api/flags/${enc(key)}/kill`),
+    restoreFlag: (key) => call<Flag>("POST", `/api/flags/${enc(key)}/restore`),
     listAudit: (filter) => {
       const q = new URLSearchParams();
       if (filter.entityType !== undefined) q.set("entity_type", filter.entityType);

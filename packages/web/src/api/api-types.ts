@@ -74,6 +74,22 @@ export interface Experiment {
   readonly approved_by: string | null;
   readonly created_at: string;
   readonly updated_at: string;
+  /** In `GET /api/experiments` only: the latest results' primary metric and badges (null: no results yet). */
+  readonly results?: ExperimentListResults | null;
+}
+
+/** `GET /api/experiments` → `experiments[].results`: enough for a list row without a summary call. */
+export interface ExperimentListResults {
+  readonly dt: string;
+  /** ITT rows of the primary and guardrail metrics. */
+  readonly results: ReadonlyArray<ResultRow>;
+  readonly quality: ExperimentQuality | null;
+  readonly badges: {
+    readonly srm: boolean;
+    readonly guardrail_breach: boolean;
+    readonly data_quality: boolean;
+  };
+  readonly badge_reasons: ReadonlyArray<string>;
 }
 
 /** What the create form sends (`POST /api/experiments`). */
@@ -180,16 +196,41 @@ export interface SegmentResults {
   readonly results: ReadonlyArray<ResultRow>;
 }
 
+/** The server says why it has no per-segment results (the empty state shows the reason). */
+export interface SegmentsUnavailable {
+  readonly available: false;
+  readonly reason: string;
+}
+
+/** `GET /api/experiments/{key}/decision` (docs/decisions.md): the decision service's latest decision. */
+export interface ServerDecision {
+  readonly experiment_key: string;
+  readonly experiment_status: string;
+  readonly status: "ship" | "roll_back" | "keep_running" | "inconclusive";
+  readonly reasons: ReadonlyArray<{
+    readonly kind: "primary" | "guardrail" | "srm" | "data_quality" | "power";
+    readonly severity: string;
+    readonly message: string;
+  }>;
+  readonly evaluated_at: string | null;
+  readonly run_id: number | null;
+  readonly fail_closed: { readonly active: boolean; readonly tripped_at: string } | null;
+  readonly details: Readonly<Record<string, unknown>>;
+}
+
 /** `GET /api/experiments/{key}/summary`. Optional parts are drawn when the server provides them. */
 export interface ExperimentSummary {
   readonly experiment_key: string;
   readonly computed_at?: string | null;
+  readonly data_window?: { readonly start: string | null; readonly end: string; readonly dt: string };
   readonly alpha?: number;
   readonly results: ReadonlyArray<ResultRow>;
   readonly quality: ExperimentQuality | null;
   readonly exposure_daily?: ReadonlyArray<ExposureQualityDay>;
   readonly cumulative?: ReadonlyArray<CumulativeSeries>;
-  readonly segments?: ReadonlyArray<SegmentResults>;
+  readonly segments?: ReadonlyArray<SegmentResults> | SegmentsUnavailable;
+  /** The decision service's decision; null when the server runs no decision engine. */
+  readonly decision?: ServerDecision | null;
   /** Metric key → kind, so rates show as percentages. */
   readonly metric_types?: Readonly<Record<string, "conversion" | "count" | "sum" | "ratio">>;
 }

@@ -1,9 +1,17 @@
-import type { ExperimentStatus } from "../api/api-types.js";
+import type { ExperimentStatus, ServerDecision } from "../api/api-types.js";
 import type { GuardrailStatus } from "./guardrail-check.js";
 import type { MetricView } from "./metric-results.js";
 import type { PowerProjection } from "./power-projection.js";
 
-export type DecisionKind = "not_started" | "investigate" | "stop" | "ship" | "keep_running" | "no_effect";
+export type DecisionKind =
+  | "not_started"
+  | "investigate"
+  | "stop"
+  | "ship"
+  | "keep_running"
+  | "no_effect"
+  | "roll_back"
+  | "inconclusive";
 
 export interface Decision {
   readonly kind: DecisionKind;
@@ -19,7 +27,32 @@ const labels: Record<DecisionKind, string> = {
   ship: "Ship",
   keep_running: "Keep running",
   no_effect: "No detectable effect",
+  roll_back: "Roll back",
+  inconclusive: "Inconclusive",
 };
+
+/**
+ * The decision service's verdict (sequential looks, fail-closed guardrails, SRM streaks) as the card shows it;
+ * its reasons are the server's messages, and a tripped fail-closed guard is said first.
+ * @example fromServerDecision({ status: "ship", reasons: [{ kind: "primary", severity: "ok", message: "…" }], … }).tone // "positive"
+ */
+export function fromServerDecision(d: ServerDecision): Decision {
+  const kind: DecisionKind = d.status;
+  const tone = (
+    { ship: "positive", roll_back: "negative", inconclusive: "warning", keep_running: "neutral" } as const
+  )[d.status];
+  const guard =
+    d.fail_closed?.active === true
+      ? [`Fail-closed: treatments are off since ${d.fail_closed.tripped_at} (re-enable deliberately).`]
+      : [];
+  const evaluated = d.evaluated_at === null ? [] : [`Evaluated by the decision engine at ${d.evaluated_at}.`];
+  return {
+    kind,
+    label: labels[kind],
+    tone,
+    reasons: [...guard, ...d.reasons.map((r) => r.message), ...evaluated],
+  };
+}
 
 /**
  * The decision status with its reasons, in order of precedence: untrustworthy data (SRM) before

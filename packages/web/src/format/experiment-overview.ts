@@ -1,6 +1,6 @@
 import type { AnalysisMode, Experiment, ExperimentSummary } from "../api/api-types.js";
 
-import { type Decision, decide } from "./decision.js";
+import { type Decision, decide, fromServerDecision } from "./decision.js";
 import { type GuardrailStatus, guardrailStatuses } from "./guardrail-check.js";
 import { type MetricView, metricViews, type Variance } from "./metric-results.js";
 import { type PowerProjection, projectPower } from "./power-projection.js";
@@ -42,14 +42,19 @@ export function overview(
     plannedEndAt: experiment.end_at,
     now,
   });
-  const decision = decide({
-    status: experiment.status,
-    hasResults: summary.results.length > 0,
-    srmDetected: srm.detected,
-    srmPValue: srm.pValue,
-    guardrails,
-    primary,
-    power,
-  });
+  // The decision service's verdict once it has evaluated the experiment; until then the fixed-sample rules.
+  const server = summary.decision;
+  const decision =
+    server !== undefined && server !== null && server.evaluated_at !== null
+      ? fromServerDecision(server)
+      : decide({
+          status: experiment.status,
+          hasResults: summary.results.length > 0,
+          srmDetected: srm.detected,
+          srmPValue: srm.pValue,
+          guardrails,
+          primary,
+          power,
+        });
   return { metrics, primary, srm, guardrails, warnings: qualityWarnings(summary.quality), power, decision };
 }

@@ -383,7 +383,9 @@ function SegmentDrillDown({
   readonly mode: AnalysisMode;
   readonly variance: Variance;
 }): ReactNode {
-  const segments = summary.segments ?? [];
+  const given = summary.segments;
+  const segments = given === undefined || "reason" in given ? [] : given;
+  const unavailable = given !== undefined && "reason" in given ? given.reason : null;
   const attributes = [...new Set(segments.map((s) => s.attribute))].sort();
   const [attribute, setAttribute] = useState<string>("");
   const chosen = attribute === "" ? attributes[0] : attribute;
@@ -391,7 +393,7 @@ function SegmentDrillDown({
     <section className="card" aria-labelledby="segments-title">
       <h2 id="segments-title">Drill-down by segment</h2>
       {attributes.length === 0 ? (
-        <Empty>The server provides no per-segment results for this experiment.</Empty>
+        <Empty>{unavailable ?? "The server provides no per-segment results for this experiment."}</Empty>
       ) : (
         <>
           <label className="inline-label">

@@ -12,38 +12,26 @@ import { comparisonCells } from "../format/metric-format.js";
 import { formatDate } from "../format/number-format.js";
 import { hrefOf } from "../router.js";
 
-const hasData = (s: ExperimentStatus): boolean =>
-  s === "running" || s === "paused" || s === "completed" || s === "archived";
-
+/** The primary metric (ITT, raw) and the server's badges, from the list answer itself. */
 function ResultCell({ experiment }: { readonly experiment: Experiment }): ReactNode {
-  const api = useApi();
-  const [summary] = useResource(
-    () => (hasData(experiment.status) ? api.getSummary(experiment.key) : Promise.resolve(null)),
-    [experiment.key, experiment.status],
-  );
-  if (summary.state === "loading")
+  const r = experiment.results;
+  if (r === undefined || r === null) {
+    const started = ["running", "paused", "completed", "archived"].includes(experiment.status);
     return (
       <td data-label="Primary metric" className="muted">
-        …
-      </td>
-    );
-  if (summary.state === "error") {
-    const message = isApiError(summary.error) ? summary.error.message : "results unavailable";
-    return (
-      <td data-label="Primary metric" className="muted" title={message}>
-        no results
+        {started ? "no results yet" : "not started"}
       </td>
     );
   }
-  if (summary.data === null)
-    return (
-      <td data-label="Primary metric" className="muted">
-        not started
-      </td>
-    );
-  const o = overview(experiment, summary.data, "itt", "raw", new Date().toISOString());
+  const o = overview(
+    experiment,
+    { experiment_key: experiment.key, results: r.results, quality: r.quality },
+    "itt",
+    "raw",
+    new Date().toISOString(),
+  );
   const first = o.primary?.comparisons[0];
-  const breached = o.guardrails.filter((g) => g.state === "breached");
+  const reasons = r.badge_reasons.join("; ");
   return (
     <td data-label="Primary metric">
       {first === undefined || o.primary === undefined ? (
@@ -55,18 +43,18 @@ function ResultCell({ experiment }: { readonly experiment: Experiment }): ReactN
         </span>
       )}
       <span className="badges">
-        {o.srm.detected ? (
-          <Badge tone="negative" title="Sample ratio mismatch">
+        {r.badges.srm ? (
+          <Badge tone="negative" title={reasons}>
             SRM
           </Badge>
         ) : null}
-        {breached.length > 0 ? (
-          <Badge tone="negative" title={breached.map((g) => g.reason).join("; ")}>
+        {r.badges.guardrail_breach ? (
+          <Badge tone="negative" title={reasons}>
             guardrail
           </Badge>
         ) : null}
-        {o.warnings.length > 0 ? (
-          <Badge tone="warning" title={o.warnings.map((w) => w.message).join("; ")}>
+        {r.badges.data_quality ? (
+          <Badge tone="warning" title={reasons}>
             data quality
           </Badge>
         ) : null}

@@ -92,6 +92,20 @@ export function FlagsPage(): ReactNode {
       setBusy(false);
     }
   };
+  const restore = async (flag: Flag): Promise<void> => {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await api.restoreFlag(flag.key);
+      setNotice(`${flag.key} is on again.`);
+      reloadFlags();
+      reloadAudit();
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <section aria-labelledby="flags-title">
       <div className="page-head">
@@ -159,15 +173,27 @@ export function FlagsPage(): ReactNode {
                   )}
                 </td>
                 <td data-label="Kill switch">
-                  <button
-                    type="button"
-                    className="button danger"
-                    disabled={!f.enabled || busy}
-                    onClick={() => setConfirming(f)}
-                    aria-label={`Kill ${f.key}`}
-                  >
-                    Kill
-                  </button>
+                  {f.enabled ? (
+                    <button
+                      type="button"
+                      className="button danger"
+                      disabled={busy}
+                      onClick={() => setConfirming(f)}
+                      aria-label={`Kill ${f.key}`}
+                    >
+                      Kill
+                    </button>
+                  ) : (
+                    <button
+                      type="button"
+                      className="button secondary"
+                      disabled={busy}
+                      onClick={() => void restore(f)}
+                      aria-label={`Restore ${f.key}`}
+                    >
+                      Restore
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

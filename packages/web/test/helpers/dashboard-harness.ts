@@ -91,23 +91,15 @@ export async function startServerProcess(): Promise<ServerProcess> {
 }
 
 /**
- * The dashboard's address: the server itself when it serves the bundle at `/`; otherwise Vite's
- * preview server over the same `dist/`, proxying `/api` to the real server (and saying so).
+ * The dashboard's address: the server serves the built bundle at `/`. Fails with the server's answer when it
+ * does not (no build, or a server without the dashboard).
  */
-export async function dashboardUrl(
-  serverUrl: string,
-): Promise<{ url: string; close: () => Promise<void>; servedBy: "server" | "vite-preview" }> {
+export async function dashboardUrl(serverUrl: string): Promise<string> {
   const res = await fetch(`${serverUrl}/`);
   const body = await res.text();
-  if (res.ok && body.includes('id="root"'))
-    return { url: `${serverUrl}/`, close: async () => {}, servedBy: "server" };
-  const { preview } = await import("vite");
-  const server = await preview({
-    configFile: join(webDir, "vite.config.ts"),
-    logLevel: "warn",
-    preview: { port: 0, host: "127.0.0.1", proxy: { "/api": serverUrl } },
-  });
-  const url = server.resolvedUrls?.local[0];
-  if (url === undefined) throw new Error("vite preview did not report its URL");
-  return { url, close: () => server.close(), servedBy: "vite-preview" };
+  if (!res.ok || !body.includes('id="root"'))
+    throw new Error(
+      `the server does not serve the dashboard at ${serverUrl}/ (${res.status}): ${body.slice(0, 300)}`,
+    );
+  return `${serverUrl}/`;
 }

@@ -1,0 +1,34 @@
+import type { Queryable } from "../db/database.js";
+import { NotFoundError } from "../http/http-error.js";
+import { appendAudit } from "./audit-log.js";
+import { type Principal, requireRole } from "./auth.js";
+import { getFlag } from "./definition-store.js";
+
+/**
+ * Turns a flag off (`kill`) or back on (`restore`) in one statement inside the caller's transaction, and
+ * audits it as that action with the flag before and after. Only `enabled` changes: rollout, targeting and
+ * values stay as they were, so a restore serves exactly what was served before the kill. Killing an
+ * already killed flag changes nothing and audits nothing.
+ * @example await withTeam(db, p.team, (tx) => switchFlag(tx, p, "new_checkout", "kill"));
+ */
+export async function switchFlag(
+  tx: Queryable,
+  principal: Principal,
+  key: string,
+  action: "kill" | "restore",
+) {
+  requireRole(principal, "editor");
+  const enabled = action === "restore";
+  // Row lock first: a concurrent PUT or switch of the same flag waits, so `before` is what this switch changed.
+  const locked = await tx.query("select 1 from feature_flag where flag_key = $1 for update", [key]);
+  if (locked.rows.length === 0) throw new NotFoundError(`flag '${key}'`, "key");
+  const before = await getFlag(tx, key);
+  if (before.enabled === enabled) return { flag: before, changed: false };
+  await tx.query("update feature_flag set enabled = $2, updated_at = now() where flag_key = $1", [
+    key,
+    enabled,
+  ]);
+  const after = await getFlag(tx, key);
+  await appendAudit(tx, principal, { entityType: "flag", entityKey: key, action, before, after });
+  return { flag: after, changed: true };
+}
