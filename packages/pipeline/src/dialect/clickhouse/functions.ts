@@ -1,3 +1,4 @@
+import { createBaseFunctions } from "../base/functions.js";
 import type { FunctionTable, LogicalType } from "../dialect.js";
 
 const types: Record<LogicalType, string> = {
@@ -23,16 +24,15 @@ const pairwise = (fn: string, expressions: string[]): string =>
 /**
  * ClickHouse spellings of the portable function table, valid from 18.16 to current releases. Timestamps are
  * `DateTime` (seconds) in a UTC server/session; booleans are UInt8; sums of doubles use `sumKahan`.
+ * `cast` and `dropTable` are the base's (with ClickHouse quoting); the rest differ from standard SQL.
  */
 export const clickhouseFunctions: FunctionTable = {
-  string,
-  ident,
+  ...createBaseFunctions({ types, string, ident }),
   timestamp: (epochMs) =>
     `toDateTime(${string(new Date(epochMs).toISOString().slice(0, 19).replace("T", " "))}, 'UTC')`,
   bool: (value) => (value ? "toUInt8(1)" : "toUInt8(0)"),
   boolOf: (condition) => `toUInt8(${condition})`,
   nullOf: (type) => `CAST(NULL AS Nullable(${types[type]}))`,
-  cast: (expression, type) => `CAST(${expression} AS ${types[type]})`,
   addDays: (timestamp, days) => `addDays(${timestamp}, ${days})`,
   dateOf: (timestamp) => `toDate(${timestamp})`,
   formatTimestamp: (timestamp) => `formatDateTime(${timestamp}, '%Y-%m-%dT%H:%M:%SZ')`,
@@ -44,5 +44,4 @@ export const clickhouseFunctions: FunctionTable = {
   createTableAs: (name, query) =>
     `${tableMarker(name)}\nCREATE TABLE ${ident(name)} ENGINE = MergeTree ORDER BY tuple() AS\n${query}`,
   createViewAs: (name, query) => `${tableMarker(name)}\nCREATE VIEW ${ident(name)} AS\n${query}`,
-  dropTable: (name) => `DROP TABLE IF EXISTS ${ident(name)}`,
 };
