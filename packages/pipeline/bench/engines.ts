@@ -24,10 +24,9 @@ import {
   runAnalysis,
 } from "../src/index.js";
 import { loadInputTable } from "../src/io/load-input-table.js";
+import { benchDatasetOptions, benchScale as scale, benchUsers as users } from "./bench-dataset.js";
 
-const scale = Number(process.env.ASSAY_BENCH_SCALE ?? "1");
 const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "../../../bench-results");
-const users = Math.round(5_000_000 * scale);
 const dt = "2026-02-01";
 const tables = ["assignments", "exposures", "events"] as const;
 const mb = (bytes: number) => Math.round(bytes / 1_048_576);
@@ -153,31 +152,7 @@ async function main() {
       path: join(work, "gen.duckdb"),
       tempDirectory: join(work, "spill"),
     });
-    const generated = await generateDataset(generator, {
-      seed: 42,
-      users,
-      experiments: [
-        {
-          id: "exp_checkout",
-          variants: [
-            { id: "control", allocation: 50, control: true },
-            { id: "treatment", allocation: 50 },
-          ],
-          participation: 1,
-        },
-        {
-          id: "exp_onboarding",
-          variants: [
-            { id: "control", allocation: 50, control: true },
-            { id: "guided", allocation: 50 },
-          ],
-          participation: 1,
-        },
-      ],
-      effects: { exp_checkout: { treatment: 0.05 } },
-      exposureRate: 1,
-      sessionsPerUser: 9.7,
-    });
+    const generated = await generateDataset(generator, benchDatasetOptions(users));
     const files = Object.fromEntries(
       tables.map((t) => [t, [{ path: join(work, `${t}.parquet`), format: "parquet" as const }]]),
     ) as Record<(typeof tables)[number], { path: string; format: "parquet" }[]>;

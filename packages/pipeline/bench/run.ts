@@ -16,11 +16,10 @@ import {
   type VariantAggregate,
 } from "../src/index.js";
 import { computeResults } from "../src/results/compute-results.js";
+import { benchDatasetOptions, benchScale as scale, benchUsers as users } from "./bench-dataset.js";
 
-const scale = Number(process.env.ASSAY_BENCH_SCALE ?? "1");
 const memoryLimit = process.env.ASSAY_DUCKDB_MEMORY_LIMIT ?? "4GB";
 const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "../../../bench-results");
-const users = Math.round(5_000_000 * scale);
 const loadAtStart = loadavg()[0];
 const repeat = Math.max(1, Number(process.env.ASSAY_BENCH_REPEAT ?? (scale < 1 ? "3" : "1")));
 
@@ -122,35 +121,7 @@ async function main() {
     console.log(
       `pipeline bench: scale ${scale} (${users.toLocaleString()} users), memory_limit ${memoryLimit}, ${settings?.threads} threads, ${repeat} repetition(s), load ${loadAtStart?.toFixed(1)}`,
     );
-    const generated = await timed(
-      () =>
-        generateDataset(engine, {
-          seed: 42,
-          users,
-          experiments: [
-            {
-              id: "exp_checkout",
-              variants: [
-                { id: "control", allocation: 50, control: true },
-                { id: "treatment", allocation: 50 },
-              ],
-              participation: 1,
-            },
-            {
-              id: "exp_onboarding",
-              variants: [
-                { id: "control", allocation: 50, control: true },
-                { id: "guided", allocation: 50 },
-              ],
-              participation: 1,
-            },
-          ],
-          effects: { exp_checkout: { treatment: 0.05 } },
-          exposureRate: 1,
-          sessionsPerUser: 9.7,
-        }),
-      "generate",
-    );
+    const generated = await timed(() => generateDataset(engine, benchDatasetOptions(users)), "generate");
     await engine.run("CHECKPOINT");
     console.log(`generated in ${generated.seconds.toFixed(1)}s:`, generated.value.rows);
     const config = generated.value.config;
