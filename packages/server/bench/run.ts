@@ -101,9 +101,9 @@ await call(reviewer, "POST", "/api/experiments/bench_checkout/status", { status:
 await call(secret, "POST", "/api/experiments/bench_checkout/status", { status: "running" });
 
 /** CPU seconds (user + system) the server process has used, from /proc/<pid>/stat (Linux). */
-async function serverCpuSeconds(): Promise<number | null> {
+async function serverCpuSeconds(pid: number | undefined): Promise<number | null> {
   try {
-    const stat = await readFile(`/proc/${child.pid}/stat`, "utf8");
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
@@ -115,6 +115,13 @@ async function serverCpuSeconds(): Promise<number | null> {
 const percentile = (sorted: Float64Array, q: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
+/** The process under load: its base URL and pid (for its CPU time). */
+interface Target {
+  readonly url: string;
+  readonly pid: number | undefined;
+}
+let target: Target = { url, pid: child.pid };
+
 async function once(
   path: string,
   connections: number,
@@ -123,13 +130,13 @@ async function once(
   amount?: number,
 ): Promise<Run> {
   const times: number[] = [];
-  const cpuBefore = await serverCpuSeconds();
+  const cpuBefore = await serverCpuSeconds(target.pid);
   const clientBefore = process.cpuUsage();
   const run = await new Promise<Omit<Run, "serverCpuMsPerRequest" | "clientCpuMsPerRequest">>(
     (resolve, reject) => {
       const tracker = autocannon(
         {
-          url: `${url}${path}`,
+          url: `${target.url}${path}`,
           method: "POST",
           connections,
           duration: seconds,
@@ -158,7 +165,7 @@ async function once(
       });
     },
   );
-  const cpuAfter = await serverCpuSeconds();
+  const cpuAfter = await serverCpuSeconds(target.pid);
   const client = process.cpuUsage(clientBefore);
   const cpu =
     cpuBefore === null || cpuAfter === null || times.length === 0
@@ -209,6 +216,22 @@ async function load(
   return figures;
 }
 
+const bareServer = `
+const http = require("node:http");
+const server = http.createServer((req, res) => {
+  const chunks = [];
+  req.on("data", (c) => chunks.push(c));
+  req.on("end", () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    const text = JSON.stringify({ user_id: body.user_id, assignments: [{ experiment_key: "bench_checkout",
+      in_experiment: true, variant: "control", value: null, reason: "assigned", first_assignment: false }] });
+    res.writeHead(200, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  });
+});
+server.listen(0, "127.0.0.1", () => console.log("http://127.0.0.1:" + server.address().port));
+`;
+
 let counter = 0;
 // Returning users: a pool assigned once before the row, so every measured request repeats a logged pair
 // (pure CPU, no log write). New users: an id never seen before per request, so every request is a first
@@ -233,17 +256,37 @@ const eventsBody = () => {
 
 const connectionLevels = (process.env.ASSAY_BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
 const figures: Figures[] = [];
-// Log the pool's pairs first: afterwards every request of the returning rows is a repeat.
-await once("/api/assign", 50, 600, assignReturningBody, returningPool);
-for (const connections of connectionLevels)
-  figures.push(await load("assign, returning users", "/api/assign", connections, assignReturningBody, 1));
-for (const connections of connectionLevels)
-  figures.push(await load("assign, new users", "/api/assign", connections, assignNewBody, 1));
-for (const connections of connectionLevels)
-  figures.push(await load("events (batches of 100)", "/api/events", connections, eventsBody, 100));
+// ASSAY_BENCH_ONLY=assign|events runs only those rows (for profiling).
+const only = process.env.ASSAY_BENCH_ONLY;
+if (only !== "events") {
+  // Log the pool's pairs first: afterwards every request of the returning rows is a repeat.
+  await once("/api/assign", 50, 600, assignReturningBody, returningPool);
+  for (const connections of connectionLevels)
+    figures.push(await load("assign, returning users", "/api/assign", connections, assignReturningBody, 1));
+  for (const connections of connectionLevels)
+    figures.push(await load("assign, new users", "/api/assign", connections, assignNewBody, 1));
+}
+if (only !== "assign") {
+  for (const connections of connectionLevels)
+    figures.push(await load("events (batches of 100)", "/api/events", connections, eventsBody, 100));
+}
 child.kill("SIGTERM");
 await new Promise((r) => child.once("exit", r));
 await rm(home, { recursive: true, force: true });
+
+// The floor on this machine at this moment: a bare node:http server answering an assign-shaped JSON
+// (parse the body, stringify an answer), no Assay, no Fastify. Most of its cost is the kernel's loopback TCP.
+if (only !== "events") {
+  const bare = spawn(process.execPath, ["-e", bareServer], { stdio: ["ignore", "pipe", "inherit"] });
+  const bareUrl = await new Promise<string>((resolve) =>
+    bare.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim())),
+  );
+  target = { url: bareUrl, pid: bare.pid };
+  figures.push(
+    await load("reference: bare node:http JSON answer", "/api/assign", 50, assignReturningBody, 1),
+  );
+  bare.kill("SIGTERM");
+}
 
 await mkdir(outDir, { recursive: true });
 const machine = {
@@ -275,6 +318,9 @@ const md = [
   "",
   "“requests/s per server core” = 1000 / server CPU ms per request: the rate one core fully given to the",
   "server would sustain (fdatasync waits are not CPU), independent of how much of the machine others took.",
+  "",
+  "The reference row is a bare node:http server (parse the JSON body, answer an assign-shaped JSON; no",
+  "Assay, no Fastify) loaded the same way right after: the floor of an HTTP request on this machine now.",
   "",
   "Targets: assignment p95 < 50 ms at ≥ 10,000 requests/s on 2 cores; ingestion ≥ 50,000 events/s in batches of 100.",
   "",

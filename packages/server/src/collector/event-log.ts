@@ -85,11 +85,13 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
     waiters = [];
     if (batchWaiters.length === 0) return;
     try {
-      await handle.write(batch);
+      // Encoded once: the write and the size accounting share the bytes.
+      const bytes = Buffer.from(batch);
+      await handle.write(bytes);
       await handle.datasync();
-      size += Buffer.byteLength(batch);
+      size += bytes.length;
       stats.flushes++;
-      stats.bytes += batch.length;
+      stats.bytes += bytes.length;
       for (const w of batchWaiters) w.resolve();
     } catch (error) {
       for (const w of batchWaiters) w.reject(error);
