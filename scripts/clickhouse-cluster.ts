@@ -5,9 +5,9 @@
 //   node --import tsx scripts/clickhouse-cluster.ts [shards]
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, serveUntilSignal, serviceUser } from "./test-server-support.js";
 
 export interface ClickHouseTestCluster {
   /** `clickhouse://127.0.0.1:P1,127.0.0.1:P2/assay?cluster=assay` (HTTP ports, shard order). */
@@ -26,28 +26,6 @@ export function findClickHouseServer(): string | undefined {
     encoding: "utf8",
   });
   return onPath.status === 0 && onPath.stdout.trim() !== "" ? onPath.stdout.trim() : undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function serviceUser(): { uid: number; gid: number; name: string } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  for (const name of ["clickhouse", "nobody"]) {
-    const id = spawnSync("id", ["-u", name], { encoding: "utf8" });
-    const gid = spawnSync("id", ["-g", name], { encoding: "utf8" });
-    if (id.status === 0) return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()), name };
-  }
-  return undefined;
 }
 
 function configXml(
@@ -120,7 +98,7 @@ export async function startClickHouseCluster(
 ): Promise<ClickHouseTestCluster | undefined> {
   const binary = findClickHouseServer();
   if (binary === undefined) return undefined;
-  const user = serviceUser();
+  const user = serviceUser(["clickhouse", "nobody"]);
   const root = mkdtempSync(join(tmpdir(), "assay-ch-"));
   const ports: { http: number; tcp: number }[] = [];
   for (let i = 0; i < shards; i++) ports.push({ http: await freePort(), tcp: await freePort() });
@@ -189,15 +167,8 @@ export async function startClickHouseCluster(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const cluster = await startClickHouseCluster(Number(process.argv[2] ?? 2));
-  if (cluster === undefined) {
-    console.error(
-      "clickhouse-cluster: clickhouse-server not found (install it, e.g. scripts/install-services.sh)",
-    );
-    process.exit(1);
-  }
-  console.log(cluster.url);
-  const stop = () => void cluster.stop().then(() => process.exit(0));
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  serveUntilSignal(
+    await startClickHouseCluster(Number(process.argv[2] ?? 2)),
+    "clickhouse-cluster: clickhouse-server not found (install it, e.g. scripts/install-services.sh)",
+  );
 }

@@ -2,11 +2,11 @@
 // As root (CI), PostgreSQL refuses to run, so the cluster is created and run as the `postgres`
 // (else `nobody`) user through runuser. Run directly, it prints the URL and stops on Ctrl-C:
 //   node --import tsx scripts/postgres-test-server.ts
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort, serveUntilSignal, serviceUser } from "./test-server-support.js";
 
 export interface PostgresTestServer {
   readonly url: string;
@@ -27,29 +27,6 @@ export function findPostgresBin(): string | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function runAsUser(): { uid: number; gid: number; name: string } | undefined {
-  if (process.getuid?.() !== 0) return undefined;
-  for (const name of ["postgres", "nobody"]) {
-    const id = spawnSync("id", ["-u", name], { encoding: "utf8" });
-    const gid = spawnSync("id", ["-g", name], { encoding: "utf8" });
-    if (id.status === 0) return { uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()), name };
-  }
-  execFileSync("useradd", ["--system", "--no-create-home", "assaypg"]);
-  return runAsUser();
-}
-
 /**
  * Creates a cluster in a temporary folder and starts it on a free loopback port; `stop` removes it.
  * Returns undefined when PostgreSQL's binaries are not installed.
@@ -58,7 +35,7 @@ function runAsUser(): { uid: number; gid: number; name: string } | undefined {
 export async function startPostgresTestServer(): Promise<PostgresTestServer | undefined> {
   const bin = findPostgresBin();
   if (bin === undefined) return undefined;
-  const user = runAsUser();
+  const user = serviceUser(["postgres", "nobody"], { create: "assaypg" });
   const dir = mkdtempSync(join(tmpdir(), "assay-pg-"));
   if (user !== undefined) chownSync(dir, user.uid, user.gid);
   const run = (command: string, args: string[]): void => {
@@ -107,15 +84,8 @@ export async function startPostgresTestServer(): Promise<PostgresTestServer | un
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const server = await startPostgresTestServer();
-  if (server === undefined) {
-    console.error(
-      "postgres-test-server: initdb not found (install postgresql, e.g. scripts/install-services.sh)",
-    );
-    process.exit(1);
-  }
-  console.log(server.url);
-  const stop = () => void server.stop().then(() => process.exit(0));
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  serveUntilSignal(
+    await startPostgresTestServer(),
+    "postgres-test-server: initdb not found (install postgresql, e.g. scripts/install-services.sh)",
+  );
 }
