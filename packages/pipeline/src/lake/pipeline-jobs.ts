@@ -11,7 +11,7 @@ import type { Engine } from "../engine/engine.js";
 import { readLakeIdentityQuality, stitchLakeStep } from "../identity/identity-inputs.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportParquet } from "../io/export-table.js";
-import { type InputTableName, inputTables } from "../io/input-schema.js";
+import type { InputTableName } from "../io/input-schema.js";
 import { loadInputTable } from "../io/load-input-table.js";
 import {
   type DataTestResult,
