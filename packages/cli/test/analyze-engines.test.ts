@@ -50,6 +50,16 @@ function csvDifferences(actual: string, expected: string): string[] {
   return out;
 }
 
+/** The lake's pipeline runs in its own schema (PostgreSQL) or database (ClickHouse): the reference data set is loaded in the default one. */
+function ownNamespace(url: string): string {
+  if (url.startsWith("postgres://")) {
+    const parsed = new URL(url);
+    parsed.searchParams.set("schema", "lake_pipeline");
+    return parsed.toString();
+  }
+  return url.replace(/\/assay\?/, "/lake_pipeline?");
+}
+
 interface Server {
   readonly url: string;
   stop(): Promise<void>;
@@ -165,11 +175,15 @@ describe.each([
       "--engine",
       kind,
       "--url",
-      server.url,
+      ownNamespace(server.url),
     ]);
     expect(inWarehouse.stderr).toBe("");
     expect(inWarehouse.status).toBe(0);
     expect(inWarehouse.stdout).toBe(plain.stdout);
+    // The default namespace holds the reference data set (another day): refused, and nothing of it deleted.
+    const refused = await assay([...run, "--lake", lakes.warehouse, "--engine", kind, "--url", server.url]);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/holds partitions the lake .* lacks \(2026-02-01\)/);
     const listing = (lake: string) =>
       ["silver", "gold"].flatMap((area) =>
         readdirSync(join(lake, area)).flatMap((table) =>

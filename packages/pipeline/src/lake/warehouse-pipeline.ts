@@ -1,7 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { runAnalysis } from "../analyze.js";
 import { loadConfigFile } from "../config/load-config.js";
 import { getModel } from "../dialect/base/models.js";
@@ -34,10 +33,11 @@ export interface WarehousePipelineOptions extends Omit<PipelineJobOptions, "engi
 
 /**
  * `assay pipeline run --engine postgres|clickhouse`: the lake's daily jobs with the models in the warehouse. Loads
- * the raw partition of `dt` (and any earlier lake partition the warehouse lacks) with the bulk loader, empties raw
- * partitions the lake does not have (the models read every loaded partition), runs every model there, and writes the same lake partitions as the DuckDB jobs (silver/gold models, results, quality report,
- * data test logs), exported from the warehouse tables. Refuses when the warehouse holds raw partitions after `dt`:
- * results for a day are cumulative as of that day.
+ * the raw partition of `dt` (and any earlier lake partition the warehouse lacks) with the bulk loader, runs every
+ * model there, and writes the same lake partitions as the DuckDB jobs (silver/gold models, results, quality report,
+ * data test logs), exported from the warehouse tables. The models read every loaded partition, so it refuses, before
+ * changing anything, when the warehouse holds raw partitions after `dt` (results for a day are cumulative as of that
+ * day) or days the lake lacks (another data set in this schema): it never deletes warehouse data it did not load.
  * @example await runPipelineInWarehouse({ lake: "./data", dt: "2026-02-14", opened: await openEngine({ kind: "postgres", url }) });
  */
 export async function runPipelineInWarehouse(
@@ -73,15 +73,16 @@ export async function runPipelineInWarehouse(
         `the warehouse's ${relation} holds partitions after dt=${dt} (${later.join(", ")}); results for dt would not be as of that day`,
       );
     }
-    plans.push({ table, relation, lakeDays, loaded });
-  }
-  for (const { table, relation, lakeDays, loaded } of plans) {
-    // The models read every loaded partition: a day the lake lacks (another data set loaded into this schema)
-    // would leak into the lake's results, so it is emptied and the warehouse holds exactly the lake up to dt.
-    for (const day of loaded.filter((day) => !lakeDays.includes(day))) {
-      options.progress?.note(`empty ${relation} dt=${day} (not in the lake)`);
-      await target.replacePartition(relation, loadColumns(table), day, () => Readable.from([]));
+    const foreign = loaded.filter((day) => !lakeDays.includes(day)).sort();
+    if (foreign.length > 0) {
+      throw new MissingPartitionError(
+        `the warehouse's ${relation} holds partitions the lake ${join(lake, "raw", table)} lacks (${foreign.join(", ")}); the models would count them: run the lake's pipeline in its own schema or database`,
+      );
     }
+    plans.push({ table, lakeDays, loaded });
+  }
+  for (const { table, lakeDays, loaded } of plans) {
+    const relation = inputTables[table].relation;
     for (const day of lakeDays.filter((day) => day === dt || !loaded.includes(day))) {
       options.progress?.note(`load ${relation} dt=${day}`);
       const files = partitionFiles(lake, "raw", table, day).map((path) => ({
