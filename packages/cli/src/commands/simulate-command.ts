@@ -143,7 +143,7 @@ export function registerSimulateCommand(program: Command): void {
       "the server's folder, for its key and lake (env ASSAY_HOME)",
       process.env.ASSAY_HOME ?? ".assay",
     )
-    .option("--no-lake", "do not touch <home>/lake (no pipeline config, no lake checks): for a remote server")
+    .option("--no-lake", "skip the checks against <home>/lake (for a remote server)")
     .option("-n, --users <n>", "simulated users", String(simulationDefaults.users))
     .option("--seed <n>", "seed of every random draw", String(simulationDefaults.seed))
     .option(

@@ -1,8 +1,3 @@
-import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { lakeConfigPath, parseConfigText } from "@assay/pipeline";
-import YAML from "yaml";
 import type { AssayApi } from "./assay-api.js";
 import { SimulationError } from "./simulation-error.js";
 
@@ -122,44 +117,4 @@ export async function ensureRunningExperiment(
     endAt: e.end_at,
     created,
   };
-}
-
-/**
- * Adds (or replaces) the experiment and its metrics in the lake's `assay.yaml`, which the server's
- * scheduled pipeline reads. The server does not derive this file from its registry, so an experiment
- * created through the API is invisible to the pipeline until someone writes it here.
- * @example await ensurePipelineConfig(".assay/lake", experiment);
- */
-export async function ensurePipelineConfig(
-  lakeDir: string,
-  experiment: SimulatedExperiment,
-): Promise<string> {
-  const path = lakeConfigPath(lakeDir);
-  const doc = (existsSync(path) ? YAML.parse(await readFile(path, "utf8")) : null) as {
-    experiments?: Array<Record<string, unknown>>;
-    metrics?: Array<Record<string, unknown>>;
-  } | null;
-  const experiments = (doc?.experiments ?? []).filter((e) => e.id !== experiment.key);
-  experiments.push({
-    id: experiment.key,
-    start: experiment.startAt,
-    end: experiment.endAt,
-    variants: experiment.variants.map((v) => ({
-      id: v.key,
-      allocation: v.allocation,
-      ...(v.isControl ? { control: true } : {}),
-    })),
-    metrics: simulationMetrics.map((m) => m.key),
-  });
-  const metrics = [...(doc?.metrics ?? [])];
-  for (const { key, name: _name, ...definition } of simulationMetrics) {
-    if (!metrics.some((m) => m.id === key)) metrics.push({ id: key, ...definition });
-  }
-  const text = YAML.stringify({ ...doc, experiments, metrics });
-  parseConfigText(text, path);
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
-  return path;
 }

@@ -1,6 +1,6 @@
 import type { AssayPayload } from "@assay/sdk";
 import { createAssayApi } from "./assay-api.js";
-import { ensurePipelineConfig, ensureRunningExperiment } from "./experiment-setup.js";
+import { ensureRunningExperiment } from "./experiment-setup.js";
 import { simulateUsers, type UsersOutcome } from "./simulate-users.js";
 import { SimulationError } from "./simulation-error.js";
 import { type SimulationOptions, simulationOptionsSchema } from "./simulation-options.js";
@@ -62,7 +62,7 @@ export interface SimulationReport {
 }
 
 interface SummaryJson {
-  computedAt: string;
+  computed_at: string;
   metrics: Array<{
     metric_key: string;
     itt: Array<{
@@ -106,7 +106,6 @@ export async function runSimulation(input: SimulationOptions): Promise<Simulatio
   const api = createAssayApi(options.url, options.key);
   const treatments = Object.keys(options.effects);
   const experiment = await ensureRunningExperiment(api, options.experiment, treatments);
-  if (options.lakeDir !== null) await ensurePipelineConfig(options.lakeDir, experiment);
   const control = experiment.variants.find((v) => v.isControl)?.key ?? "control";
   const payload = (await api.request<AssayPayload>("GET", "/api/sdk/config?environment=production")).json;
   const rule = bucketingRule(payload, options.experiment);
@@ -125,9 +124,9 @@ export async function runSimulation(input: SimulationOptions): Promise<Simulatio
   const summary = (await api.request<SummaryJson>("GET", `/api/experiments/${options.experiment}/summary`))
     .json;
   const summaryAt = Date.now();
-  if (Date.parse(summary.computedAt) < lastEventAt) {
+  if (Date.parse(summary.computed_at) < lastEventAt) {
     throw new SimulationError(
-      `the summary was computed at ${summary.computedAt}, before the last event (${new Date(lastEventAt).toISOString()})`,
+      `the summary was computed at ${summary.computed_at}, before the last event (${new Date(lastEventAt).toISOString()})`,
     );
   }
   const primary = summary.metrics.find((m) => m.metric_key === "conversion_7d");

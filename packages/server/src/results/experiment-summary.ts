@@ -83,8 +83,6 @@ export interface ExperimentSummary {
   readonly data_window: { readonly start: string | null; readonly end: string; readonly dt: string };
   /** When the pipeline wrote this results partition. */
   readonly computed_at: string;
-  /** @deprecated same as `computed_at` (kept for `assay simulate`); will be removed. */
-  readonly computedAt: string;
   /** The latest partition's `fct_experiment_results` rows of the experiment, both analysis modes. */
   readonly results: ResultRow[];
   /** Metric key → type, from the registry's metric definitions. */
@@ -232,7 +230,6 @@ export async function buildExperimentSummary(
     alpha: RESULTS_ALPHA,
     data_window: { start: experiment.start_at, end: nextDay(dt), dt },
     computed_at: computedAt,
-    computedAt,
     results: [...rows].sort(
       (a, b) =>
         a.metric_id.localeCompare(b.metric_id) ||
