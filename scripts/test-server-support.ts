@@ -69,7 +69,12 @@ export function serveUntilSignal(
     process.exit(1);
   }
   console.log(server.url);
-  const stop = () => void server.stop().then(() => process.exit(0));
+  // A daemonised server (pg_ctl) holds nothing open here: keep this process until a signal stops both.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  const stop = () => {
+    clearInterval(keepAlive);
+    void server.stop().then(() => process.exit(0));
+  };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
 }
