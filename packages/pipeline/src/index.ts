@@ -7,7 +7,13 @@ export type { Capabilities, Dialect, FunctionTable, LogicalType } from "./dialec
 export { duckdbDialect } from "./dialect/duckdb/index.js";
 export { modelsForDialect } from "./dialect/models-for-dialect.js";
 export { postgresDialect } from "./dialect/postgres/index.js";
-export { createClickHouseEngine, openClickHouse } from "./engine/clickhouse-engine.js";
+export {
+  type ClickHouseEngine,
+  type ClickHouseTopology,
+  createClickHouseEngine,
+  isClickHouseEngine,
+  openClickHouse,
+} from "./engine/clickhouse-engine.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb-engine.js";
 export { type Engine, EngineError } from "./engine/engine.js";
 export { type EngineKind, engineKinds, isEngineKind, openEngine } from "./engine/open-engine.js";
@@ -38,6 +44,12 @@ export {
 } from "./lake/pipeline-jobs.js";
 export { runPipelineInWarehouse, type WarehousePipelineOptions } from "./lake/warehouse-pipeline.js";
 export { type BulkLoadTarget, isBulkLoadTarget } from "./load/bulk-load-target.js";
+export {
+  type EraseUserOptions,
+  eraseUserFromWarehouse,
+  personColumns,
+  type WarehouseErasure,
+} from "./load/erase-user.js";
 export {
   type LoadTableReport,
   loadInputsIntoWarehouse,

@@ -20,6 +20,24 @@ export interface ClickHouseEngineOptions {
   readonly password?: string;
 }
 
+/** Where a ClickHouse engine keeps its tables, and a way to reach each shard directly (erasure, maintenance). */
+export interface ClickHouseTopology {
+  readonly database: string;
+  /** The per-shard database holding a cluster's MergeTree parts; null on a single node. */
+  readonly localDatabase: string | null;
+  readonly shardCount: number;
+  /** Sends one statement to shard `shard` (0 is the coordinator) with `db` as the default database; returns the body. */
+  onShard(shard: number, sql: string, db: string): Promise<string>;
+}
+
+/** The ClickHouse engine: a bulk-load target that also exposes its shards. */
+export interface ClickHouseEngine extends BulkLoadTarget {
+  readonly topology: ClickHouseTopology;
+}
+
+export const isClickHouseEngine = (engine: unknown): engine is ClickHouseEngine =>
+  typeof (engine as Partial<ClickHouseEngine>).topology?.onShard === "function";
+
 /** Session settings: standard LEFT JOIN NULLs, ALL joins, and shard-local joins of Distributed tables. */
 const settings = {
   join_use_nulls: "1",
@@ -50,7 +68,7 @@ function convert(value: unknown, type: string): unknown {
  * @example
  * const engine = await createClickHouseEngine({ shardUrls: ["http://ch1:8123", "http://ch2:8123"], cluster: "assay" });
  */
-export async function createClickHouseEngine(options: ClickHouseEngineOptions): Promise<BulkLoadTarget> {
+export async function createClickHouseEngine(options: ClickHouseEngineOptions): Promise<ClickHouseEngine> {
   const database = options.database ?? "assay";
   const localDb = `${database}_local`;
   const cluster = options.cluster;
@@ -128,6 +146,16 @@ export async function createClickHouseEngine(options: ClickHouseEngineOptions): 
 
   return {
     dialectName: "clickhouse",
+    topology: {
+      database,
+      localDatabase: cluster ? localDb : null,
+      shardCount: cluster ? urls.length : 1,
+      onShard(shard, sql, db) {
+        const url = urls[shard];
+        if (url === undefined) throw new EngineError(`no shard ${shard}`, sql);
+        return post(url, sql, db);
+      },
+    },
     async run(sql) {
       const marked = tableMarkerPattern.exec(sql);
       if (marked?.[1]) {

@@ -1,0 +1,142 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
+import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { runAnalysis } from "../../src/analyze.js";
+import { loadConfigFile } from "../../src/config/load-config.js";
+import { openEngine } from "../../src/engine/open-engine.js";
+import type { OpenedEngine } from "../../src/engine/opened-engine.js";
+import { resolveInputFiles } from "../../src/io/input-files.js";
+import { isBulkLoadTarget } from "../../src/load/bulk-load-target.js";
+import { eraseUserFromWarehouse, type WarehouseErasure } from "../../src/load/erase-user.js";
+import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
+import { referenceInputDir } from "../helpers/reference.js";
+
+interface Server {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const servers = {
+  postgres: startPostgresTestServer,
+  clickhouse: () => startClickHouseCluster(2),
+} as const;
+
+/** Row-holding tables of the warehouse schema/database and their columns (views and Distributed parts excluded). */
+async function listTables(opened: OpenedEngine): Promise<Map<string, string[]>> {
+  const rows =
+    opened.engine.dialectName === "clickhouse"
+      ? await opened.engine.query<{ t: string; c: string }>(
+          `SELECT c.table AS t, c.name AS c FROM system.columns AS c WHERE c.database = currentDatabase()
+           AND c.table IN (SELECT name FROM system.tables WHERE database = currentDatabase() AND engine != 'View')
+           AND c.table NOT LIKE '%\\_\\_shards'`,
+        )
+      : await opened.engine.query<{ t: string; c: string }>(
+          `SELECT c.table_name AS t, c.column_name AS c FROM information_schema.columns c
+           JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+           WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'`,
+        );
+  const tables = new Map<string, string[]>();
+  for (const { t, c } of rows) tables.set(t, [...(tables.get(t) ?? []), c]);
+  return tables;
+}
+
+/** Per table: all rows, and rows in which any column (as text) is the user id. */
+async function census(
+  opened: OpenedEngine,
+  userId: string,
+): Promise<Map<string, { all: number; user: number }>> {
+  const f = opened.dialect.functions;
+  const text = (c: string) =>
+    opened.engine.dialectName === "clickhouse" ? `toString(${f.ident(c)})` : `CAST(${f.ident(c)} AS TEXT)`;
+  const out = new Map<string, { all: number; user: number }>();
+  for (const [table, columns] of await listTables(opened)) {
+    const hit = columns.map((c) => `${text(c)} = ${f.string(userId)}`).join(" OR ");
+    const [row] = await opened.engine.query<{ all: number; user: number }>(
+      `SELECT count(*) AS ${f.ident("all")}, sum(CASE WHEN ${hit} THEN 1 ELSE 0 END) AS ${f.ident("user")} FROM ${f.ident(table)}`,
+    );
+    out.set(table, { all: Number(row?.all ?? 0), user: Number(row?.user ?? 0) });
+  }
+  return out;
+}
+
+describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (kind) => {
+  let server: Server | undefined;
+  let opened: OpenedEngine | undefined;
+  let userId = "";
+  let before = new Map<string, { all: number; user: number }>();
+  let erasure: WarehouseErasure | undefined;
+
+  beforeAll(async () => {
+    server = await servers[kind]();
+    if (server === undefined) {
+      if (process.env.CI === "true")
+        throw new Error(`${kind} server binaries are missing (CI must install them)`);
+      console.warn(
+        `erase-user: skipping ${kind}: server binaries not installed (scripts/install-services.sh)`,
+      );
+      return;
+    }
+    opened = await openEngine({ kind, url: server.url });
+    if (!isBulkLoadTarget(opened.engine)) throw new Error(`${kind} engine cannot bulk-load`);
+    const files = {
+      assignments: resolveInputFiles(referenceInputDir, "assignments"),
+      exposures: resolveInputFiles(referenceInputDir, "exposures"),
+      events: resolveInputFiles(referenceInputDir, "events"),
+    };
+    await loadInputsIntoWarehouse(opened.engine, files, "2026-02-01");
+    const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
+    await runAnalysis(opened.engine, { config, dialect: opened.dialect, alpha: 0.05 });
+    // The user with the most event rows, so the erasure reaches raw, intermediate and per-unit tables.
+    const [top] = await opened.engine.query<{ user_id: string }>(
+      "SELECT user_id FROM raw_events GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1",
+    );
+    userId = String(top?.user_id);
+    before = await census(opened, userId);
+    erasure = await eraseUserFromWarehouse(opened, userId);
+  }, 180_000);
+
+  afterAll(async () => {
+    await opened?.engine.close();
+    await server?.stop();
+  });
+
+  it("leaves no trace of the user in any table", async (context) => {
+    if (!opened || !erasure) return context.skip();
+    const after = await census(opened, userId);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    const traces = [...after].filter(([, c]) => c.user > 0).map(([t, c]) => `${t}: ${c.user}`);
+    expect(traces).toEqual([]);
+    for (const table of ["raw_assignments", "raw_exposures", "raw_events"])
+      expect(before.get(table)?.user, table).toBeGreaterThan(0);
+  });
+
+  it("removes exactly the user's rows and reports them per table", async (context) => {
+    if (!opened || !erasure) return context.skip();
+    const after = await census(opened, userId);
+    // On a cluster, some Distributed tables read per-shard views: they hold no rows, their sources lost them.
+    const views = new Set(
+      kind === "clickhouse"
+        ? (
+            await opened.engine.query<{ name: string }>(
+              "SELECT name FROM system.tables WHERE database = concat(currentDatabase(), '_local') AND engine = 'View'",
+            )
+          ).map((r) => r.name)
+        : [],
+    );
+    let stored = 0;
+    for (const [table, counts] of before) {
+      expect(after.get(table)?.all, table).toBe(counts.all - counts.user);
+      if (views.has(table)) continue;
+      stored += counts.user;
+      if (counts.user > 0) expect(erasure.tables[table], table).toBe(counts.user);
+    }
+    expect(erasure.rows).toBe(stored);
+  });
+
+  it("is idempotent: a second erasure removes nothing", async (context) => {
+    if (!opened || !erasure) return context.skip();
+    const again = await eraseUserFromWarehouse(opened, userId);
+    expect(again).toEqual({ engine: kind, tables: {}, rows: 0 });
+  });
+});
