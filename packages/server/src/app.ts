@@ -15,6 +15,11 @@ import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
+import {
+  eraseUserFromWarehouses,
+  type WarehouseTarget,
+  warehouseTargetsFromEnv,
+} from "./lifecycle/warehouse-erasure.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
 import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
@@ -59,6 +64,8 @@ export interface AppOptions {
   readonly summary?: SummaryProvider;
   /** Erases a user's rows from derived outputs (the results store); called by DSAR after the lake. */
   readonly eraseDerived?: (userId: string) => Promise<number>;
+  /** Warehouses DSAR erases users from (default: `ASSAY_WAREHOUSE_URLS`). */
+  readonly warehouses?: ReadonlyArray<WarehouseTarget>;
   /** Seconds SDKs wait between polls (advertised in `X-Assay-Poll-Interval`). Default 30. */
   readonly pollIntervalSeconds?: number;
   readonly logger?: boolean;
@@ -101,6 +108,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const { assignments } = context;
   const metrics = createPrometheusMetrics();
   const privacy = await createPrivacyGuard(context);
+  const warehouses = options.warehouses ?? warehouseTargetsFromEnv(process.env);
   const startedAt = Date.now();
   const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
@@ -432,6 +440,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       [id],
     );
     assignments.forgetUser(id);
+    const warehouseErasures = await eraseUserFromWarehouses(warehouses, id);
+    const warehouseRows = warehouseErasures.reduce((sum, w) => sum + w.rows, 0);
+    const warehouseFailures = warehouseErasures.filter((w) => w.error !== undefined);
     await db.transaction((tx) =>
       tx.query(
         "insert into audit_log (actor, owner_team, entity_type, entity_key, action, before, after) values ($1, $2, 'user', $3, 'dsar_erase', null, $4)",
@@ -445,10 +456,18 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
             reports_scrubbed: erasure.reportsScrubbed,
             derived_rows: derivedRows,
             assignment_rows: rows[0]?.n ?? 0,
+            warehouse_rows: warehouseRows,
+            warehouses: warehouseErasures,
           }),
         ],
       ),
     );
+    // Everything else is erased and audited; a warehouse that failed makes the request fail, and a retry is safe.
+    if (warehouseFailures.length > 0)
+      throw new HttpError(
+        "internal",
+        `user erased everywhere except ${warehouseFailures.map((w) => `${w.target}: ${w.error}`).join("; ")} (retry the DELETE)`,
+      );
     return {
       user_id: id,
       removed: {
@@ -457,6 +476,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         reports_scrubbed: erasure.reportsScrubbed,
         derived_rows: derivedRows,
         registry_assignments: rows[0]?.n ?? 0,
+        warehouse_rows: warehouseRows,
+        warehouses: warehouseErasures,
       },
       tombstoned: true,
     };
