@@ -24,7 +24,9 @@ export function parseAssignFast(body: unknown): AssignInput | undefined {
   for (const k in body) if (Object.hasOwn(body, k) && !allowed.has(k)) return undefined;
   const { user_id, attributes, experiments } = body;
   if (typeof user_id !== "string" || user_id.length === 0 || user_id.length > 256) return undefined;
-  if (attributes !== undefined && !isPlainObject(attributes)) return undefined;
+  // An own `__proto__` key (possible in-process, never from Fastify's parser) is dropped by zod's record: left to it.
+  if (attributes !== undefined && (!isPlainObject(attributes) || Object.hasOwn(attributes, "__proto__")))
+    return undefined;
   if (experiments !== undefined) {
     if (!Array.isArray(experiments)) return undefined;
     for (const e of experiments) if (typeof e !== "string" || !keyPattern.test(e)) return undefined;
