@@ -26,8 +26,13 @@ const event = fc.record(
     ),
     user_id: mostly(fc.string({ minLength: 1, maxLength: 20 }), fc.oneof(fc.constant(""), fc.constant(null))),
     timestamp,
+    event_time_utc: timestamp,
+    experiment_id: fc.string({ maxLength: 5 }),
     event_name: mostly(
-      fc.string({ minLength: 1, maxLength: 20 }),
+      fc.oneof(
+        { arbitrary: fc.string({ minLength: 1, maxLength: 20 }), weight: 4 },
+        fc.constant("exp.exposed"),
+      ),
       fc.oneof(fc.string({ maxLength: 102 }), fc.boolean()),
     ),
     value: maybe(
@@ -40,8 +45,9 @@ const event = fc.record(
       mostly(fc.dictionary(fc.string(), fc.jsonValue()), fc.oneof(fc.array(fc.integer()), fc.constant(null))),
     ),
     extra: maybe(fc.string()),
+    plan: fc.oneof(fc.string(), fc.integer(), fc.jsonValue()),
   },
-  { requiredKeys: ["event_id", "user_id", "timestamp"] },
+  { requiredKeys: ["event_id", "user_id"] },
 );
 
 describe("event validation fast path", () => {
@@ -71,5 +77,21 @@ describe("event validation fast path", () => {
       properties: { sku: "a" },
     };
     expect(parseEventFast(raw)).toEqual(collectedEventSchema.parse(raw));
+  });
+
+  it("takes the fast path for the SDK's wire format (event_time_utc, properties spread at the top level)", () => {
+    const raw = {
+      event_id: "e2",
+      user_id: "u1",
+      event_name: "purchase",
+      event_time_utc: "2026-02-01T12:00:00.000Z",
+      value: 9.5,
+      plan: "pro",
+      properties: { sku: "a" },
+    };
+    const fast = parseEventFast(raw);
+    expect(fast).toBeDefined();
+    expect(fast).toEqual(collectedEventSchema.parse(raw));
+    expect(parseEventFast({ ...raw, event_name: "exp.exposed", experiment_id: "x" })).toBeUndefined();
   });
 });

@@ -94,16 +94,19 @@ const shortString = (v: unknown, max: number): v is string =>
   typeof v === "string" && v.length > 0 && v.length <= max;
 
 /**
- * The common case without zod: an event that is plainly valid (every field of the expected type,
- * nothing else) is returned as `collectedEventSchema` would return it; anything else gives
- * `undefined` and goes through the schema, which names the field at fault.
+ * The common case without zod: an event that is plainly valid (every field of the expected type) is returned
+ * as `collectedEventSchema` would return it, in the collector's shape or the SDK's wire shape (`event_time_utc`,
+ * properties spread at the top level; see `normalizeWireEvent`); anything else gives `undefined` and goes
+ * through the schema, which names the field at fault.
  */
 export function parseEventFast(raw: unknown): CollectedEvent | undefined {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
   const e = raw as Record<string, unknown>;
-  const type = "type" in e ? e.type : "event";
+  const typed = "type" in e;
+  if (!typed && e.event_name === "exp.exposed" && e.experiment_id !== undefined) return undefined;
+  const type = typed ? e.type : "event";
   if (!shortString(e.event_id, 128) || !shortString(e.user_id, 256)) return undefined;
-  const t = e.timestamp;
+  const t = e.timestamp === undefined ? e.event_time_utc : e.timestamp;
   if (typeof t !== "string" || !isoTimestamp.test(t)) return undefined;
   const ms = Date.parse(t);
   if (!(ms >= Date.UTC(2000, 0, 1) && ms <= Date.now() + maxSkewMs)) return undefined;
@@ -111,10 +114,18 @@ export function parseEventFast(raw: unknown): CollectedEvent | undefined {
     if (!shortString(e.event_name, 100)) return undefined;
     const value = e.value === undefined ? null : e.value;
     if (value !== null && (typeof value !== "number" || !Number.isFinite(value))) return undefined;
-    const properties = e.properties === undefined ? {} : e.properties;
-    if (typeof properties !== "object" || properties === null || Array.isArray(properties)) return undefined;
+    const given = e.properties === undefined ? {} : e.properties;
+    if (typeof given !== "object" || given === null || Array.isArray(given)) return undefined;
+    let properties = given as Record<string, unknown>;
+    let copied = false;
     for (const k in e) {
-      if (hasOwn.call(e, k) && !productKeys.has(k)) return undefined;
+      if (!hasOwn.call(e, k) || productKeys.has(k) || k === "event_time_utc") continue;
+      if (k === "__proto__") return undefined;
+      if (!copied) {
+        properties = { ...properties };
+        copied = true;
+      }
+      properties[k] = e[k];
     }
     return {
       type: "event",
@@ -123,7 +134,7 @@ export function parseEventFast(raw: unknown): CollectedEvent | undefined {
       timestamp: t,
       event_name: e.event_name,
       value,
-      properties: properties as Record<string, unknown>,
+      properties,
     };
   }
   return undefined;
