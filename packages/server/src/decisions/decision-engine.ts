@@ -4,7 +4,6 @@ import type { NotificationEvent, NotificationEventType } from "../notifications/
 import type { Notifier } from "../notifications/notifier.js";
 import { appendAudit } from "../registry/audit-log.js";
 import { type Principal, requireRole } from "../registry/auth.js";
-import type { Experiment } from "../registry/experiment-schema.js";
 import { getExperiment, transitionExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
 import type { DecisionConfig } from "./decision-config.js";

@@ -1,6 +1,5 @@
 import { type ReactNode, useMemo, useState } from "react";
 import { useApi } from "../api/api-context.js";
-import { isApiError } from "../api/api-error.js";
 import type { Experiment, ExperimentStatus } from "../api/api-types.js";
 import { experimentStatuses } from "../api/api-types.js";
 import { useResource } from "../api/use-resource.js";
