@@ -62,9 +62,11 @@ function configXml(
 `;
 }
 
-const usersXml = `<?xml version="1.0"?>
+const usersXml = (profile: Readonly<Record<string, string | number>>) => `<?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_threads>2</max_threads><log_queries>0</log_queries></default></profiles>
+  <profiles><default><max_threads>2</max_threads><log_queries>0</log_queries>${Object.entries(profile)
+    .map(([key, value]) => `<${key}>${value}</${key}>`)
+    .join("")}</default></profiles>
   <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
@@ -94,7 +96,7 @@ async function waitUntilUp(url: string, child: ChildProcess, logFile: string): P
  */
 export async function startClickHouseCluster(
   shards = 2,
-  options: { memoryBytes?: number } = {},
+  options: { memoryBytes?: number; profile?: Readonly<Record<string, string | number>> } = {},
 ): Promise<ClickHouseTestCluster | undefined> {
   const binary = findClickHouseServer();
   if (binary === undefined) return undefined;
@@ -125,7 +127,7 @@ export async function startClickHouseCluster(
         join(dir, "config.xml"),
         configXml(dir, port.http, port.tcp, ports, options.memoryBytes ?? 1_500_000_000),
       );
-      writeFileSync(join(dir, "users.xml"), usersXml);
+      writeFileSync(join(dir, "users.xml"), usersXml(options.profile ?? {}));
       if (user !== undefined) {
         spawnSync("chown", ["-R", `${user.uid}:${user.gid}`, root]);
         chownSync(root, user.uid, user.gid);

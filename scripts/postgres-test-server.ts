@@ -32,7 +32,9 @@ export function findPostgresBin(): string | undefined {
  * Returns undefined when PostgreSQL's binaries are not installed.
  * @example const pg = await startPostgresTestServer(); const db = await createPgDatabase(pg.url);
  */
-export async function startPostgresTestServer(): Promise<PostgresTestServer | undefined> {
+export async function startPostgresTestServer(
+  options: { settings?: Readonly<Record<string, string>> } = {},
+): Promise<PostgresTestServer | undefined> {
   const bin = findPostgresBin();
   if (bin === undefined) return undefined;
   const user = serviceUser(["postgres", "nobody"], { create: "assaypg" });
@@ -68,7 +70,11 @@ export async function startPostgresTestServer(): Promise<PostgresTestServer | un
     join(dir, "server.log"),
     "-w",
     "-o",
-    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+    `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off${Object.entries(
+      options.settings ?? {},
+    )
+      .map(([key, value]) => ` -c ${key}=${value}`)
+      .join("")}`,
     "start",
   ]);
   return {

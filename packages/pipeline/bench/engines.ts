@@ -3,7 +3,9 @@
 // two-shard ClickHouse cluster, then every model timed on each engine side by side. Peak memory per model is the
 // summed RSS of the server processes (PostgreSQL postmaster and backends, every clickhouse-server) read from /proc
 // while the model runs, plus Node's RSS (which holds DuckDB, embedded). Writes bench-results/pipeline-engines.*.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+// ASSAY_BENCH_ENGINES=clickhouse,postgres runs only those (in that order) and merges their figures into the existing
+// results of the same scale; ASSAY_BENCH_DATA=DIR keeps the generated Parquet there and reuses it on the next run.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -29,6 +31,22 @@ import { benchDatasetOptions, benchScale as scale, benchUsers as users } from ".
 const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "../../../bench-results");
 const dt = "2026-02-01";
 const tables = ["assignments", "exposures", "events"] as const;
+const engineOrder = (process.env.ASSAY_BENCH_ENGINES ?? "duckdb,postgres,clickhouse")
+  .split(",")
+  .map((e) => e.trim())
+  .filter((e) => e !== "") as EngineKind[];
+for (const e of engineOrder) {
+  if (!["duckdb", "postgres", "clickhouse"].includes(e))
+    throw new Error(`ASSAY_BENCH_ENGINES: unknown engine "${e}"`);
+}
+// Server settings a warehouse of this size would run with (the test defaults are sized for tiny fixtures).
+const postgresSettings = { shared_buffers: "2GB", work_mem: "256MB", maintenance_work_mem: "1GB" };
+const clickhouseMemory = { memoryBytes: 9_000_000_000 };
+const clickhouseProfile = {
+  max_memory_usage: 8_000_000_000,
+  max_bytes_before_external_group_by: 3_000_000_000,
+  max_bytes_before_external_sort: 3_000_000_000,
+};
 const mb = (bytes: number) => Math.round(bytes / 1_048_576);
 
 /** VmRSS of a process in bytes (0 when it is gone). */
@@ -143,46 +161,97 @@ async function timeModels(engine: Engine, dialect: Dialect, config: AssayConfig,
   return { models: figures, totalSeconds: (performance.now() - started) / 1000 };
 }
 
+interface BenchReport {
+  scale: number;
+  users: number;
+  rows: Record<string, number>;
+  engines: EngineFigures[];
+}
+
+/** Generates the data set into `dir` as Parquet (or reuses what an earlier run left there). */
+async function dataset(dir: string): Promise<{ rows: Record<string, number>; config: AssayConfig }> {
+  const meta = join(dir, `dataset-${scale}.json`);
+  if (existsSync(meta)) {
+    console.log(`reusing the data set in ${dir}`);
+    return JSON.parse(readFileSync(meta, "utf8")) as { rows: Record<string, number>; config: AssayConfig };
+  }
+  mkdirSync(dir, { recursive: true });
+  const generator = await createDuckDbEngine({
+    path: join(dir, "gen.duckdb"),
+    tempDirectory: join(dir, "spill"),
+  });
+  try {
+    const generated = await generateDataset(generator, benchDatasetOptions(users));
+    for (const t of tables) {
+      await generator.run(`COPY raw_${t} TO '${join(dir, `${t}.parquet`)}' (FORMAT parquet)`);
+    }
+    const out = { rows: generated.rows, config: generated.config };
+    writeFileSync(meta, JSON.stringify(out));
+    return out;
+  } finally {
+    await generator.close();
+    await rm(join(dir, "gen.duckdb"), { force: true });
+  }
+}
+
+/** Writes the figures so far, merged with an earlier run's other engines at the same scale. */
+function writeReport(report: BenchReport): void {
+  const jsonPath = join(outDir, "pipeline-engines.json");
+  let engines = report.engines;
+  if (existsSync(jsonPath)) {
+    const earlier = JSON.parse(readFileSync(jsonPath, "utf8")) as BenchReport;
+    if (earlier.scale === report.scale) {
+      const ran = new Set(report.engines.map((e) => e.engine));
+      engines = [...earlier.engines.filter((e) => !ran.has(e.engine)), ...report.engines];
+    }
+  }
+  const order: EngineKind[] = ["duckdb", "postgres", "clickhouse"];
+  engines = [...engines].sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
+  const merged = { ...report, engines };
+  writeFileSync(jsonPath, `${JSON.stringify(merged, null, 2)}\n`);
+  writeFileSync(join(outDir, "pipeline-engines.md"), markdown(merged));
+}
+
 async function main() {
   const work = await mkdtemp(join(tmpdir(), "assay-bench-engines-"));
+  const dataDir = process.env.ASSAY_BENCH_DATA ?? join(work, "data");
   const results: EngineFigures[] = [];
   try {
-    console.log(`pipeline engines bench: scale ${scale} (${users.toLocaleString()} users)`);
-    const generator = await createDuckDbEngine({
-      path: join(work, "gen.duckdb"),
-      tempDirectory: join(work, "spill"),
-    });
-    const generated = await generateDataset(generator, benchDatasetOptions(users));
+    console.log(
+      `pipeline engines bench: scale ${scale} (${users.toLocaleString()} users), engines ${engineOrder.join(", ")}`,
+    );
+    const generated = await dataset(dataDir);
     const files = Object.fromEntries(
-      tables.map((t) => [t, [{ path: join(work, `${t}.parquet`), format: "parquet" as const }]]),
+      tables.map((t) => [t, [{ path: join(dataDir, `${t}.parquet`), format: "parquet" as const }]]),
     ) as Record<(typeof tables)[number], { path: string; format: "parquet" }[]>;
-    for (const t of tables) {
-      await generator.run(`COPY raw_${t} TO '${join(work, `${t}.parquet`)}' (FORMAT parquet)`);
-    }
-    await generator.close();
-    console.log("generated:", generated.rows);
+    console.log("data set:", generated.rows);
     const config = generated.config;
+    const report = (): BenchReport => ({ scale, users, rows: generated.rows, engines: results });
 
-    // DuckDB, embedded: server memory is Node's own.
-    {
-      const duck = await createDuckDbEngine({
-        path: join(work, "bench.duckdb"),
-        tempDirectory: join(work, "spill"),
-      });
-      try {
-        const load = performance.now();
-        for (const t of tables) await loadInputTable(duck, t, files[t]);
-        const loadSeconds = (performance.now() - load) / 1000;
-        const timed = await timeModels(duck, duckdbDialect, config, () => []);
-        results.push({ engine: "duckdb", loadSeconds, ...timed });
-      } finally {
-        await duck.close();
+    for (const kind of engineOrder) {
+      // DuckDB, embedded: server memory is Node's own.
+      if (kind === "duckdb") {
+        const duck = await createDuckDbEngine({
+          path: join(work, "bench.duckdb"),
+          tempDirectory: join(work, "spill"),
+        });
+        try {
+          const load = performance.now();
+          for (const t of tables) await loadInputTable(duck, t, files[t]);
+          const loadSeconds = (performance.now() - load) / 1000;
+          const timed = await timeModels(duck, duckdbDialect, config, () => []);
+          results.push({ engine: "duckdb", loadSeconds, ...timed });
+          console.log(`duckdb: load ${loadSeconds.toFixed(1)}s, models ${timed.totalSeconds.toFixed(1)}s`);
+          writeReport(report());
+        } finally {
+          await duck.close();
+        }
+        continue;
       }
-    }
-
-    for (const kind of ["postgres", "clickhouse"] as const) {
       const server: { url: string; httpUrls?: ReadonlyArray<string>; stop(): Promise<void> } | undefined =
-        kind === "postgres" ? await startPostgresTestServer() : await startClickHouseCluster(2);
+        kind === "postgres"
+          ? await startPostgresTestServer({ settings: postgresSettings })
+          : await startClickHouseCluster(2, { ...clickhouseMemory, profile: clickhouseProfile });
       if (server === undefined) {
         console.warn(`skipping ${kind}: server binaries not installed (scripts/install-services.sh)`);
         continue;
@@ -216,27 +285,20 @@ async function main() {
           results.push(figures);
         }
         console.log(`${kind}: load ${loadSeconds.toFixed(1)}s, models ${timed.totalSeconds.toFixed(1)}s`);
+        writeReport(report());
       } finally {
         await opened.engine.close();
         await server.stop();
       }
     }
 
-    const report = { scale, users, rows: generated.rows, engines: results };
-    writeFileSync(join(outDir, "pipeline-engines.json"), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(outDir, "pipeline-engines.md"), markdown(report));
-    console.log(markdown(report));
+    console.log(readFileSync(join(outDir, "pipeline-engines.md"), "utf8"));
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
-function markdown(report: {
-  scale: number;
-  users: number;
-  rows: Record<string, number>;
-  engines: EngineFigures[];
-}): string {
+function markdown(report: BenchReport): string {
   const { engines } = report;
   const names = engines[0]?.models.map((m) => m.model) ?? [];
   const head = `| model | ${engines.map((e) => `${e.engine} s | ${e.engine} peak MB (server + node)`).join(" | ")} |`;
@@ -271,7 +333,8 @@ rows ${Object.entries(report.rows)
     .map(([k, v]) => `${k} ${v.toLocaleString("en-US")}`)
     .join(", ")}. One run per engine on a shared 2-core machine (noisy).
 Same data set (generated once, written to Parquet, bulk-loaded with \`src/load\`), every model with data tests off.
-PostgreSQL: one throw-away server (fsync off). ClickHouse: two-shard cluster on the same machine (max_threads 2).
+PostgreSQL 15: one throw-away server (fsync off, shared_buffers 2GB, work_mem 256MB). ClickHouse 18.16: two-shard
+cluster on the same machine (max_threads 2, 8 GB per query, GROUP BY and ORDER BY spill to disk past 3 GB).
 Peak MB: summed RSS of the server processes while the model ran (PostgreSQL postmaster and backends, shared buffers
 counted in each process that touched them; both clickhouse-servers) + Node's RSS (which is all of DuckDB's, embedded).
 
