@@ -1,11 +1,11 @@
 import { createWriteStream } from "node:fs";
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { clickhouseFunctions as f, tableMarkerPattern } from "../dialect/clickhouse/functions.js";
 import { clickhouseDialect } from "../dialect/clickhouse/index.js";
 import { clusterPlacement } from "../dialect/clickhouse/models.js";
 import type { BulkLoadTarget, LoadColumn } from "../load/bulk-load-target.js";
+import { type ClickHouseHttpResponse, postClickHouse } from "./clickhouse-http.js";
 import { EngineError } from "./engine.js";
 import { EngineUrlError, type OpenedEngine } from "./opened-engine.js";
 
@@ -79,17 +79,17 @@ export async function createClickHouseEngine(options: ClickHouseEngineOptions): 
   if (options.user) headers["X-ClickHouse-User"] = options.user;
   if (options.password) headers["X-ClickHouse-Key"] = options.password;
 
-  const send = async (url: string, sql: string, db: string | null, body?: Readable): Promise<Response> => {
+  const send = async (
+    url: string,
+    sql: string,
+    db: string | null,
+    body?: Readable,
+  ): Promise<ClickHouseHttpResponse> => {
     const params = new URLSearchParams({ ...settings, ...(db ? { database: db } : {}) });
     if (body) params.set("query", sql);
-    let response: Response;
+    let response: ClickHouseHttpResponse;
     try {
-      response = await fetch(`${url}/?${params}`, {
-        method: "POST",
-        headers,
-        body: body ? (Readable.toWeb(body) as ReadableStream) : sql,
-        ...(body ? { duplex: "half" } : {}),
-      } as RequestInit);
+      response = await postClickHouse(`${url}/?${params}`, headers, body ?? sql);
     } catch (cause) {
       throw new EngineError(`cannot reach ClickHouse at ${url}: ${(cause as Error).message}`, sql, { cause });
     }
@@ -208,9 +208,8 @@ export async function createClickHouseEngine(options: ClickHouseEngineOptions): 
     async unloadCsv(query, path) {
       const sql = `${query}\nFORMAT CSV`;
       const response = await send(coordinator, sql, database);
-      if (response.body === null) throw new EngineError("ClickHouse returned no body", sql);
       try {
-        await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(path));
+        await pipeline(response.body, createWriteStream(path));
       } catch (cause) {
         throw new EngineError((cause as Error).message, sql, { cause });
       }
