@@ -9,6 +9,7 @@ import { createHotLane } from "./hot-path/hot-lane.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
+import { sendJsonWithEtag } from "./http/json-etag.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
@@ -50,10 +51,16 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
+import { observedAttributes, segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
 import { listResults } from "./results/experiment-list-results.js";
 import { createPipelineConfigSync } from "./results/pipeline-config.js";
+import {
+  type SegmentResultsProvider,
+  segmentParamsSchema,
+  segmentQuerySchema,
+} from "./results/segment-results-provider.js";
 import type { ServerContext } from "./server-context.js";
 
 /** Computes an experiment's results summary (the pipeline over the lake); injected by `startServer`. */
@@ -62,6 +69,8 @@ export type SummaryProvider = (experimentKey: string, principal: Principal) => P
 export interface AppOptions {
   readonly context: ServerContext;
   readonly summary?: SummaryProvider;
+  /** Per-segment results (`GET /api/experiments/{key}/segments/{attribute}`); injected by `startServer`. */
+  readonly segmentResults?: SegmentResultsProvider;
   /** Erases a user's rows from derived outputs (the results store); called by DSAR after the lake. */
   readonly eraseDerived?: (userId: string) => Promise<number>;
   /** Warehouses DSAR erases users from (default: `ASSAY_WAREHOUSE_URLS`). */
@@ -76,6 +85,8 @@ export interface AppOptions {
   readonly pipelineConfig?: boolean;
   /** The built dashboard served at `/`; default `dashboardDistDir()`, `null` = none. */
   readonly dashboardDir?: string | null;
+  /** User attributes recorded at first assignments for segment drill-downs (default `ASSAY_SEGMENT_ATTRIBUTES`). */
+  readonly segmentAttributes?: ReadonlyArray<string>;
 }
 
 const keyParams = z.object({ key: keySchema });
@@ -109,6 +120,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const metrics = createPrometheusMetrics();
   const privacy = await createPrivacyGuard(context);
   const warehouses = options.warehouses ?? warehouseTargetsFromEnv(process.env);
+  const segmentAttributes = options.segmentAttributes ?? segmentAttributesFromEnv(process.env);
   const startedAt = Date.now();
   const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
@@ -250,13 +262,22 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       return { entries: await listAudit(tx, { entityType: "experiment", entityKey: key }) };
     });
   });
-  app.get("/api/experiments/:key/summary", async (request) => {
+  app.get("/api/experiments/:key/summary", async (request, reply) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
     await inTeam(p, (tx) => getExperiment(tx, key));
     if (options.summary === undefined)
       throw new HttpError("not_found", "results are not configured on this server");
-    return options.summary(key, p);
+    return sendJsonWithEtag(request, reply, await options.summary(key, p));
+  });
+  app.get("/api/experiments/:key/segments/:attribute", async (request, reply) => {
+    const p = await auth(request);
+    const { key, attribute } = parseInput(segmentParamsSchema, request.params);
+    const query = parseInput(segmentQuerySchema, request.query);
+    await inTeam(p, (tx) => getExperiment(tx, key));
+    if (options.segmentResults === undefined)
+      throw new HttpError("not_found", "results are not configured on this server");
+    return sendJsonWithEtag(request, reply, await options.segmentResults(key, attribute, query, p));
   });
   app.get("/api/audit", async (request) => {
     const p = await auth(request);
@@ -397,7 +418,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     });
     const first = new Array<boolean>(keys.length).fill(false);
     if (toLog.length > 0) {
-      const logged = await assignments.record(toLog);
+      // Allowlisted attributes ride along with the first assignments' log append (nothing is written for repeats).
+      const logged = await assignments.record(
+        toLog,
+        segmentAttributes.length === 0
+          ? undefined
+          : { userId: body.user_id, observed: observedAttributes(segmentAttributes, body.attributes) },
+      );
       logged.forEach((f, j) => {
         first[logIndex[j]!] = f;
       });

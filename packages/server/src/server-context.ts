@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { type Collector, createCollector } from "./collector/collector.js";
 import { type EventLog, openEventLog } from "./collector/event-log.js";
-import { type CompactedAssignment, type Lake, openLake } from "./collector/lake.js";
+import { type CompactedAssignment, type CompactionCounts, type Lake, openLake } from "./collector/lake.js";
 import type { Database, Queryable } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type AssignmentLog, createAssignmentLog } from "./registry/assignment-log.js";
@@ -25,7 +25,7 @@ export interface ServerContext {
   readonly assignments: AssignmentLog;
   /** Seals the current WAL segment, moves every sealed segment into the lake
    * (and its first assignments into the registry's `assignment` table). */
-  compact(): Promise<{ events: number; exposures: number; assignments: number }>;
+  compact(): Promise<CompactionCounts>;
   close(): Promise<void>;
 }
 
@@ -48,13 +48,15 @@ export async function createServerContext(options: ServerContextOptions): Promis
     let events = 0;
     let exposures = 0;
     let assignments = 0;
+    let userAttributes = 0;
     for (const segment of await log.sealedSegments()) {
       const done = await lake.compactSegment(log, segment, (rows) => insertAssignments(options.db, rows));
       events += done.events;
       exposures += done.exposures;
       assignments += done.assignments;
+      userAttributes += done.user_attributes;
     }
-    return { events, exposures, assignments };
+    return { events, exposures, assignments, user_attributes: userAttributes };
   };
   // Serial: a caller always gets a compaction that started after its call (DSAR relies on it).
   const compact = () => {

@@ -10,6 +10,7 @@ import { createApiKey } from "./registry/auth.js";
 import { applyDefinitions, readDefinitionsDir } from "./registry/definitions-loader.js";
 import { createLakeSummary } from "./results/experiment-summary.js";
 import { writePipelineConfig } from "./results/pipeline-config.js";
+import { createLakeSegmentResults, type SegmentResultsProvider } from "./results/segment-results-provider.js";
 import { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
 
 export interface StartServerOptions {
@@ -30,6 +31,8 @@ export interface StartServerOptions {
   readonly onFirstStart?: (server: RunningServer) => Promise<void>;
   /** Results summaries; default: read from the lake under `home` (`createLakeSummary`). */
   readonly summary?: SummaryProvider;
+  /** Per-segment results; default: read from the lake under `home` (`createLakeSegmentResults`). */
+  readonly segmentResults?: SegmentResultsProvider;
   /** The decision engine and its scheduler (docs/decisions.md); `false` turns them off. */
   readonly decisions?: false | Omit<DecisionServiceOptions, "db">;
   readonly logger?: boolean;
@@ -119,6 +122,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     context,
     logger: options.logger ?? false,
     ...(decisions === undefined ? {} : { decisions }),
+    segmentResults: options.segmentResults ?? createLakeSegmentResults(db, paths.lakeDir),
     summary:
       options.summary ??
       createLakeSummary(

@@ -63,6 +63,19 @@ describe("retention job (seed 003)", () => {
       );
     }
     await partition("raw/identifies/dt=2024-11-10", `SELECT 'a1' AS anon_id, 'u1' AS identity_id`);
+    for (const day of ["2024-11-10", "2026-02-01"]) {
+      await partition(
+        `raw/user_attributes/dt=${day}`,
+        `SELECT 'u1' AS user_id, 'platform' AS attribute, 'ios' AS value, TIMESTAMPTZ '${day} 10:00:00+00' AS observed_time_utc`,
+      );
+    }
+    for (const table of ["fct_experiment_results_by_segment", "agg_experiment_metric_by_segment"]) {
+      await partition(
+        `gold/${table}/dt=2025-01-01`,
+        `SELECT * FROM (VALUES ('exp_old', 'platform', 'ios', 40), ('exp_long', 'platform', 'web', 60))
+           AS t(experiment_id, segment_attribute, segment_value, n)`,
+      );
+    }
     await partition("silver/fact_assignment/dt=2025-01-01", assignmentRows([["exp_old", "u1"]]));
     await partition(
       "silver/fact_assignment/dt=2026-02-01",
@@ -95,11 +108,13 @@ describe("retention job (seed 003)", () => {
       "raw/events/dt=2025-05-01",
       "raw/exposures/dt=2024-11-06",
       "raw/identifies/dt=2024-11-10",
+      "raw/user_attributes/dt=2024-11-10",
       "silver/fact_assignment/dt=2025-01-01",
     ]);
     expect(report.rows_removed).toEqual({
       "raw/events": 2,
       "raw/identifies": 1,
+      "raw/user_attributes": 1,
       "raw/assignments": 2,
       "raw/exposures": 1,
       "silver/fact_assignment": 2,
@@ -109,11 +124,15 @@ describe("retention job (seed 003)", () => {
     const left = (await listFiles(t.context.lake.dir, ".parquet")).map((f) =>
       f.slice(t.context.lake.dir.length + 1).replace(/\/part-0\.parquet$/, ""),
     );
+    // Aggregated per-segment results (no user column) are kept like the other results while resultDays is null.
     expect(left.sort()).toEqual([
+      "gold/agg_experiment_metric_by_segment/dt=2025-01-01",
       "gold/fct_experiment_results/dt=2025-01-01",
+      "gold/fct_experiment_results_by_segment/dt=2025-01-01",
       "raw/assignments/dt=2025-10-05",
       "raw/events/dt=2025-05-10",
       "raw/events/dt=2026-02-01",
+      "raw/user_attributes/dt=2026-02-01",
       "silver/fact_assignment/dt=2026-02-01",
     ]);
     const rewritten = await t.context.lake.query<{ experiment_id: string }>(
@@ -129,7 +148,7 @@ describe("retention job (seed 003)", () => {
     ]);
     const runs = await t.request("ada", "GET", "/api/admin/retention");
     expect(runs.json.policy).toMatchObject({ assignmentDays: 180, rawEventDays: 180, resultDays: null });
-    expect(runs.json.runs[0].removed.partitions_removed).toHaveLength(6);
+    expect(runs.json.runs[0].removed.partitions_removed).toHaveLength(7);
 
     const again = await runRetention({
       db: t.context.db,
@@ -139,5 +158,21 @@ describe("retention job (seed 003)", () => {
     });
     expect(again.partitions_removed).toEqual([]);
     expect((await t.request("vic", "POST", "/api/admin/retention")).status).toBe(403);
+
+    // With a result period, the expired experiment's per-segment results go too; the running one's stay.
+    const results = await runRetention({
+      db: t.context.db,
+      lake: t.context.lake,
+      policy: { ...defaultRetentionPolicy, resultDays: 30 },
+      now,
+    });
+    expect(results.rows_removed).toMatchObject({
+      "gold/fct_experiment_results_by_segment": 1,
+      "gold/agg_experiment_metric_by_segment": 1,
+    });
+    const segments = await t.context.lake.query<{ experiment_id: string }>(
+      `SELECT experiment_id FROM read_parquet('${join(t.context.lake.dir, "gold/fct_experiment_results_by_segment/*/*.parquet")}')`,
+    );
+    expect(segments.map((r) => r.experiment_id)).toEqual(["exp_long"]);
   });
 });

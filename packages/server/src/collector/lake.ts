@@ -24,7 +24,8 @@ export async function listFiles(dir: string, suffix: string): Promise<string[]> 
 
 const walColumns = `{kind: 'VARCHAR', event_id: 'VARCHAR', user_id: 'VARCHAR', event_name: 'VARCHAR',
   event_time_utc: 'VARCHAR', value: 'DOUBLE', properties: 'VARCHAR', experiment_id: 'VARCHAR',
-  variant_id: 'VARCHAR', exposure_time_utc: 'VARCHAR', assignment_time_utc: 'VARCHAR'}`;
+  variant_id: 'VARCHAR', exposure_time_utc: 'VARCHAR', assignment_time_utc: 'VARCHAR',
+  attribute: 'VARCHAR', attribute_value: 'VARCHAR', observed_time_utc: 'VARCHAR'}`;
 
 /** A first assignment read back from a compacted segment (for the registry's `assignment` table). */
 export interface CompactedAssignment {
@@ -34,9 +35,18 @@ export interface CompactedAssignment {
   readonly assignment_time_utc: string;
 }
 
+/** Rows one compaction moved into the lake, by raw table. */
+export interface CompactionCounts {
+  readonly events: number;
+  readonly exposures: number;
+  readonly assignments: number;
+  /** `raw/user_attributes` rows (allowlisted attributes observed at first assignments). */
+  readonly user_attributes: number;
+}
+
 /**
  * The raw zone of the lake: Parquet partitions by UTC date with the pipeline contract's columns
- * (`raw/events`, `raw/exposures`, `raw/assignments`, each `dt=YYYY-MM-DD/`). Files are written
+ * (`raw/events`, `raw/exposures`, `raw/assignments`, `raw/user_attributes`, each `dt=YYYY-MM-DD/`). Files are written
  * under a temporary name and renamed, and their names derive from what they hold (the WAL segment
  * number), so re-running an interrupted compaction rewrites the
  * same files instead of adding copies.
@@ -52,7 +62,7 @@ export interface Lake {
     log: EventLog,
     segment: SealedSegment,
     onAssignments?: (rows: CompactedAssignment[]) => Promise<void>,
-  ): Promise<{ events: number; exposures: number; assignments: number }>;
+  ): Promise<CompactionCounts>;
   /** Every event_id already in the lake (events and exposures). */
   readEventIds(): Promise<string[]>;
   /** Rewrites every Parquet file under the lake without `userId`'s rows; returns the rows removed. */
@@ -101,13 +111,14 @@ export async function openLake(dir: string): Promise<Lake> {
            QUALIFY row_number() OVER (PARTITION BY kind, event_id) = 1`,
         );
         const parts = await query<{ kind: string; dt: string; n: number }>(
-          `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc, assignment_time_utc), 1, 10) AS dt,
+          `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc, assignment_time_utc, observed_time_utc), 1, 10) AS dt,
              count(*) AS n
            FROM seg GROUP BY ALL ORDER BY ALL`,
         );
         let events = 0;
         let exposures = 0;
         let assignments = 0;
+        let userAttributes = 0;
         for (const part of parts) {
           if (part.kind === "assignment") {
             assignments += part.n;
@@ -123,6 +134,14 @@ export async function openLake(dir: string): Promise<Lake> {
               `SELECT event_id, user_id, event_name, CAST(event_time_utc AS TIMESTAMPTZ) AS event_time_utc, value, properties
                FROM seg WHERE kind = 'event' AND substr(event_time_utc, 1, 10) = ${sqlString(part.dt)} ORDER BY event_time_utc`,
               join(dir, "raw", "events", `dt=${part.dt}`, name),
+            );
+          } else if (part.kind === "user_attribute") {
+            userAttributes += part.n;
+            await copyTo(
+              `SELECT user_id, attribute, attribute_value AS value, CAST(observed_time_utc AS TIMESTAMPTZ) AS observed_time_utc
+               FROM seg WHERE kind = 'user_attribute' AND substr(observed_time_utc, 1, 10) = ${sqlString(part.dt)}
+               ORDER BY observed_time_utc, user_id, attribute`,
+              join(dir, "raw", "user_attributes", `dt=${part.dt}`, name),
             );
           } else {
             exposures += part.n;
@@ -141,7 +160,7 @@ export async function openLake(dir: string): Promise<Lake> {
         }
         await connection.run("DROP TABLE seg");
         await log.removeSegment(segment);
-        return { events, exposures, assignments };
+        return { events, exposures, assignments, user_attributes: userAttributes };
       }),
     readEventIds: () =>
       serial(async () => {

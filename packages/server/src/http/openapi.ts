@@ -164,9 +164,31 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/api/experiments/{key}/summary": {
         get: op(
-          "Results: result rows and metrics in both analysis modes, metric types, alpha, SRM, data quality, daily exposure health, cumulative series with the sequential boundary, the decision, segment availability",
+          "Results: result rows and metrics in both analysis modes, metric types, alpha, SRM, data quality, daily exposure health, cumulative series with the sequential boundary, the decision, segment attributes available for drill-down; ETag / If-None-Match → 304",
           undefined,
           { parameters: keyParam },
+        ),
+      },
+      "/api/experiments/{key}/segments/{attribute}": {
+        get: op(
+          "Exploratory drill-down by a segment attribute (one listed in the summary's segments.attributes): per metric and segment value, each treatment against control (n per variant, lift, interval, p-value and the Holm-adjusted p-value across the attribute's values); ETag / If-None-Match → 304",
+          undefined,
+          {
+            parameters: [
+              ...keyParam,
+              { name: "attribute", in: "path", required: true, schema: { type: "string" } },
+              {
+                name: "mode",
+                in: "query",
+                schema: { type: "string", enum: ["itt", "exposed"], default: "itt" },
+              },
+              {
+                name: "cuped",
+                in: "query",
+                schema: { type: "string", enum: ["true", "false"], default: "false" },
+              },
+            ],
+          },
         ),
       },
       "/api/experiments/{key}/decision": {

@@ -7,7 +7,7 @@ import type { Queryable } from "../db/database.js";
 export interface RetentionPolicy {
   /** Raw assignments/exposures, per-user silver/gold rows and registry assignments: days after the experiment ends. */
   readonly assignmentDays: number;
-  /** Raw events and identify links: days after the last experiment that could read them ends. */
+  /** Raw events, identify links and user attributes: days after the last experiment that could read them ends. */
   readonly rawEventDays: number;
   /** Aggregated results (gold tables without a user column): days after the experiment ends, or kept. */
   readonly resultDays: number | null;
@@ -61,7 +61,7 @@ const partitionDay = (file: string) => /dt=(\d{4}-\d{2}-\d{2})/.exec(file)?.[1];
 /**
  * Enforces the policy once: experiments whose end lies more than `assignmentDays` in the past lose their
  * assignments and exposures (raw partitions, per-user silver/gold rows, the registry's assignment rows);
- * raw event and identify partitions are removed once older than `rawEventDays` and before every
+ * raw event, identify and user-attribute partitions are removed once older than `rawEventDays` and before every
  * experiment still in retention (start minus `lookbackDays`); experiments, flags and (unless `resultDays`)
  * aggregated results are kept. The run and what it removed are recorded in `retention_run`.
  * @example const report = await runRetention({ db, lake, policy: defaultRetentionPolicy });
@@ -101,7 +101,8 @@ export async function runRetention(options: {
     rowsRemoved[table] = (rowsRemoved[table] ?? 0) + n;
   };
 
-  for (const table of ["events", "identifies"]) {
+  // User attributes are observations like events: a live experiment's units were observed at their assignment.
+  for (const table of ["events", "identifies", "user_attributes"]) {
     const files = await listFiles(join(lake.dir, "raw", table), ".parquet");
     const days = new Set(
       files.map(partitionDay).filter((d): d is string => d !== undefined && d < eventCutoff),

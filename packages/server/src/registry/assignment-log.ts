@@ -1,4 +1,5 @@
 import type { EventLog } from "../collector/event-log.js";
+import { type AttributeObservation, userAttributeLine } from "./segment-attributes.js";
 
 /** One assignment decision of a request. */
 export interface AssignmentRecord {
@@ -17,13 +18,23 @@ export interface AssignmentRecord {
  * const [first] = await log.record([{ experimentKey: "checkout", userId: "u1", variant: "treatment" }]);
  */
 export interface AssignmentLog {
-  /** Resolves, per record, whether this call logged it (true once per pair, ever). */
-  record(records: ReadonlyArray<AssignmentRecord>): Promise<boolean[]>;
+  /**
+   * Resolves, per record, whether this call logged it (true once per pair, ever). When the call logs a first
+   * assignment, `attributes` (the user's allowlisted attributes) go into the same append, observed at the
+   * assignment time, so a segment value never costs a write of its own.
+   */
+  record(records: ReadonlyArray<AssignmentRecord>, attributes?: UserAttributes): Promise<boolean[]>;
   /** Whether the pair is logged (or being logged). */
   has(experimentKey: string, userId: string): boolean;
   /** Forgets an erased user's pairs, so a later assignment is logged anew. */
   forgetUser(userId: string): void;
   readonly counters: { first: number; repeat: number };
+}
+
+/** The allowlisted attributes of the user an assign request is for. */
+export interface UserAttributes {
+  readonly userId: string;
+  readonly observed: ReadonlyArray<AttributeObservation>;
 }
 
 /** The WAL line of a first assignment (`kind: "assignment"`); `event_id` makes repeats in a segment collapse. */
@@ -62,7 +73,10 @@ export function createAssignmentLog(
     }
   };
 
-  async function record(records: ReadonlyArray<AssignmentRecord>): Promise<boolean[]> {
+  async function record(
+    records: ReadonlyArray<AssignmentRecord>,
+    attributes?: UserAttributes,
+  ): Promise<boolean[]> {
     const out: boolean[] = [];
     let lines = "";
     let claimed: AssignmentRecord[] | undefined;
@@ -90,6 +104,8 @@ export function createAssignmentLog(
       lines += assignmentLine(r, at);
     }
     if (claimed !== undefined) {
+      if (attributes !== undefined && at !== undefined)
+        for (const o of attributes.observed) lines += userAttributeLine(attributes.userId, o, at);
       const append = log.append(lines);
       for (const r of claimed) {
         let pending = inFlight.get(r.experimentKey);

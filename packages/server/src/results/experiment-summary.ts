@@ -20,18 +20,63 @@ import { getExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
 import { type CumulativeSeries, cumulativeSeries } from "./cumulative-series.js";
 import { type ExposureQualityDay, readLakeHistory } from "./lake-results-reader.js";
+import {
+  drillDownAttributes,
+  SEGMENT_ADJUSTMENT,
+  SEGMENT_NOTE,
+  type SegmentResultRow,
+} from "./segment-results.js";
+import { readSegmentRows } from "./segment-results-reader.js";
 
 /** The level of every interval the server's pipeline runs compute (`runPipeline`'s default). */
 export const RESULTS_ALPHA = 0.05;
 
 export type MetricType = "conversion" | "count" | "sum" | "ratio";
 
-/** Why per-segment results are missing (the pipeline computes whole-cohort results only). */
-export const segmentsUnavailable = {
-  available: false,
-  reason:
-    "The pipeline computes results for the whole cohort only: assignments and exposures carry no user attributes, so fct_experiment_results has no segment column.",
-} as const;
+/** Whether drill-downs by a segment attribute exist for the summary's results partition. */
+export type SegmentsAvailability =
+  | {
+      readonly available: true;
+      /** Attributes with at least one observed value, for `GET /api/experiments/{key}/segments/{attribute}`. */
+      readonly attributes: string[];
+      /** Each attribute's values (`(not set)` included). */
+      readonly values: Record<string, string[]>;
+      readonly dt: string;
+      readonly adjustment: typeof SEGMENT_ADJUSTMENT;
+      readonly exploratory: true;
+      readonly note: string;
+    }
+  | { readonly available: false; readonly reason: string };
+
+/**
+ * The summary's `segments` from the per-segment rows of its partition.
+ * @example segmentsAvailability(await readSegmentRows(lake, key, dt), dt)
+ */
+export function segmentsAvailability(
+  rows: ReadonlyArray<SegmentResultRow>,
+  dt: string,
+): SegmentsAvailability {
+  const attributes = drillDownAttributes(rows);
+  if (attributes.length === 0)
+    return {
+      available: false,
+      reason: `No per-segment results in the results partition dt=${dt}: the pipeline computes them when the lake holds user attributes (raw/user_attributes; POST /api/assign records those listed in ASSAY_SEGMENT_ATTRIBUTES) with at least one observed value for this experiment's units.`,
+    };
+  const values: Record<string, string[]> = {};
+  for (const a of attributes)
+    values[a] = [
+      ...new Set(rows.filter((r) => r.segment_attribute === a).map((r) => r.segment_value)),
+    ].sort();
+  return {
+    available: true,
+    attributes,
+    values,
+    dt,
+    adjustment: SEGMENT_ADJUSTMENT,
+    exploratory: true,
+    note: SEGMENT_NOTE,
+  };
+}
 
 const analysisModes = ["itt", "exposed"] as const;
 
@@ -109,7 +154,7 @@ export interface ExperimentSummary {
   };
   /** The decision service's latest decision (`GET …/decision`), null when the server runs no decisions. */
   readonly decision: DecisionView | null;
-  readonly segments: typeof segmentsUnavailable;
+  readonly segments: SegmentsAvailability;
 }
 
 /** Registry inputs of a summary besides the experiment (read before the lake, outside the transaction). */
@@ -260,7 +305,7 @@ export async function buildExperimentSummary(
       planned_per_variant: planned,
     },
     decision: inputs.decision ?? null,
-    segments: segmentsUnavailable,
+    segments: segmentsAvailability(await readSegmentRows(lakeDir, experiment.key, dt), dt),
   };
 }
 

@@ -1,0 +1,111 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { lakeConfigPath } from "@assay/pipeline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { createPgliteDatabase } from "../src/index.js";
+import {
+  defaultSegmentAttributes,
+  observedAttributes,
+  SegmentAttributesError,
+  segmentAttributesFromEnv,
+} from "../src/registry/segment-attributes.js";
+import { writePipelineConfig } from "../src/results/pipeline-config.js";
+import { createTestApp, experimentBody, type TestApp } from "./helpers/test-app.js";
+
+describe("segment attribute allowlist", () => {
+  it("reads ASSAY_SEGMENT_ATTRIBUTES (default, list, empty) and refuses a bad name naming the setting", () => {
+    expect(segmentAttributesFromEnv({})).toEqual([...defaultSegmentAttributes]);
+    expect(segmentAttributesFromEnv({ ASSAY_SEGMENT_ATTRIBUTES: " plan, platform ,plan" })).toEqual([
+      "plan",
+      "platform",
+    ]);
+    expect(segmentAttributesFromEnv({ ASSAY_SEGMENT_ATTRIBUTES: "" })).toEqual([]);
+    expect(() => segmentAttributesFromEnv({ ASSAY_SEGMENT_ATTRIBUTES: "platform,E-Mail" })).toThrow(
+      SegmentAttributesError,
+    );
+    expect(() => segmentAttributesFromEnv({ ASSAY_SEGMENT_ATTRIBUTES: "E-Mail" })).toThrow(
+      /ASSAY_SEGMENT_ATTRIBUTES: "E-Mail"/,
+    );
+  });
+
+  it("keeps only allowlisted scalar values", () => {
+    expect(
+      observedAttributes(["platform", "country", "plan", "device", "browser"], {
+        platform: "ios",
+        country: "DE",
+        plan: { tier: "pro" },
+        device: 12,
+        browser: "x".repeat(500),
+        email: "ada@example.com",
+      }),
+    ).toEqual([
+      ["platform", "ios"],
+      ["country", "DE"],
+      ["device", "12"],
+    ]);
+  });
+});
+
+describe("POST /api/assign records allowlisted attributes into raw/user_attributes", () => {
+  let t: TestApp;
+  const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
+  beforeAll(async () => {
+    t = await createTestApp(await createPgliteDatabase());
+    expect((await t.request("ana", "POST", "/api/experiments", experimentBody("exp_seg"))).status).toBe(201);
+    for (const [who, status] of [
+      ["ana", "submitted"],
+      ["rui", "approved"],
+      ["ana", "running"],
+    ] as const) {
+      expect((await t.request(who, "POST", "/api/experiments/exp_seg/status", { status })).status).toBe(200);
+    }
+  });
+  afterAll(async () => t?.close());
+
+  it("writes them with the first assignment, observed at the assignment time, never for repeats or other keys", async () => {
+    const assign = (userId: string, attributes: Record<string, unknown>) =>
+      t.request("vic", "POST", "/api/assign", { user_id: userId, attributes, experiments: ["exp_seg"] });
+    const first = await assign("seg-u1", { platform: "ios", country: "DE", email: "ada@example.com" });
+    expect(first.status).toBe(200);
+    expect(first.json.assignments[0]).toMatchObject({ in_experiment: true, first_assignment: true });
+    // A repeat assignment writes nothing, even with changed attributes.
+    const repeat = await assign("seg-u1", { platform: "android" });
+    expect(repeat.json.assignments[0].first_assignment).toBe(false);
+    await assign("seg-u2", { plan: "pro", name: "Ada Lovelace" });
+    await assign("seg-u3", {});
+
+    const compacted = await t.context.compact();
+    expect(compacted).toMatchObject({ assignments: 3, user_attributes: 3 });
+    const lake = t.context.lake.dir;
+    const rows = await t.context.lake.query<{
+      user_id: string;
+      attribute: string;
+      value: string;
+      same_time: boolean;
+    }>(
+      `SELECT a.user_id, a.attribute, a.value, a.observed_time_utc = s.assignment_time_utc AS same_time
+       FROM read_parquet(${sql(join(lake, "raw/user_attributes/*/*.parquet"))}, hive_partitioning = false) a
+       JOIN read_parquet(${sql(join(lake, "raw/assignments/*/*.parquet"))}, hive_partitioning = false) s USING (user_id)
+       ORDER BY a.user_id, a.attribute`,
+    );
+    expect(rows).toEqual([
+      { user_id: "seg-u1", attribute: "country", value: "DE", same_time: true },
+      { user_id: "seg-u1", attribute: "platform", value: "ios", same_time: true },
+      { user_id: "seg-u2", attribute: "plan", value: "pro", same_time: true },
+    ]);
+    const [types] = await t.context.lake.query<{ t: string }>(
+      `SELECT typeof(observed_time_utc) AS t FROM read_parquet(${sql(join(lake, "raw/user_attributes/*/*.parquet"))}) LIMIT 1`,
+    );
+    expect(types?.t).toBe("TIMESTAMP WITH TIME ZONE");
+  });
+
+  it("writes the allowlist into the lake's assay.yaml as segment_attributes", async () => {
+    const config = YAML.parse(await readFile(lakeConfigPath(t.context.lake.dir), "utf8"));
+    expect(config.segment_attributes).toEqual([...defaultSegmentAttributes]);
+    await writePipelineConfig(t.context.db, t.context.lake.dir, ["platform"]);
+    expect(YAML.parse(await readFile(lakeConfigPath(t.context.lake.dir), "utf8")).segment_attributes).toEqual([
+      "platform",
+    ]);
+  });
+});
