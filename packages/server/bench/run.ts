@@ -1,7 +1,7 @@
 // Loads /api/assign and /api/events with autocannon on loopback and writes requests/s and latency
 // percentiles to bench-results/server.json and .md. The server runs as its own process (`assay serve`,
 // embedded registry), so it has one core and autocannon the other.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,9 +39,26 @@ const home = await mkdtemp(join(tmpdir(), "assay-bench-"));
 
 // ASSAY_BENCH_SERVER_NODE_ARGS passes flags to the server's node (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
 const serverNodeArgs = (process.env.ASSAY_BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+// The server gets core 0 and this process (autocannon) core 1, so neither steals the other's core and the
+// scheduler does not bounce them between cores (ASSAY_BENCH_PIN=0 turns this off). taskset execs the command,
+// so the child's pid is the server's.
+const pin =
+  process.env.ASSAY_BENCH_PIN !== "0" &&
+  cpus().length >= 2 &&
+  spawnSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { stdio: "ignore" }).status === 0;
+const onServerCore = (command: string, args: string[]): [string, string[]] =>
+  pin ? ["taskset", ["-c", "0", command, ...args]] : [command, args];
 const child = spawn(
-  process.execPath,
-  [...serverNodeArgs, cli, "serve", "--port", "0", "--home", home, "--no-demo"],
+  ...onServerCore(process.execPath, [
+    ...serverNodeArgs,
+    cli,
+    "serve",
+    "--port",
+    "0",
+    "--home",
+    home,
+    "--no-demo",
+  ]),
   {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, ASSAY_DATABASE_URL: "" },
@@ -232,6 +249,20 @@ const server = http.createServer((req, res) => {
 server.listen(0, "127.0.0.1", () => console.log("http://127.0.0.1:" + server.address().port));
 `;
 
+/** Waits (at most 2 minutes) until the server has used under 5% of a core for a second: the compactor is done. */
+async function serverIdle(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let quietSeconds = 0;
+  let before = await serverCpuSeconds(target.pid);
+  while (before !== null && quietSeconds < 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await serverCpuSeconds(target.pid);
+    if (now === null) return;
+    quietSeconds = now - before < 0.025 ? quietSeconds + 0.5 : 0;
+    before = now;
+  }
+}
+
 let counter = 0;
 // Returning users: a pool assigned once before the row, so every measured request repeats a logged pair
 // (pure CPU, no log write). New users: an id never seen before per request, so every request is a first
@@ -256,17 +287,20 @@ const eventsBody = () => {
 
 const connectionLevels = (process.env.ASSAY_BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
 const figures: Figures[] = [];
-// ASSAY_BENCH_ONLY=assign|events runs only those rows (for profiling).
+// ASSAY_BENCH_ONLY=assign|returning|events runs only those rows (for profiling; returning = assign, returning users).
 const only = process.env.ASSAY_BENCH_ONLY;
 if (only !== "events") {
   // Log the pool's pairs first: afterwards every request of the returning rows is a repeat.
   await once("/api/assign", 50, 600, assignReturningBody, returningPool);
+  await serverIdle();
   for (const connections of connectionLevels)
     figures.push(await load("assign, returning users", "/api/assign", connections, assignReturningBody, 1));
-  for (const connections of connectionLevels)
-    figures.push(await load("assign, new users", "/api/assign", connections, assignNewBody, 1));
+  if (only !== "returning") {
+    for (const connections of connectionLevels)
+      figures.push(await load("assign, new users", "/api/assign", connections, assignNewBody, 1));
+  }
 }
-if (only !== "assign") {
+if (only !== "assign" && only !== "returning") {
   for (const connections of connectionLevels)
     figures.push(await load("events (batches of 100)", "/api/events", connections, eventsBody, 100));
 }
@@ -277,7 +311,9 @@ await rm(home, { recursive: true, force: true });
 // The floor on this machine at this moment: a bare node:http server answering an assign-shaped JSON
 // (parse the body, stringify an answer), no Assay, no Fastify. Most of its cost is the kernel's loopback TCP.
 if (only !== "events") {
-  const bare = spawn(process.execPath, ["-e", bareServer], { stdio: ["ignore", "pipe", "inherit"] });
+  const bare = spawn(...onServerCore(process.execPath, ["-e", bareServer]), {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const bareUrl = await new Promise<string>((resolve) =>
     bare.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim())),
   );
@@ -296,16 +332,20 @@ const machine = {
   runs: repeats,
   loadAverage1mBefore: Math.round(loadBefore * 10) / 10,
   loadAverage1mAfter: Math.round(loadavg()[0]! * 10) / 10,
+  pinned: pin,
 };
 await writeFile(join(outDir, "server.json"), `${JSON.stringify({ machine, figures }, null, 2)}\n`);
 const md = [
   "# Server benchmark (autocannon on loopback, `assay serve` in its own process, embedded PGlite registry)",
   "",
   `Machine: ${machine.cpus} cores shared by the server, autocannon and other work; Node ${machine.node};`,
+  machine.pinned
+    ? "the server process is pinned to core 0 and autocannon to core 1 (taskset), so each has one core of the two;"
+    : "processes not pinned to cores;",
   `1-minute load average ${machine.loadAverage1mBefore} before, ${machine.loadAverage1mAfter} after (above 2, other work took cores).`,
   `Each row: ${warmupSeconds} s warm-up, then the median of ${repeats} runs of ${duration} s (latency percentiles`,
   'exact over all responses of a run, median across runs). "returning users": every request repeats a',
-  `(experiment, user) pair already logged (a pool of ${returningPool} users assigned before the rows): no log`,
+  `(experiment, user) pair already logged (a pool of ${returningPool} users assigned before the rows, then the server left until its compactor is idle): no log`,
   'write, the common case of real traffic. "new users": every request is a first assignment (a durable',
   "write-ahead-log append, acknowledged after the shared group-commit fdatasync). Events are 100 per request.",
   "",
