@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "./config/assay-config.js";
+import { segmentModelNames } from "./dialect/base/segment-models.js";
 import type { Dialect } from "./dialect/dialect.js";
 import { duckdbDialect } from "./dialect/duckdb/index.js";
 import { modelsForDialect } from "./dialect/models-for-dialect.js";
@@ -9,14 +10,21 @@ import type { Engine } from "./engine/engine.js";
 import { findIdentifyFiles, stitchFromFiles } from "./identity/identity-inputs.js";
 import { writeDirectoryAtomically } from "./io/atomic-directory.js";
 import { exportCsv } from "./io/export-table.js";
-import { resolveInputFiles } from "./io/input-files.js";
-import { inputTableNames } from "./io/input-schema.js";
+import { resolveInputFiles, resolveOptionalInputFiles } from "./io/input-files.js";
+import { inputTableNames, optionalInputTables } from "./io/input-schema.js";
 import { loadInputTable } from "./io/load-input-table.js";
 import { loadConfigRelations, type ModelRunReport, runModels } from "./model/run-models.js";
 import type { ProgressReporter } from "./progress/progress-reporter.js";
 import { computeResults, type ResultRow, type VariantAggregate } from "./results/compute-results.js";
+import {
+  computeSegmentResults,
+  type SegmentAggregate,
+  type SegmentResultRow,
+  type SkippedSegmentComparison,
+} from "./results/compute-segment-results.js";
 import { buildQualityReport, type QualityReport } from "./results/quality-report.js";
-import { materializeResults } from "./results/results-table.js";
+import { materializeResults, materializeSegmentResults } from "./results/results-table.js";
+import { ensureUserAttributesTable, resolveSegmentAttributes } from "./segments/segment-attributes.js";
 
 export interface AnalysisOptions {
   readonly config: AssayConfig;
@@ -31,6 +39,12 @@ export interface AnalysisResult {
   readonly results: ReadonlyArray<ResultRow>;
   readonly quality: QualityReport;
   readonly models: ReadonlyArray<ModelRunReport>;
+  /** The attributes results were drilled into; empty when there was none (no segment models ran). */
+  readonly segmentAttributes: ReadonlyArray<string>;
+  /** `fct_experiment_results_by_segment` rows (empty without segment attributes). */
+  readonly segmentResults: ReadonlyArray<SegmentResultRow>;
+  /** Per-segment comparisons the statistics engine refused (small segments); not in the quality report. */
+  readonly skippedSegmentComparisons: ReadonlyArray<SkippedSegmentComparison>;
 }
 
 /** The CSV outputs of `assay analyze`, with their sort order (for stable, diffable files). */
@@ -48,21 +62,49 @@ export const analysisOutputs: ReadonlyArray<{ readonly table: string; readonly o
 ];
 
 /**
- * Runs every model on tables `raw_assignments`, `raw_exposures`, `raw_events` already in the engine (embedded
- * DuckDB, or a warehouse with its `dialect`), then the statistics engine on the aggregated sufficient statistics,
- * the only rows read back besides the quality counts. Leaves all model tables in the engine.
+ * The per-segment CSV outputs, written only when there is a segment attribute (a `user_attributes` row, or
+ * `segment_attributes` in the config): `file` is the CSV's name without `.csv`.
+ */
+export const segmentAnalysisOutputs: ReadonlyArray<{
+  readonly table: string;
+  readonly orderBy: string;
+  readonly file: string;
+}> = [
+  {
+    table: "int_experiment_unit_segments",
+    orderBy: "experiment_id, user_id, segment_attribute",
+    file: "int_experiment_unit_segments",
+  },
+  {
+    table: "agg_experiment_metric_by_segment",
+    orderBy: "experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variation_id",
+    file: "agg_experiment_metric_by_segment",
+  },
+  { table: "fct_experiment_results_by_segment", orderBy: "", file: "experiment_results_by_segment" },
+];
+
+/**
+ * Runs every model on tables `raw_assignments`, `raw_exposures`, `raw_events` (and optionally
+ * `raw_user_attributes`, created empty when absent) already in the engine (embedded DuckDB, or a warehouse with
+ * its `dialect`), then the statistics engine on the aggregated sufficient statistics, the only rows read back
+ * besides the quality counts and the list of attribute names. The segment models run only when there is a segment
+ * attribute. Leaves all model tables in the engine; `fct_experiment_results_by_segment` is materialized only on
+ * DuckDB (warehouses keep the segment aggregate; callers export the rows).
  * @example
- * const { results, quality } = await runAnalysis(engine, { config, alpha: 0.05 });
+ * const { results, segmentResults, quality } = await runAnalysis(engine, { config, alpha: 0.05 });
  */
 export async function runAnalysis(engine: Engine, options: AnalysisOptions): Promise<AnalysisResult> {
   const dialect = options.dialect ?? duckdbDialect;
-  const { config } = options;
+  await ensureUserAttributesTable(engine, dialect);
+  const segmentAttributes = await resolveSegmentAttributes(engine, options.config);
+  const config = { ...options.config, segmentAttributes };
+  const segmented = segmentAttributes.length > 0;
   await loadConfigRelations(engine, dialect, config);
   const { models, tests } = await runModels({
     engine,
     dialect,
     config,
-    models: modelsForDialect(dialect),
+    models: modelsForDialect(dialect).filter((m) => segmented || !segmentModelNames.has(m.name)),
     warnOnly: options.warnOnly ?? false,
     skipTests: options.skipTests ?? false,
     ...(options.progress ? { progress: options.progress } : {}),
@@ -73,13 +115,38 @@ export async function runAnalysis(engine: Engine, options: AnalysisOptions): Pro
   const { rows, skipped } = computeResults(config, aggregates, { alpha: options.alpha ?? 0.05 });
   await materializeResults(engine, dialect, rows);
   const quality = await buildQualityReport(engine, config, { tests, skipped });
-  return { results: rows, quality, models };
+  const segments = segmented
+    ? computeSegmentResults(
+        await engine.query<SegmentAggregate & Record<string, unknown>>(
+          "SELECT * FROM agg_experiment_metric_by_segment",
+        ),
+        config,
+        { alpha: options.alpha ?? 0.05 },
+      )
+    : { rows: [], skipped: [] };
+  if (segmented && dialect.name === duckdbDialect.name) {
+    await materializeSegmentResults(engine, dialect, segments.rows);
+  }
+  return {
+    results: rows,
+    quality,
+    models,
+    segmentAttributes,
+    segmentResults: segments.rows,
+    skippedSegmentComparisons: segments.skipped,
+  };
 }
 
-/** Loads the three input tables of a bring-your-own-data folder (CSV or Parquet) into the engine. */
+/**
+ * Loads the input tables of a bring-your-own-data folder (CSV or Parquet) into the engine; an optional table
+ * (`user_attributes`) that is absent loads as an empty table.
+ */
 export async function loadInputDirectory(engine: Engine, dataDir: string): Promise<void> {
   for (const table of inputTableNames) {
-    await loadInputTable(engine, table, resolveInputFiles(dataDir, table));
+    const files = optionalInputTables.has(table)
+      ? resolveOptionalInputFiles(dataDir, table)
+      : resolveInputFiles(dataDir, table);
+    await loadInputTable(engine, table, files);
   }
 }
 
@@ -117,6 +184,11 @@ export async function analyzeDirectory(options: AnalyzeDirectoryOptions): Promis
     await writeDirectoryAtomically(options.outDir, async (dir) => {
       for (const output of analysisOutputs) {
         await exportCsv(engine, output.table, join(dir, `${output.table}.csv`), output.orderBy || undefined);
+      }
+      if (analysis.segmentAttributes.length > 0) {
+        for (const output of segmentAnalysisOutputs) {
+          await exportCsv(engine, output.table, join(dir, `${output.file}.csv`), output.orderBy || undefined);
+        }
       }
       if (identity) {
         await exportCsv(engine, "dim_user_identity", join(dir, "dim_user_identity.csv"), "anon_id");

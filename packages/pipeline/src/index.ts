@@ -2,6 +2,7 @@ export * from "./analyze.js";
 export * from "./config/assay-config.js";
 export * from "./config/load-config.js";
 export { baseModels, compileModel, getModel } from "./dialect/base/models.js";
+export { notSetSegmentValue, segmentModelNames } from "./dialect/base/segment-models.js";
 export { clickhouseDialect } from "./dialect/clickhouse/index.js";
 export type { Capabilities, Dialect, FunctionTable, LogicalType } from "./dialect/dialect.js";
 export { duckdbDialect } from "./dialect/duckdb/index.js";
@@ -26,8 +27,8 @@ export {
 } from "./engine/warehouse-analysis.js";
 export { type GeneratedDataset, generateDataset, generatedMetrics } from "./generator/generate-dataset.js";
 export type { GenerateOptions, GeneratorExperiment, GeneratorFaults } from "./generator/generator-options.js";
-export { type InputFile, resolveInputFiles } from "./io/input-files.js";
-export { InputError } from "./io/input-schema.js";
+export { type InputFile, resolveInputFiles, resolveOptionalInputFiles } from "./io/input-files.js";
+export { InputError, inputTableNames, optionalInputTables } from "./io/input-schema.js";
 export { type GenerateToLakeOptions, generateToDirectory, generateToLake } from "./lake/generate-to-lake.js";
 export { checkDt, lakeConfigPath, listPartitions, partitionDir, partitionFiles } from "./lake/lake-layout.js";
 export {
@@ -38,6 +39,7 @@ export {
   type PipelineStep,
   pipelineSteps,
   readExperimentResults,
+  readExperimentSegmentResults,
   readQualityReport,
   runPipeline,
   runPipelineStep,
@@ -59,5 +61,14 @@ export { createOutputShapes, unloadIntoDuckDb } from "./load/unload-warehouse.js
 export type { DataTest, ModelDefinition } from "./model/model.js";
 export { DataTestError, type DataTestResult } from "./model/run-models.js";
 export * from "./progress/progress-reporter.js";
-export type { ResultRow, VariantAggregate } from "./results/compute-results.js";
+export type { ResultRow, SkippedComparison, VariantAggregate } from "./results/compute-results.js";
+export {
+  computeSegmentResults,
+  type SegmentAggregate,
+  type SegmentResultRow,
+  type SkippedSegmentComparison,
+  segmentResultColumns,
+} from "./results/compute-segment-results.js";
 export type { ExperimentQuality, QualityReport } from "./results/quality-report.js";
+export { compareBytes } from "./segments/compare-bytes.js";
+export { resolveSegmentAttributes } from "./segments/segment-attributes.js";

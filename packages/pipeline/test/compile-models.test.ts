@@ -45,6 +45,7 @@ describe("model compilation (no database)", () => {
       "raw_assignments",
       "raw_exposures",
       "raw_events",
+      "raw_user_attributes",
       "cfg_experiment",
       "cfg_variant",
       "cfg_experiment_metric",

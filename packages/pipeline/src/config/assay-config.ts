@@ -96,9 +96,20 @@ export const assayConfigSchema = z
     experiments: z.array(experimentSchema).min(1),
     metrics: z.array(metricSchema).min(1),
     identity: identitySchema.optional(),
+    /** User attributes to drill into (rows of `user_attributes`); absent = every attribute present in the data. */
+    segment_attributes: z.array(identifier).optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
+    config.segment_attributes?.forEach((attribute, index) => {
+      if (config.segment_attributes?.indexOf(attribute) !== index) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["segment_attributes", index],
+          message: `duplicate attribute "${attribute}"`,
+        });
+      }
+    });
     reportDuplicates(
       config.experiments.map((experiment) => experiment.id),
       ["experiments"],
@@ -183,6 +194,11 @@ export interface AssayConfig {
   readonly metrics: ReadonlyArray<MetricDefinition>;
   /** Absent: deterministic stitching only. */
   readonly identity?: IdentityConfig;
+  /**
+   * The user attributes results are drilled into (`segment_attributes`); absent = every attribute in the
+   * `user_attributes` input, empty = none. The pipeline resolves it before compiling the segment models.
+   */
+  readonly segmentAttributes?: ReadonlyArray<string>;
 }
 
 /** A configuration that does not validate; `issues` name each key path (`experiments[0].variants`). */
@@ -224,7 +240,9 @@ export function parseAssayConfig(document: unknown, source = "assay.yaml"): Assa
     );
   }
   const probabilistic = parsed.data.identity?.probabilistic;
+  const segments = parsed.data.segment_attributes;
   return {
+    ...(segments === undefined ? {} : { segmentAttributes: segments }),
     ...(probabilistic
       ? {
           identity: {

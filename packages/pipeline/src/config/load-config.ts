@@ -61,5 +61,6 @@ export function stringifyConfig(config: AssayConfig): string {
             ...(metric.cupedPreDays === null ? {} : { cuped_pre_days: metric.cupedPreDays }),
           },
     ),
+    ...(config.segmentAttributes === undefined ? {} : { segment_attributes: [...config.segmentAttributes] }),
   });
 }

@@ -27,6 +27,10 @@ export interface FunctionTable {
   readonly greatest: (...expressions: string[]) => string;
   /** `arg` of the row with the smallest key tuple (ties broken by later keys), as an aggregate. */
   readonly argMin: (arg: string, keys: ReadonlyArray<string>) => string;
+  /** `arg` of the row with the largest key tuple (ties broken by later keys), as an aggregate. */
+  readonly argMax: (arg: string, keys: ReadonlyArray<string>) => string;
+  /** A text expression that compares byte by byte (PostgreSQL otherwise compares by the database collation). */
+  readonly byteOrder: (text: string) => string;
   /** Compensated (Kahan/Neumaier) floating-point sum aggregate: accurate and close to order-independent. */
   readonly preciseSum: (expression: string) => string;
   /** Exact distinct count aggregate. */

@@ -1,17 +1,23 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AnalysisOptions, type AnalysisResult, analysisOutputs, runAnalysis } from "../analyze.js";
+import {
+  type AnalysisOptions,
+  type AnalysisResult,
+  analysisOutputs,
+  runAnalysis,
+  segmentAnalysisOutputs,
+} from "../analyze.js";
 import { duckdbDialect } from "../dialect/duckdb/index.js";
 import { findIdentifyFiles } from "../identity/identity-inputs.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportCsv } from "../io/export-table.js";
-import { resolveInputFiles } from "../io/input-files.js";
-import { InputError, inputTableNames } from "../io/input-schema.js";
+import { resolveInputFiles, resolveOptionalInputFiles } from "../io/input-files.js";
+import { InputError, inputTableNames, optionalInputTables } from "../io/input-schema.js";
 import { type BulkLoadTarget, isBulkLoadTarget } from "../load/bulk-load-target.js";
 import { loadInputsIntoWarehouse } from "../load/load-warehouse.js";
 import { createOutputShapes, unloadIntoDuckDb } from "../load/unload-warehouse.js";
-import { materializeResults } from "../results/results-table.js";
+import { materializeResults, materializeSegmentResults } from "../results/results-table.js";
 import type { Engine } from "./engine.js";
 import type { OpenedEngine } from "./opened-engine.js";
 
@@ -52,7 +58,12 @@ export async function analyzeInWarehouse(options: AnalyzeWarehouseOptions): Prom
     }
     if (options.dt === undefined) throw new RangeError("--dt is required to load --data into a warehouse");
     const files = Object.fromEntries(
-      inputTableNames.map((table) => [table, resolveInputFiles(options.dataDir ?? "", table)]),
+      inputTableNames.map((table) => [
+        table,
+        optionalInputTables.has(table)
+          ? resolveOptionalInputFiles(options.dataDir ?? "", table)
+          : resolveInputFiles(options.dataDir ?? "", table),
+      ]),
     );
     await loadInputsIntoWarehouse(target, files, options.dt);
   }
@@ -68,6 +79,16 @@ export async function analyzeInWarehouse(options: AnalyzeWarehouseOptions): Prom
           await unloadIntoDuckDb(target, opened.dialect, shapes, output.table, work);
         }
         await exportCsv(shapes, output.table, join(dir, `${output.table}.csv`), output.orderBy || undefined);
+      }
+      if (analysis.segmentAttributes.length > 0) {
+        for (const output of segmentAnalysisOutputs) {
+          if (output.table === "fct_experiment_results_by_segment") {
+            await materializeSegmentResults(shapes, duckdbDialect, analysis.segmentResults);
+          } else {
+            await unloadIntoDuckDb(target, opened.dialect, shapes, output.table, work);
+          }
+          await exportCsv(shapes, output.table, join(dir, `${output.file}.csv`), output.orderBy || undefined);
+        }
       }
       await writeFile(join(dir, "quality_report.json"), `${JSON.stringify(analysis.quality, null, 2)}\n`);
     });

@@ -179,6 +179,9 @@ WITH sessions AS (
 SELECT event_id, user_id, event_name, ${ts("t_s")} AS event_time_utc, value FROM rows
 ${(faults.duplicateEvents ?? 0) > 0 ? `UNION ALL SELECT event_id, user_id, event_name, ${ts("t_s")}, value FROM rows WHERE ${u("'dup'", "i", "j", "event_name")} < ${faults.duplicateEvents}` : ""}`);
 
+  await engine.run(
+    "CREATE OR REPLACE TABLE raw_user_attributes (user_id VARCHAR, attribute VARCHAR, value VARCHAR, observed_time_utc TIMESTAMP)",
+  );
   for (const table of ["gen_experiment", "gen_variant", "gen_user", "gen_assignment"]) {
     await engine.run(`DROP TABLE IF EXISTS ${table}`);
   }

@@ -42,6 +42,18 @@ export function resolveInputFiles(dir: string, stem: string): InputFile[] {
   return files;
 }
 
+/**
+ * Like {@link resolveInputFiles} for an optional table: no `<stem>.csv`, `<stem>.parquet` or `<stem>/` means no files.
+ * @example resolveOptionalInputFiles("data", "user_attributes") // [] when the folder has none
+ */
+export function resolveOptionalInputFiles(dir: string, stem: string): InputFile[] {
+  const present = [`${stem}.csv`, `${stem}.parquet`, stem].some((name) => {
+    const path = join(dir, name);
+    return isFile(path) || isDirectory(path);
+  });
+  return present ? resolveInputFiles(dir, stem) : [];
+}
+
 function isFile(path: string): boolean {
   try {
     return statSync(path).isFile();

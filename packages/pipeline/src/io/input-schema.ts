@@ -26,6 +26,13 @@ export const inputTables = {
     time: "event_time_utc",
     optionalNumber: "value",
   },
+  // Optional (see optionalInputTables): what was known about a user when, for drill-down by segment.
+  user_attributes: {
+    relation: "raw_user_attributes",
+    text: ["user_id", "attribute", "value"],
+    time: "observed_time_utc",
+    optionalNumber: null,
+  },
 } as const satisfies Record<
   string,
   { relation: string; text: ReadonlyArray<string>; time: string; optionalNumber: string | null }
@@ -33,6 +40,12 @@ export const inputTables = {
 
 export type InputTableName = keyof typeof inputTables;
 export const inputTableNames = Object.keys(inputTables) as InputTableName[];
+
+/** Inputs that may be absent: a missing file, folder or lake partition reads as an empty table. */
+export const optionalInputTables: ReadonlySet<InputTableName> = new Set<InputTableName>(["user_attributes"]);
+
+/** The inputs every data set must have (assignments, exposures, events). */
+export const requiredInputTableNames = inputTableNames.filter((name) => !optionalInputTables.has(name));
 
 /** Bad input data: names the file, the row (1-based line for CSV, row index for Parquet) and the column. */
 export class InputError extends Error {

@@ -6,7 +6,7 @@ import { InputError, type InputTableName, type InputTableSpec, inputTables } fro
 /**
  * Loads one canonical input table (`raw_assignments`, …) from CSV or Parquet files into the DuckDB engine,
  * validating columns, timestamps and numbers; the first bad row stops the load with an `InputError`.
- * Parquet time columns may be TIMESTAMPTZ, TIMESTAMP or ISO 8601 strings.
+ * Parquet time columns may be TIMESTAMPTZ, TIMESTAMP or ISO 8601 strings. No files gives an empty table.
  * @example await loadInputTable(engine, "events", resolveInputFiles("data", "events"));
  */
 export async function loadInputTable(
@@ -15,6 +15,16 @@ export async function loadInputTable(
   files: ReadonlyArray<InputFile>,
 ): Promise<number> {
   const spec: InputTableSpec = typeof table === "string" ? inputTables[table] : table;
+  if (files.length === 0) {
+    // An optional input that is absent reads as an empty table with the canonical columns.
+    const columns = [
+      ...spec.text.map((c) => `${f.ident(c)} VARCHAR`),
+      `${f.ident(spec.time)} TIMESTAMP`,
+      ...(spec.optionalNumber ? [`${f.ident(spec.optionalNumber)} DOUBLE`] : []),
+    ];
+    await engine.run(`CREATE OR REPLACE TABLE ${f.ident(spec.relation)} (${columns.join(", ")})`);
+    return 0;
+  }
   const parts: string[] = [];
   for (const [index, file] of files.entries()) {
     const source = `__src_${spec.relation}_${index}`;

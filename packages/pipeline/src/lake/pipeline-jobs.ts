@@ -1,9 +1,10 @@
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "../config/assay-config.js";
 import { loadConfigFile } from "../config/load-config.js";
 import { getModel } from "../dialect/base/models.js";
+import { segmentModelNames } from "../dialect/base/segment-models.js";
 import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
 import { duckdbDialect } from "../dialect/duckdb/index.js";
 import { createDuckDbEngine, type DuckDbEngineOptions } from "../engine/duckdb-engine.js";
@@ -11,7 +12,7 @@ import type { Engine } from "../engine/engine.js";
 import { readLakeIdentityQuality, stitchLakeStep } from "../identity/identity-inputs.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportParquet } from "../io/export-table.js";
-import type { InputTableName } from "../io/input-schema.js";
+import { type InputTableName, optionalInputTables } from "../io/input-schema.js";
 import { loadInputTable } from "../io/load-input-table.js";
 import {
   type DataTestResult,
@@ -21,8 +22,14 @@ import {
 } from "../model/run-models.js";
 import { type ProgressReporter, silentProgress } from "../progress/progress-reporter.js";
 import { computeResults, type ResultRow, type VariantAggregate } from "../results/compute-results.js";
+import {
+  computeSegmentResults,
+  type SegmentAggregate,
+  type SegmentResultRow,
+} from "../results/compute-segment-results.js";
 import { buildQualityReport, type QualityReport } from "../results/quality-report.js";
-import { materializeResults } from "../results/results-table.js";
+import { materializeResults, materializeSegmentResults } from "../results/results-table.js";
+import { ensureUserAttributesTable, resolveSegmentAttributes } from "../segments/segment-attributes.js";
 import {
   checkDt,
   type LakeArea,
@@ -62,7 +69,7 @@ export const stepPlans: Readonly<Record<PipelineStep, StepPlan>> = {
     ],
   },
   outcomes: {
-    raw: ["events"],
+    raw: ["events", "user_attributes"],
     upstream: ["fct_experiment_cohort"],
     models: [
       "stg_conversion_events",
@@ -70,6 +77,8 @@ export const stepPlans: Readonly<Record<PipelineStep, StepPlan>> = {
       "int_experiment_unit_measures",
       "fct_experiment_unit_outcomes",
       "agg_experiment_metric_by_variant",
+      // Built only when there is a segment attribute; their partitions of dt are removed otherwise.
+      ...segmentModelNames,
     ],
   },
   results: {
@@ -153,7 +162,7 @@ async function runStepOnEngine(
   for (const table of plan.raw) {
     const days = listPartitions(lake, "raw", table).filter((d) => d <= dt);
     const files = days.flatMap((d) => partitionFiles(lake, "raw", table, d));
-    if (files.length === 0) {
+    if (files.length === 0 && !optionalInputTables.has(table)) {
       throw new MissingPartitionError(
         `no raw ${table} partitions at or before dt=${dt} under ${join(lake, "raw", table)} (run \`assay generate --dt ${dt}\` or land data there)`,
       );
@@ -189,16 +198,30 @@ async function runStepOnEngine(
       ),
     );
   }
+  let stepConfig = config;
+  let stepModels = plan.models;
+  if (stepModels.some((m) => segmentModelNames.has(m))) {
+    await ensureUserAttributesTable(engine, duckdbDialect);
+    const segmentAttributes = await resolveSegmentAttributes(engine, config);
+    stepConfig = { ...config, segmentAttributes };
+    if (segmentAttributes.length === 0) {
+      stepModels = stepModels.filter((m) => !segmentModelNames.has(m));
+      // A re-run without attributes must not leave an earlier run's segment partitions for this dt behind.
+      for (const name of segmentModelNames) {
+        await rm(partitionDir(lake, areaOf(name), name, dt), { recursive: true, force: true });
+      }
+    }
+  }
   const { models, tests } = await runModels({
     engine,
     dialect: duckdbDialect,
-    config,
-    models: plan.models.map(getModel),
+    config: stepConfig,
+    models: stepModels.map(getModel),
     warnOnly: options.warnOnly ?? false,
     progress,
   });
   const written: string[] = [];
-  for (const model of plan.models.map(getModel).filter((m) => m.zone !== "transient")) {
+  for (const model of stepModels.map(getModel).filter((m) => m.zone !== "transient")) {
     const dir = partitionDir(lake, areaOf(model.name), model.name, dt);
     await writeDirectoryAtomically(dir, (tmp) =>
       exportParquet(engine, `SELECT * FROM ${f.ident(model.name)}`, join(tmp, "part-0.parquet")),
@@ -221,11 +244,12 @@ async function runStepOnEngine(
     await writeDirectoryAtomically(resultsDir, (tmp) =>
       exportParquet(engine, "SELECT * FROM fct_experiment_results", join(tmp, "part-0.parquet")),
     );
+    const segmentDir = await writeSegmentResults(engine, config, options);
     const qualityDir = partitionDir(lake, "gold", "quality_report", dt);
     await writeDirectoryAtomically(qualityDir, (tmp) =>
       writeFile(join(tmp, "quality_report.json"), `${JSON.stringify(quality, null, 2)}\n`),
     );
-    written.push(resultsDir, qualityDir);
+    written.push(resultsDir, segmentDir, qualityDir);
     progress.modelFinished({ model: "fct_experiment_results", rows: rows.length, elapsedMs: 0 });
   } else {
     await writeTestLog(
@@ -236,6 +260,43 @@ async function runStepOnEngine(
     );
   }
   return { step, models, tests, written };
+}
+
+/**
+ * The results job's per-segment half: reads the outcomes job's `agg_experiment_metric_by_segment` partition of dt
+ * (absent when there was no segment attribute) and writes `fct_experiment_results_by_segment` for dt, empty
+ * without segments, so a reader never picks up another day's segments.
+ */
+async function writeSegmentResults(
+  engine: Engine,
+  config: AssayConfig,
+  options: PipelineJobOptions,
+): Promise<string> {
+  const { lake, dt } = options;
+  const files = partitionFiles(lake, "gold", "agg_experiment_metric_by_segment", dt);
+  const aggregates =
+    files.length === 0
+      ? []
+      : await engine.query<SegmentAggregate & Record<string, unknown>>(
+          `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false)`,
+        );
+  const { rows } = computeSegmentResults(aggregates, config, { alpha: options.alpha ?? 0.05 });
+  return writeSegmentResultsPartition(engine, lake, dt, rows);
+}
+
+/** Replaces the `fct_experiment_results_by_segment` partition of dt with the rows (materialized in DuckDB `engine`). */
+export async function writeSegmentResultsPartition(
+  engine: Engine,
+  lake: string,
+  dt: string,
+  rows: ReadonlyArray<SegmentResultRow>,
+): Promise<string> {
+  await materializeSegmentResults(engine, duckdbDialect, rows);
+  const dir = partitionDir(lake, "gold", "fct_experiment_results_by_segment", dt);
+  await writeDirectoryAtomically(dir, (tmp) =>
+    exportParquet(engine, "SELECT * FROM fct_experiment_results_by_segment", join(tmp, "part-0.parquet")),
+  );
+  return dir;
 }
 
 /** Data test outcomes of each job are kept next to the partitions so the results job can report them. */
@@ -299,6 +360,34 @@ export async function readExperimentResults(options: {
   const engine = await createDuckDbEngine();
   try {
     const rows = await engine.query<ResultRow & Record<string, unknown>>(
+      `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false) WHERE experiment_id = ${f.string(options.experimentId)}`,
+    );
+    return { dt, rows };
+  } finally {
+    await engine.close();
+  }
+}
+
+/**
+ * Reads per-segment result rows (`fct_experiment_results_by_segment`) for one experiment from the same results
+ * partition {@link readExperimentResults} reads (latest unless `dt` is given). `rows` is empty when that day had no
+ * segment attribute; null when there is no results partition (or it predates segments).
+ * @example
+ * const seg = await readExperimentSegmentResults({ lake: "./data", experimentId: "exp_checkout" });
+ * seg?.rows.filter((r) => r.segment_attribute === "platform");
+ */
+export async function readExperimentSegmentResults(options: {
+  readonly lake: string;
+  readonly experimentId: string;
+  readonly dt?: string;
+}): Promise<{ dt: string; rows: SegmentResultRow[] } | null> {
+  const dt = latestResultsDt(options.lake, options.dt);
+  if (dt === null) return null;
+  const files = partitionFiles(options.lake, "gold", "fct_experiment_results_by_segment", dt);
+  if (files.length === 0) return null;
+  const engine = await createDuckDbEngine();
+  try {
+    const rows = await engine.query<SegmentResultRow & Record<string, unknown>>(
       `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false) WHERE experiment_id = ${f.string(options.experimentId)}`,
     );
     return { dt, rows };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { runAnalysis } from "../analyze.js";
 import { loadConfigFile } from "../config/load-config.js";
 import { getModel } from "../dialect/base/models.js";
+import { segmentModelNames } from "../dialect/base/segment-models.js";
 import { duckdbFunctions as d } from "../dialect/duckdb/functions.js";
 import { duckdbDialect } from "../dialect/duckdb/index.js";
 import type { OpenedEngine } from "../engine/opened-engine.js";
@@ -11,7 +12,7 @@ import { warehouseTarget } from "../engine/warehouse-analysis.js";
 import { identifyTableName } from "../identity/identify-input.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportParquet } from "../io/export-table.js";
-import { InputError, inputTableNames, inputTables } from "../io/input-schema.js";
+import { InputError, inputTableNames, inputTables, optionalInputTables } from "../io/input-schema.js";
 import { loadColumns, loadTableIntoWarehouse } from "../load/load-warehouse.js";
 import { createOutputShapes, unloadIntoDuckDb } from "../load/unload-warehouse.js";
 import { materializeResults } from "../results/results-table.js";
@@ -23,6 +24,7 @@ import {
   type PipelineJobReport,
   pipelineSteps,
   stepPlans,
+  writeSegmentResultsPartition,
   writeTestLog,
 } from "./pipeline-jobs.js";
 
@@ -58,7 +60,7 @@ export async function runPipelineInWarehouse(
   for (const table of inputTableNames) {
     const relation = inputTables[table].relation;
     const lakeDays = listPartitions(lake, "raw", table).filter((day) => day <= dt);
-    if (lakeDays.length === 0) {
+    if (lakeDays.length === 0 && !optionalInputTables.has(table)) {
       throw new MissingPartitionError(
         `no raw ${table} partitions at or before dt=${dt} under ${join(lake, "raw", table)} (run \`assay generate --dt ${dt}\` or land data there)`,
       );
@@ -106,7 +108,12 @@ export async function runPipelineInWarehouse(
     for (const step of pipelineSteps) {
       const plan = stepPlans[step];
       const written: string[] = [];
-      for (const model of plan.models.map(getModel).filter((m) => m.zone !== "transient")) {
+      const segmented = analysis.segmentAttributes.length > 0;
+      for (const name of plan.models.filter((m) => !segmented && segmentModelNames.has(m))) {
+        await rm(partitionDir(lake, areaOf(name), name, dt), { recursive: true, force: true });
+      }
+      const built = plan.models.filter((m) => segmented || !segmentModelNames.has(m));
+      for (const model of built.map(getModel).filter((m) => m.zone !== "transient")) {
         await unloadIntoDuckDb(target, opened.dialect, shapes, model.name, work);
         const dir = partitionDir(lake, areaOf(model.name), model.name, dt);
         await writeDirectoryAtomically(dir, (tmp) =>
@@ -121,11 +128,12 @@ export async function runPipelineInWarehouse(
         await writeDirectoryAtomically(resultsDir, (tmp) =>
           exportParquet(shapes, "SELECT * FROM fct_experiment_results", join(tmp, "part-0.parquet")),
         );
+        const segmentDir = await writeSegmentResultsPartition(shapes, lake, dt, analysis.segmentResults);
         const qualityDir = partitionDir(lake, "gold", "quality_report", dt);
         await writeDirectoryAtomically(qualityDir, (tmp) =>
           writeFile(join(tmp, "quality_report.json"), `${JSON.stringify(analysis.quality, null, 2)}\n`),
         );
-        written.push(resultsDir, qualityDir);
+        written.push(resultsDir, segmentDir, qualityDir);
       } else {
         await writeTestLog(lake, step, dt, tests);
       }

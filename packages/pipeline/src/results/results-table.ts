@@ -1,21 +1,31 @@
 import type { Dialect } from "../dialect/dialect.js";
 import type { Engine } from "../engine/engine.js";
 import { type ResultRow, resultColumns } from "./compute-results.js";
+import { type SegmentResultRow, segmentResultColumns } from "./compute-segment-results.js";
 
-const numericColumns = new Set<string>(
-  resultColumns.filter(
-    (c) =>
-      !["experiment_id", "metric_id", "analysis_mode", "variation_id", "is_control", "n_users"].includes(c),
-  ),
-);
+const textColumns = new Set<string>([
+  "experiment_id",
+  "metric_id",
+  "analysis_mode",
+  "segment_attribute",
+  "segment_value",
+  "variation_id",
+]);
 
-/** Compiles `fct_experiment_results` from computed rows (doubles printed round-trip exact; NaN/∞ become NULL). */
-export function compileResultsTable(rows: ReadonlyArray<ResultRow>, dialect: Dialect): string {
+/**
+ * Compiles a results table from computed rows (doubles printed round-trip exact; NaN/∞ become NULL): by default
+ * `fct_experiment_results`' columns, or the given ones (`segmentResultColumns`).
+ */
+export function compileResultsTable<Row extends ResultRow>(
+  rows: ReadonlyArray<Row>,
+  dialect: Dialect,
+  columns: ReadonlyArray<keyof Row & string> = resultColumns,
+): string {
   const f = dialect.functions;
-  const literal = (column: keyof ResultRow, value: ResultRow[keyof ResultRow]) => {
+  const literal = (column: string, value: unknown) => {
     if (column === "is_control") return f.bool(value === true);
     if (column === "n_users") return f.cast(String(value), "bigint");
-    if (numericColumns.has(column)) {
+    if (!textColumns.has(column)) {
       return typeof value === "number" && Number.isFinite(value)
         ? f.cast(String(value), "double")
         : f.nullOf("double");
@@ -23,10 +33,10 @@ export function compileResultsTable(rows: ReadonlyArray<ResultRow>, dialect: Dia
     return f.cast(f.string(String(value)), "text");
   };
   if (rows.length === 0) {
-    return `SELECT ${resultColumns.map((c) => `${literal(c, c === "is_control" ? false : c === "n_users" ? 0 : null)} AS ${c}`).join(", ")} WHERE 1 = 0`;
+    return `SELECT ${columns.map((c) => `${literal(c, c === "is_control" ? false : c === "n_users" ? 0 : null)} AS ${c}`).join(", ")} WHERE 1 = 0`;
   }
   return rows
-    .map((row) => `SELECT ${resultColumns.map((c) => `${literal(c, row[c] ?? null)} AS ${c}`).join(", ")}`)
+    .map((row) => `SELECT ${columns.map((c) => `${literal(c, row[c] ?? null)} AS ${c}`).join(", ")}`)
     .join("\nUNION ALL\n");
 }
 
@@ -38,5 +48,19 @@ export async function materializeResults(
 ): Promise<void> {
   await engine.run(
     dialect.functions.createTableAs("fct_experiment_results", compileResultsTable(rows, dialect)),
+  );
+}
+
+/** Materializes per-segment result rows as the `fct_experiment_results_by_segment` table. */
+export async function materializeSegmentResults(
+  engine: Engine,
+  dialect: Dialect,
+  rows: ReadonlyArray<SegmentResultRow>,
+): Promise<void> {
+  await engine.run(
+    dialect.functions.createTableAs(
+      "fct_experiment_results_by_segment",
+      compileResultsTable(rows, dialect, segmentResultColumns),
+    ),
   );
 }

@@ -14,7 +14,13 @@ export interface BaseSpelling {
 }
 
 /** The entries every dialect spells differently, so the base leaves them out and the type checker asks for them. */
-export type DialectOnlyFunction = "addDays" | "formatTimestamp" | "argMin" | "preciseSum" | "createTableAs";
+export type DialectOnlyFunction =
+  | "addDays"
+  | "formatTimestamp"
+  | "argMin"
+  | "argMax"
+  | "preciseSum"
+  | "createTableAs";
 
 export type BaseFunctions = Omit<FunctionTable, DialectOnlyFunction>;
 
@@ -47,6 +53,7 @@ export function createBaseFunctions({
     least: (...expressions) => `least(${expressions.join(", ")})`,
     greatest: (...expressions) => `greatest(${expressions.join(", ")})`,
     countDistinct: (expression) => `count(DISTINCT ${expression})`,
+    byteOrder: (text) => text,
     createViewAs: (name, query) => `CREATE OR REPLACE VIEW ${ident(name)} AS\n${query}`,
     dropTable: (name) => `DROP TABLE IF EXISTS ${ident(name)}`,
   };

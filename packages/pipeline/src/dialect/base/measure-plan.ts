@@ -68,3 +68,19 @@ export function measureValueSql(measure: UnitMeasure, spec: MeasureSpec, alias: 
       return `CASE WHEN ${count} > 0 THEN 1 ELSE 0 END`;
   }
 }
+
+/** A metric's per-unit value, denominator and covariate as SQL over the unit measures `u` (null where absent). */
+export function outcomeSql(entry: MeasurePlan["metrics"][number]): {
+  value: string;
+  denominator: string | null;
+  covariate: string | null;
+} {
+  return {
+    value: measureValueSql(entry.numerator, entry.metric.numerator, "u"),
+    denominator:
+      entry.denominator && entry.metric.denominator
+        ? measureValueSql(entry.denominator, entry.metric.denominator, "u")
+        : null,
+    covariate: entry.covariate ? measureValueSql(entry.covariate, entry.metric.numerator, "u") : null,
+  };
+}

@@ -1,5 +1,7 @@
 import type { CompileContext, DataTest, ModelDefinition } from "../../model/model.js";
-import { type MeasurePlan, measureValueSql, planMeasures } from "./measure-plan.js";
+import { outcomeSql, planMeasures } from "./measure-plan.js";
+import { metricAggregateSql } from "./metric-aggregate-sql.js";
+import { segmentModels } from "./segment-models.js";
 
 /**
  * The canonical assignment → exposure → outcomes models (seed 000/001), written once against the dialect's
@@ -406,33 +408,6 @@ LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AN
   ],
 };
 
-/** A metric's per-unit value, denominator and covariate as SQL over the unit measures `u` (null where absent). */
-function outcomeSql(entry: MeasurePlan["metrics"][number]): {
-  value: string;
-  denominator: string | null;
-  covariate: string | null;
-} {
-  return {
-    value: measureValueSql(entry.numerator, entry.metric.numerator, "u"),
-    denominator:
-      entry.denominator && entry.metric.denominator
-        ? measureValueSql(entry.denominator, entry.metric.denominator, "u")
-        : null,
-    covariate: entry.covariate ? measureValueSql(entry.covariate, entry.metric.numerator, "u") : null,
-  };
-}
-
-const sufficientStatistics = [
-  "sum_value",
-  "sum_value_sq",
-  "sum_den",
-  "sum_den_sq",
-  "sum_value_den",
-  "sum_cov",
-  "sum_cov_sq",
-  "sum_value_cov",
-] as const;
-
 const aggExperimentMetricByVariant: ModelDefinition = {
   name: "agg_experiment_metric_by_variant",
   grain: ["experiment_id", "metric_id", "analysis_mode", "variation_id"],
@@ -445,79 +420,7 @@ const aggExperimentMetricByVariant: ModelDefinition = {
     "cfg_variant",
     "cfg_experiment_metric",
   ],
-  sql: ({ dialect: { functions: f }, config }) => {
-    // One pass over the units: every metric's sums are columns of one GROUP BY (the same values the outcomes
-    // view holds, summed the same way), then unpivoted per metric, instead of aggregating units × metrics rows.
-    const plan = planMeasures(config);
-    const values = new Map<string, string>();
-    const valueColumn = (sql: string) => {
-      const found = values.get(sql);
-      if (found) return found;
-      const name = `x${values.size}`;
-      values.set(sql, name);
-      return name;
-    };
-    const sums = new Map<string, string>();
-    const sumOf = (a: string | null, b?: string | null) => {
-      if (a === null || b === null) return f.nullOf("double");
-      const sql = f.preciseSum(b === undefined ? a : `${a} * ${b}`);
-      const found = sums.get(sql);
-      if (found) return found;
-      const name = `s${sums.size}`;
-      sums.set(sql, name);
-      return name;
-    };
-    const perMetric = plan.metrics.map((entry) => {
-      const sql = outcomeSql(entry);
-      const v = valueColumn(sql.value);
-      const d = sql.denominator === null ? null : valueColumn(sql.denominator);
-      const x = sql.covariate === null ? null : valueColumn(sql.covariate);
-      const columns: Record<(typeof sufficientStatistics)[number], string> = {
-        sum_value: sumOf(v),
-        sum_value_sq: sumOf(v, v),
-        sum_den: sumOf(d),
-        sum_den_sq: sumOf(d, d),
-        sum_value_den: sumOf(v, d),
-        sum_cov: sumOf(x),
-        sum_cov_sq: sumOf(x, x),
-        sum_value_cov: sumOf(v, x),
-      };
-      return `SELECT experiment_id, ${f.cast(f.string(entry.metric.id), "text")} AS metric_id, analysis_mode, variant_id AS variation_id, n,
-    ${sufficientStatistics.map((c) => `${columns[c]} AS ${c}`).join(", ")}
-  FROM stats`;
-    });
-    const modes = `SELECT ${f.cast(f.string("itt"), "text")} AS analysis_mode UNION ALL SELECT ${f.cast(f.string("exposed"), "text")}`;
-    const byMetric =
-      perMetric.length > 0
-        ? perMetric.join("\n  UNION ALL\n  ")
-        : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, variant_id AS variation_id, n,
-    ${sufficientStatistics.map((c) => `${f.nullOf("double")} AS ${c}`).join(", ")}
-  FROM stats WHERE 1 = 0`;
-    return `WITH unit AS (
-  SELECT c.experiment_id, c.variant_id, c.is_exposed${[...values].map(([sql, name]) => `,\n    ${f.cast(sql, "double")} AS ${name}`).join("")}
-  FROM fct_experiment_cohort c
-  LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id
-), stats AS (
-  SELECT un.experiment_id, m.analysis_mode, un.variant_id,
-    count(*) AS n${[...sums].map(([sql, name]) => `,\n    ${sql} AS ${name}`).join("")}
-  FROM unit un
-  JOIN (${modes}) m ON m.analysis_mode = 'itt' OR un.is_exposed
-  GROUP BY un.experiment_id, m.analysis_mode, un.variant_id
-), by_metric AS (
-  ${byMetric}
-), spine AS (
-  SELECT v.experiment_id, em.metric_id, m.analysis_mode, v.variant_id AS variation_id, v.is_control
-  FROM cfg_variant v
-  JOIN cfg_experiment_metric em ON em.experiment_id = v.experiment_id
-  JOIN (${modes}) m ON 1 = 1
-)
-SELECT s.experiment_id, s.metric_id, s.analysis_mode, s.variation_id, s.is_control,
-  ${f.cast("COALESCE(t.n, 0)", "bigint")} AS n,
-  ${sufficientStatistics.map((c) => `${f.cast(`COALESCE(t.${c}, 0)`, "double")} AS ${c}`).join(",\n  ")}
-FROM spine s
-LEFT JOIN by_metric t ON t.experiment_id = s.experiment_id AND t.metric_id = s.metric_id
-  AND t.analysis_mode = s.analysis_mode AND t.variation_id = s.variation_id`;
-  },
+  sql: ({ dialect: { functions: f }, config }) => metricAggregateSql(f, config, "variant"),
   tests: () => [
     { kind: "unique", columns: ["experiment_id", "metric_id", "analysis_mode", "variation_id"] },
     { kind: "accepted_values", column: "analysis_mode", values: ["itt", "exposed"] },
@@ -539,6 +442,7 @@ export const baseModels: ReadonlyArray<ModelDefinition> = [
   intExperimentUnitMeasures,
   fctExperimentUnitOutcomes,
   aggExperimentMetricByVariant,
+  ...segmentModels,
 ];
 
 /** Looks a model up by name. */

@@ -39,6 +39,7 @@ export const clickhouseFunctions: FunctionTable = {
   least: (...expressions) => pairwise("least", expressions),
   greatest: (...expressions) => pairwise("greatest", expressions),
   argMin: (arg, keys) => `argMin(${arg}, tuple(${keys.join(", ")}))`,
+  argMax: (arg, keys) => `argMax(${arg}, tuple(${keys.join(", ")}))`,
   preciseSum: (expression) => `sumKahan(${expression})`,
   countDistinct: (expression) => `uniqExact(${expression})`,
   createTableAs: (name, query) =>

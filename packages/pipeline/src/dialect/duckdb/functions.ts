@@ -17,6 +17,7 @@ export const duckdbFunctions: FunctionTable = {
   addDays: (timestamp, days) => `(${timestamp} + to_days(CAST(${days} AS INTEGER)))`,
   formatTimestamp: (timestamp) => `strftime(${timestamp}, '%Y-%m-%dT%H:%M:%SZ')`,
   argMin: (arg, keys) => `arg_min(${arg}, {${keys.map((key, i) => `'k${i}': ${key}`).join(", ")}})`,
+  argMax: (arg, keys) => `arg_max(${arg}, {${keys.map((key, i) => `'k${i}': ${key}`).join(", ")}})`,
   preciseSum: (expression) => `fsum(${expression})`,
   createTableAs: (name, query) => `CREATE OR REPLACE TABLE ${ident(name)} AS\n${query}`,
 };

@@ -22,6 +22,9 @@ export const postgresFunctions: FunctionTable = {
   // Like DuckDB's arg_min and ClickHouse's argMin, rows whose `arg` is NULL are skipped.
   argMin: (arg, keys) =>
     `(array_agg(${arg} ORDER BY ${keys.join(", ")}) FILTER (WHERE ${arg} IS NOT NULL))[1]`,
+  argMax: (arg, keys) =>
+    `(array_agg(${arg} ORDER BY ${keys.map((key) => `${key} DESC NULLS LAST`).join(", ")}) FILTER (WHERE ${arg} IS NOT NULL))[1]`,
+  byteOrder: (text) => `(${text} COLLATE "C")`,
   preciseSum: (expression) => `CAST(sum(CAST(${expression} AS NUMERIC)) AS DOUBLE PRECISION)`,
   createTableAs: (name, query) =>
     `DROP TABLE IF EXISTS ${ident(name)} CASCADE;\nCREATE UNLOGGED TABLE ${ident(name)} AS\n${query}`,

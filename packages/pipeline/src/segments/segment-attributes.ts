@@ -1,0 +1,41 @@
+import type { AssayConfig } from "../config/assay-config.js";
+import type { Dialect } from "../dialect/dialect.js";
+import type { Engine } from "../engine/engine.js";
+import { inputTables } from "../io/input-schema.js";
+import { isBulkLoadTarget } from "../load/bulk-load-target.js";
+import { loadColumns } from "../load/load-warehouse.js";
+import { compareBytes } from "./compare-bytes.js";
+
+/**
+ * Creates `raw_user_attributes` empty when it is missing (the input is optional): a warehouse's load table with
+ * its `dt` column (on a cluster, the shard parts and the Distributed table), or a plain DuckDB table.
+ * @example await ensureUserAttributesTable(engine, duckdbDialect);
+ */
+export async function ensureUserAttributesTable(engine: Engine, dialect: Dialect): Promise<void> {
+  const spec = inputTables.user_attributes;
+  if (isBulkLoadTarget(engine)) {
+    await engine.ensureLoadTable(spec.relation, loadColumns("user_attributes"), "user_id");
+    return;
+  }
+  const f = dialect.functions;
+  const columns = [...spec.text.map((c) => `${f.ident(c)} VARCHAR`), `${f.ident(spec.time)} TIMESTAMP`].join(
+    ", ",
+  );
+  await engine.run(`CREATE TABLE IF NOT EXISTS ${f.ident(spec.relation)} (${columns})`);
+}
+
+/**
+ * The attributes to drill into: `segment_attributes` from the config when given (possibly empty), else every
+ * attribute name in `raw_user_attributes`, in byte order. Only the distinct names leave the engine.
+ * @example const attributes = await resolveSegmentAttributes(engine, config); // ["country", "platform"]
+ */
+export async function resolveSegmentAttributes(
+  engine: Engine,
+  config: AssayConfig,
+): Promise<ReadonlyArray<string>> {
+  if (config.segmentAttributes !== undefined) return config.segmentAttributes;
+  const rows = await engine.query<{ attribute: string }>(
+    `SELECT DISTINCT attribute FROM ${inputTables.user_attributes.relation}`,
+  );
+  return rows.map((row) => String(row.attribute)).sort(compareBytes);
+}
