@@ -5,6 +5,7 @@ import { eventBatchSchema } from "./collector/event-schema.js";
 import { createTrackingPlanCache, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
+import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
@@ -211,10 +212,20 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/api/experiments", async (request) => {
     const p = await auth(request);
     const { status } = parseInput(z.object({ status: z.enum(experimentStatuses).optional() }), request.query);
-    const experiments = await inTeam(p, (tx) => listExperiments(tx, status));
-    // The primary result and badges of each, from one read of the latest results partition.
-    // A lake that cannot be read (a foreign or damaged partition) leaves the results out; the list still answers.
-    const results = await listResults(context.lake.dir, experiments).catch((error: unknown) => {
+    const { experiments, guardrails } = await inTeam(p, async (tx) => {
+      const list = await listExperiments(tx, status);
+      return {
+        experiments: list,
+        guardrails: await readGuardrailBreaches(
+          tx,
+          list.map((e) => e.key),
+        ),
+      };
+    });
+    // The primary result and badges of each, from one read of the latest results partition; the guardrail
+    // badge is the decision engine's latest verdict. A lake that cannot be read (a foreign or damaged
+    // partition) leaves the results out; the list still answers.
+    const results = await listResults(context.lake.dir, experiments, guardrails).catch((error: unknown) => {
       request.log.warn({ err: error }, "experiment list: cannot read results from the lake");
       return new Map<string, never>();
     });

@@ -168,6 +168,12 @@ describe("decisions end to end: a guardrail regression fails closed", () => {
     expect(sdkBefore.status).toBe("running");
     expect(sdkBefore.variants.map((v: { weight: number }) => v.weight)).toEqual([50, 50]);
 
+    const listed = async () =>
+      (await call("ana", "GET", "/api/experiments")).json.experiments.find(
+        (e: { key: string }) => e.key === "exp_guard",
+      );
+    expect((await listed()).results).toBeNull();
+
     const run = await call("ana", "POST", "/api/experiments/exp_guard/decision/run");
     expect(run.status).toBe(200);
     expect(run.json.status).toBe("roll_back");
@@ -184,6 +190,14 @@ describe("decisions end to end: a guardrail regression fails closed", () => {
         (r: { kind: string; severity: string }) => r.kind === "guardrail" && r.severity === "blocking",
       ),
     ).toBe(true);
+
+    // The list's guardrail badge is the engine's verdict (sequential boundary), not a fixed-sample rule.
+    const entry = await listed();
+    expect(entry.results.badges.guardrail_breach).toBe(true);
+    expect(entry.results.guardrails_evaluated_at).toBe(run.json.evaluated_at);
+    const line = entry.results.badge_reasons.find((r: string) => r.startsWith("guardrail revenue_7d"));
+    expect(line).toContain(`z = ${breach.z.toFixed(2)} ≥ ${breach.boundary.toFixed(2)}`);
+    expect(entry.results.badge_reasons).toContain("failed closed after a guardrail breach: serving control");
 
     const after = await call("ana", "GET", "/api/sdk/config");
     const sdkAfter = after.json.experiments.find((e: { key: string }) => e.key === "exp_guard");

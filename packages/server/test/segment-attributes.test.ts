@@ -104,8 +104,8 @@ describe("POST /api/assign records allowlisted attributes into raw/user_attribut
     const config = YAML.parse(await readFile(lakeConfigPath(t.context.lake.dir), "utf8"));
     expect(config.segment_attributes).toEqual([...defaultSegmentAttributes]);
     await writePipelineConfig(t.context.db, t.context.lake.dir, ["platform"]);
-    expect(YAML.parse(await readFile(lakeConfigPath(t.context.lake.dir), "utf8")).segment_attributes).toEqual([
-      "platform",
-    ]);
+    expect(YAML.parse(await readFile(lakeConfigPath(t.context.lake.dir), "utf8")).segment_attributes).toEqual(
+      ["platform"],
+    );
   });
 });

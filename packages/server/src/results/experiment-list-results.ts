@@ -6,6 +6,7 @@ import {
   type ResultRow,
   readQualityReport,
 } from "@assay/pipeline";
+import type { GuardrailBreachStatus } from "../decisions/guardrail-breach-status.js";
 import type { Experiment } from "../registry/experiment-schema.js";
 import { RESULTS_ALPHA } from "./experiment-summary.js";
 
@@ -36,6 +37,8 @@ export interface ListResults {
   };
   /** One line per raised badge. */
   readonly badge_reasons: string[];
+  /** When the decision engine last evaluated the guardrails (null: not yet, so no guardrail badge). */
+  readonly guardrails_evaluated_at: string | null;
 }
 
 const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
@@ -51,36 +54,31 @@ const qualityCounts = [
   ["assignment_rows_outside_window", "assignment rows outside the window"],
 ] as const;
 
+const pct = (x: number | null) => (x === null ? "?" : `${(x * 100).toFixed(1)}%`);
+
 /**
- * Badges by the dashboard's rules (docs/dashboard.md): SRM = the pipeline's χ² flag (ITT); a guardrail is
- * breached when its ITT change is significant at α in the harmful direction and at least its threshold
- * (relative); a data-quality warning for any count a clean log would not have, a collapsed exposure day or
- * a failed data test.
- * @example listBadges(experiment, rows, quality, [])
+ * Badges: SRM = the pipeline's χ² flag (ITT); a guardrail breach = the decision engine's latest evaluation
+ * (its sequential rule: the harm beyond the threshold significant at the look's boundary, the same verdict that
+ * makes an experiment fail closed), none before the engine has evaluated the experiment; a data-quality warning
+ * for any count a clean log would not have, a collapsed exposure day or a failed data test.
+ * @example listBadges(quality, [], breaches.get(experiment.key))
  */
 export function listBadges(
-  experiment: Experiment,
-  rows: ReadonlyArray<ResultRow>,
   quality: ExperimentQuality | null,
   failedTests: ReadonlyArray<string>,
-): Pick<ListResults, "badges" | "badge_reasons"> {
+  guardrails: GuardrailBreachStatus | undefined,
+): Pick<ListResults, "badges" | "badge_reasons" | "guardrails_evaluated_at"> {
   const reasons: string[] = [];
   const srm = quality?.srm_detected_itt === true;
   if (srm) reasons.push(`sample ratio mismatch (p = ${quality?.srm_p_value_itt})`);
-  let breach = false;
-  for (const g of experiment.metrics.filter((m) => m.role === "guardrail")) {
-    for (const r of rows) {
-      if (r.metric_id !== g.metric_key || r.is_control || r.analysis_mode !== "itt") continue;
-      if (r.uplift_rel === null || r.p_value_two_sided === null) continue;
-      const harm = g.direction === "decrease" ? r.uplift_rel : -r.uplift_rel;
-      if (r.p_value_two_sided < RESULTS_ALPHA && harm > 0 && harm >= Math.abs(g.threshold ?? 0)) {
-        breach = true;
-        reasons.push(
-          `guardrail ${g.metric_key} (${r.variation_id}) ${(harm * 100).toFixed(1)}% worse than control`,
-        );
-      }
-    }
+  const breach = (guardrails?.breaches.length ?? 0) > 0 || guardrails?.fail_closed === true;
+  for (const g of guardrails?.breaches ?? []) {
+    reasons.push(
+      `guardrail ${g.metric_key} (${g.variant}) ${pct(g.relative_harm)} worse than control, beyond its ${pct(g.threshold)} tolerance at the sequential boundary (z = ${g.z?.toFixed(2) ?? "?"} ≥ ${g.boundary?.toFixed(2) ?? "?"})`,
+    );
   }
+  if (guardrails?.fail_closed === true)
+    reasons.push("failed closed after a guardrail breach: serving control");
   let dataQuality = false;
   if (quality !== null) {
     for (const [field, what] of qualityCounts) {
@@ -100,17 +98,23 @@ export function listBadges(
     dataQuality = true;
     reasons.push(`data test failed: ${t}`);
   }
-  return { badges: { srm, guardrail_breach: breach, data_quality: dataQuality }, badge_reasons: reasons };
+  return {
+    badges: { srm, guardrail_breach: breach, data_quality: dataQuality },
+    badge_reasons: reasons,
+    guardrails_evaluated_at: guardrails?.evaluated_at ?? null,
+  };
 }
 
 /**
  * Reads the latest results partition once for all `experiments` and derives each one's list entry
- * (null for an experiment the partition does not hold).
- * @example const byKey = await listResults(lake, experiments); byKey.get("exp_checkout")?.badges.srm
+ * (null for an experiment the partition does not hold); guardrail badges from the decision engine's latest
+ * evaluations (`readGuardrailBreaches`).
+ * @example const byKey = await listResults(lake, experiments, breaches); byKey.get("exp_checkout")?.badges.srm
  */
 export async function listResults(
   lake: string,
   experiments: ReadonlyArray<Experiment>,
+  guardrails: ReadonlyMap<string, GuardrailBreachStatus> = new Map(),
 ): Promise<Map<string, ListResults>> {
   const out = new Map<string, ListResults>();
   const dt = latestResultsDt(lake);
@@ -163,7 +167,7 @@ export async function listResults(
                 significant: r.p_value_two_sided !== null && r.p_value_two_sided < RESULTS_ALPHA,
               })),
             },
-      ...listBadges(e, mine, quality, failed),
+      ...listBadges(quality, failed, guardrails.get(e.key)),
     });
   }
   return out;
