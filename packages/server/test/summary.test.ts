@@ -1,12 +1,20 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateToLake, readExperimentResults, readQualityReport, runPipeline } from "@assay/pipeline";
+import {
+  generateToLake,
+  readExperimentResults,
+  readExperimentSegmentResults,
+  readQualityReport,
+  runPipeline,
+} from "@assay/pipeline";
+import { adjustPValues } from "@assay/stats";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import { createApiKey, createPgliteDatabase, createServerContext, type ServerContext } from "../src/index.js";
 import { createLakeSummary } from "../src/results/experiment-summary.js";
+import { createLakeSegmentResults } from "../src/results/segment-results-provider.js";
 import { experimentBody, metricDefinitions } from "./helpers/test-app.js";
 
 describe("GET /api/experiments/{key}/summary", () => {
@@ -15,16 +23,24 @@ describe("GET /api/experiments/{key}/summary", () => {
   let context: ServerContext;
   let close: () => Promise<void>;
   const keys: Record<string, string> = {};
-  const get = async (who: string, url: string) => {
-    const res = await app.inject({ method: "GET", url, headers: { authorization: `Bearer ${keys[who]}` } });
-    return { status: res.statusCode, json: res.json() };
+  const get = async (who: string, url: string, headers: Record<string, string> = {}) => {
+    const res = await app.inject({
+      method: "GET",
+      url,
+      headers: { authorization: `Bearer ${keys[who]}`, ...headers },
+    });
+    return { status: res.statusCode, json: res.body === "" ? undefined : res.json(), headers: res.headers };
   };
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "assay-summary-"));
     const db = await createPgliteDatabase();
     context = await createServerContext({ db, walDir: join(dir, "wal"), lakeDir: join(dir, "lake") });
-    app = await createApp({ context, summary: createLakeSummary(db, context.lake.dir) });
+    app = await createApp({
+      context,
+      summary: createLakeSummary(db, context.lake.dir),
+      segmentResults: createLakeSegmentResults(db, context.lake.dir),
+    });
     keys.ana = (await createApiKey(db, { team: "growth", role: "editor", name: "ana" })).secret;
     keys.pat = (await createApiKey(db, { team: "payments", role: "editor", name: "pat" })).secret;
     const send = (method: "PUT" | "POST", url: string, payload: object) =>
@@ -55,6 +71,7 @@ describe("GET /api/experiments/{key}/summary", () => {
     const before = await get("ana", "/api/experiments/exp_checkout/summary");
     expect(before.status).toBe(404);
     expect(before.json.error.message).toContain("pipeline run");
+    expect((await get("ana", "/api/experiments/exp_checkout/segments/platform")).status).toBe(404);
 
     const lake = context.lake.dir;
     await generateToLake({ lake, dt: "2026-02-14", from: "2026-02-01", seed: 7, users: 3000 });
@@ -77,8 +94,18 @@ describe("GET /api/experiments/{key}/summary", () => {
     expect(s.results).toHaveLength(rows.length);
     expect(s.results).toEqual(expect.arrayContaining(rows.map((r) => expect.objectContaining(r))));
     expect(s.metric_types).toMatchObject({ conversion_7d: "conversion", revenue_7d: "sum" });
-    expect(s.segments).toMatchObject({ available: false });
-    expect(s.segments.reason).toContain("whole cohort");
+    // The generator's platform and country attributes; the allowlist's others have no observed value.
+    expect(s.segments).toMatchObject({
+      available: true,
+      attributes: ["country", "platform"],
+      dt: "2026-02-14",
+      adjustment: "holm",
+    });
+    expect(s.segments.values.platform.length).toBeGreaterThan(1);
+    const again = await get("ana", "/api/experiments/exp_checkout/summary", {
+      "if-none-match": String(res.headers.etag),
+    });
+    expect(again.status).toBe(304);
     expect(s.decision).toBeNull();
     // Exposure health per day: the experiment's rows of fct_experiment_exposure_quality_daily.
     expect(s.exposure_daily.length).toBeGreaterThan(5);
@@ -157,5 +184,124 @@ describe("GET /api/experiments/{key}/summary", () => {
     expect(Array.isArray(s.quality.data_tests)).toBe(true);
 
     expect((await get("pat", "/api/experiments/exp_checkout/summary")).status).toBe(404);
+  }, 60_000);
+
+  it("drills down by a segment attribute: per value and treatment, Holm-adjusted across values", async () => {
+    const lake = context.lake.dir;
+    const all = (await readExperimentSegmentResults({ lake, experimentId: "exp_checkout" }))!.rows;
+    const whole = (await readExperimentResults({ lake, experimentId: "exp_checkout" }))!.rows;
+    const res = await get("ana", "/api/experiments/exp_checkout/segments/platform?mode=itt");
+    expect(res.status).toBe(200);
+    const v = res.json;
+    expect(v).toMatchObject({
+      experiment_key: "exp_checkout",
+      attribute: "platform",
+      analysis_mode: "itt",
+      cuped: false,
+      alpha: 0.05,
+      dt: "2026-02-14",
+      exploratory: true,
+      adjustment: { method: "holm" },
+    });
+    expect(v.note).toMatch(/exploratory/i);
+    expect(v.metrics[0].metric_key).toBe("conversion_7d");
+    const rows = all.filter((r) => r.segment_attribute === "platform" && r.analysis_mode === "itt");
+    expect(v.values.sort()).toEqual([...new Set(rows.map((r) => r.segment_value))].sort());
+    for (const m of v.metrics) {
+      // Segment values partition the cohort: units add up to the whole-cohort count per variant.
+      for (const variant of ["control", "treatment"]) {
+        const total = m.segments.reduce(
+          (n: number, s: { n: Record<string, number> }) => n + (s.n[variant] ?? 0),
+          0,
+        );
+        const cohort = whole.find(
+          (r) => r.metric_id === m.metric_key && r.analysis_mode === "itt" && r.variation_id === variant,
+        )!;
+        expect(total).toBe(cohort.n_users);
+      }
+      type Seg = {
+        value: string;
+        comparisons: Array<{
+          p_value: number | null;
+          p_value_adjusted: number | null;
+          uplift_abs: number | null;
+          ci: object;
+          significant: boolean;
+        }>;
+      };
+      // The family: the values with a p-value (a value too small to compare has none and no adjusted one).
+      const tested = (m.segments as Seg[]).filter((s) => s.comparisons[0]!.p_value !== null);
+      expect(tested.length).toBeGreaterThan(1);
+      const expected = adjustPValues(
+        "holm",
+        tested.map((s) => s.comparisons[0]!.p_value!),
+      );
+      for (const s of m.segments as Seg[]) {
+        const c = s.comparisons[0]!;
+        const row = rows.find(
+          (r) =>
+            r.metric_id === m.metric_key && r.segment_value === s.value && r.variation_id === "treatment",
+        )!;
+        expect(c).toMatchObject({
+          p_value: row.p_value_two_sided,
+          uplift_abs: row.uplift_abs,
+          ci: { low: row.ci_low, high: row.ci_high },
+        });
+        const i = tested.indexOf(s);
+        if (i < 0) {
+          expect(c.p_value_adjusted).toBeNull();
+          continue;
+        }
+        expect(c.p_value_adjusted).toBeCloseTo(expected[i]!, 12);
+        expect(c.p_value_adjusted!).toBeGreaterThanOrEqual(c.p_value!);
+        expect(c.significant).toBe(c.p_value_adjusted! < 0.05);
+      }
+    }
+    // CUPED: revenue_7d's comparisons use the CUPED columns.
+    const cuped = (
+      await get("ana", "/api/experiments/exp_checkout/segments/platform?mode=exposed&cuped=true")
+    ).json;
+    const revenue = cuped.metrics.find((m: { metric_key: string }) => m.metric_key === "revenue_7d");
+    const first = revenue.segments[0];
+    const row = all.find(
+      (r) =>
+        r.segment_attribute === "platform" &&
+        r.analysis_mode === "exposed" &&
+        r.metric_id === "revenue_7d" &&
+        r.segment_value === first.value &&
+        r.variation_id === "treatment",
+    )!;
+    expect(first.comparisons[0]).toMatchObject({
+      cuped: true,
+      uplift_abs: row.cuped_uplift_abs,
+      p_value: row.cuped_p_value,
+    });
+
+    // ETag revalidation, validation naming the field, unknown attribute, another team.
+    const etag = String(res.headers.etag);
+    expect(
+      (
+        await get("ana", "/api/experiments/exp_checkout/segments/platform?mode=itt", {
+          "if-none-match": etag,
+        })
+      ).status,
+    ).toBe(304);
+    for (const [url, field] of [
+      ["/api/experiments/exp_checkout/segments/platform?mode=all", "mode"],
+      ["/api/experiments/exp_checkout/segments/platform?cuped=yes", "cuped"],
+      ["/api/experiments/exp_checkout/segments/platform?sort=n", "sort"],
+      ["/api/experiments/exp_checkout/segments/no%20such", "attribute"],
+    ] as const) {
+      const bad = await get("ana", url);
+      expect(bad.status, url).toBe(400);
+      expect(bad.json.error.field, url).toBe(field);
+    }
+    const unknown = await get("ana", "/api/experiments/exp_checkout/segments/device");
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error).toMatchObject({ field: "attribute" });
+    expect(unknown.json.error.message).toContain("available: country, platform");
+    expect((await get("pat", "/api/experiments/exp_checkout/segments/platform")).status).toBe(404);
+    const openapi = (await get("ana", "/api/openapi.json")).json;
+    expect(openapi.paths["/api/experiments/{key}/segments/{attribute}"].get.parameters).toHaveLength(4);
   }, 60_000);
 });

@@ -19,5 +19,10 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, prefi
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
-  throw new BadRequestError(formatFieldPath(issue.path, prefix), issue.message, result.error);
+  // An unknown key is named itself, not the object holding it.
+  const path =
+    issue.code === "unrecognized_keys" && issue.keys[0] !== undefined
+      ? [...issue.path, issue.keys[0]]
+      : issue.path;
+  throw new BadRequestError(formatFieldPath(path, prefix), issue.message, result.error);
 }

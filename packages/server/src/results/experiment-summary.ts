@@ -5,7 +5,9 @@ import {
   type QualityReport,
   type ResultRow,
   readExperimentResults,
+  readExperimentSegmentResults,
   readQualityReport,
+  type SegmentResultRow,
 } from "@assay/pipeline";
 import type { SummaryProvider } from "../app.js";
 import type { Database, Queryable } from "../db/database.js";
@@ -20,13 +22,7 @@ import { getExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
 import { type CumulativeSeries, cumulativeSeries } from "./cumulative-series.js";
 import { type ExposureQualityDay, readLakeHistory } from "./lake-results-reader.js";
-import {
-  drillDownAttributes,
-  SEGMENT_ADJUSTMENT,
-  SEGMENT_NOTE,
-  type SegmentResultRow,
-} from "./segment-results.js";
-import { readSegmentRows } from "./segment-results-reader.js";
+import { drillDownAttributes, SEGMENT_ADJUSTMENT, SEGMENT_NOTE } from "./segment-results.js";
 
 /** The level of every interval the server's pipeline runs compute (`runPipeline`'s default). */
 export const RESULTS_ALPHA = 0.05;
@@ -305,7 +301,10 @@ export async function buildExperimentSummary(
       planned_per_variant: planned,
     },
     decision: inputs.decision ?? null,
-    segments: segmentsAvailability(await readSegmentRows(lakeDir, experiment.key, dt), dt),
+    segments: segmentsAvailability(
+      (await readExperimentSegmentResults({ lake: lakeDir, experimentId: experiment.key, dt }))?.rows ?? [],
+      dt,
+    ),
   };
 }
 

@@ -1,4 +1,4 @@
-import { latestResultsDt } from "@assay/pipeline";
+import { latestResultsDt, readExperimentSegmentResults } from "@assay/pipeline";
 import { z } from "zod";
 import type { Database } from "../db/database.js";
 import { HttpError } from "../http/http-error.js";
@@ -8,7 +8,6 @@ import { getExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
 import { RESULTS_ALPHA, registryMetricTypes } from "./experiment-summary.js";
 import { buildSegmentResults, drillDownAttributes, type SegmentResultsView } from "./segment-results.js";
-import { readSegmentRows } from "./segment-results-reader.js";
 
 /** Path parameters of `GET /api/experiments/{key}/segments/{attribute}`. */
 export const segmentParamsSchema = z.object({
@@ -53,7 +52,7 @@ export function createLakeSegmentResults(db: Database, lakeDir: string): Segment
         "not_found",
         `no results for '${key}' yet: the lake at ${lakeDir} has no results partition`,
       );
-    const rows = await readSegmentRows(lakeDir, key, dt);
+    const rows = (await readExperimentSegmentResults({ lake: lakeDir, experimentId: key, dt }))?.rows ?? [];
     const attributes = drillDownAttributes(rows);
     if (!attributes.includes(attribute))
       throw new HttpError(

@@ -1,15 +1,6 @@
-import type { ResultRow } from "@assay/pipeline";
+import { notSetSegmentValue as NOT_SET, type SegmentResultRow } from "@assay/pipeline";
 import { adjustPValues } from "@assay/stats";
 import type { Experiment } from "../registry/experiment-schema.js";
-
-/** One row of `fct_experiment_results_by_segment`: a whole-cohort result row restricted to one segment value. */
-export type SegmentResultRow = ResultRow & {
-  readonly segment_attribute: string;
-  readonly segment_value: string;
-};
-
-/** The value of a unit with no observation of the attribute at or before its assignment. */
-export const NOT_SET = "(not set)";
 
 /** Multiple-testing correction across the segment values of one metric × treatment (Holm: family-wise). */
 export const SEGMENT_ADJUSTMENT = "holm" as const;
