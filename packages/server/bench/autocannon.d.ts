@@ -24,7 +24,10 @@ declare module "autocannon" {
     /** Stop after this many requests instead of after `duration`. */
     amount?: number;
     headers?: Record<string, string>;
-    requests?: Array<{ setupRequest?: (req: Record<string, unknown>) => Record<string, unknown> }>;
+    requests?: Array<{
+      body?: string;
+      setupRequest?: (req: Record<string, unknown>) => Record<string, unknown>;
+    }>;
   }
   /** With a callback: returns the tracker, which emits `response` (client, status, bytes, responseTimeMs). */
   export default function autocannon(
