@@ -53,7 +53,7 @@ export function registerAnalyzeCommand(program: Command): void {
       .requiredOption("--config <file>", "assay.yaml with experiments, variants and metrics")
       .option(
         "--data <dir>",
-        "folder with assignments, exposures and events (<name>.csv, <name>.parquet or a folder <name>/ of such files); required with duckdb, optional with a warehouse (omit to analyse what `assay load` loaded)",
+        "folder with assignments, exposures, events and optionally user_attributes (<name>.csv, <name>.parquet or a folder <name>/ of such files); required with duckdb, optional with a warehouse (omit to analyse what `assay load` loaded)",
       )
       .requiredOption("--out <dir>", "output folder; replaced atomically, never half-written")
       .option("--alpha <number>", "significance level for p-values and confidence intervals", "0.05")
@@ -69,7 +69,9 @@ export function registerAnalyzeCommand(program: Command): void {
 Outputs (CSV, UTC times as YYYY-MM-DDTHH:MM:SSZ, empty for null):
   fact_assignment, int_experiment_exposure_validation, fct_experiment_exposure_quality_daily,
   fct_experiment_cohort, fct_experiment_unit_outcomes, agg_experiment_metric_by_variant,
-  fct_experiment_results, and quality_report.json.
+  fct_experiment_results, and quality_report.json. With a segment attribute (user_attributes rows, or
+  segment_attributes in assay.yaml) also int_experiment_unit_segments, agg_experiment_metric_by_segment and
+  experiment_results_by_segment (docs/pipeline.md, "Segments").
 
 With --engine postgres|clickhouse the models are tables in the warehouse over every partition of
 raw_assignments/raw_exposures/raw_events; statistics use only the per-variant sufficient statistics, and the

@@ -21,6 +21,25 @@ interface GenerateFlags {
   lateExposure?: string;
   sampleRatioMismatch?: string;
   duplicateEvents?: string;
+  userAttributes: boolean;
+  liftByPlatform?: string;
+}
+
+/** Parses `--lift-by-platform web=0.3,ios=0` into per-platform lifts of exp_checkout/treatment. */
+export function platformLifts(text: string): Record<string, number> {
+  const lifts: Record<string, number> = {};
+  for (const part of text.split(",")) {
+    const match = /^([A-Za-z0-9_-]+)=(-?[0-9.]+(?:e-?\d+)?)$/.exec(part.trim());
+    const lift = Number(match?.[2]);
+    if (!match?.[1] || !Number.isFinite(lift) || lift <= -1) {
+      throw new CliError(
+        `--lift-by-platform must be PLATFORM=LIFT[,PLATFORM=LIFT…] with lifts > -1, e.g. web=0.3, got "${text}"`,
+        2,
+      );
+    }
+    lifts[match[1]] = lift;
+  }
+  return lifts;
 }
 
 function integer(name: string, text: string, min: number): number {
@@ -94,12 +113,18 @@ export function registerGenerateCommand(program: Command): void {
     .option("--late-exposure <fraction>", "units with an exposure after the experiment's end")
     .option("--sample-ratio-mismatch <fraction>", "share of non-control assignments lost")
     .option("--duplicate-events <fraction>", "share of events logged twice with the same event_id")
+    .option("--no-user-attributes", "write no user_attributes rows (platform, country)")
+    .option(
+      "--lift-by-platform <spec>",
+      "heterogeneous lift for exp_checkout/treatment by platform instead of --lift, e.g. web=0.3 (other platforms 0)",
+    )
     .addHelpText(
       "after",
       `
 Examples:
   assay generate --dt 2026-02-14 --from 2026-01-18          # 4 weeks of raw partitions under ./data/raw
-  assay generate --csv ./demo --variant-mismatch 0.05       # a folder for assay analyze --data ./demo`,
+  assay generate --csv ./demo --variant-mismatch 0.05       # a folder for assay analyze --data ./demo
+  assay generate --csv ./demo --lift-by-platform web=0.3     # an effect on web only (drill down by platform)`,
     )
     .action(async (flags: GenerateFlags) => {
       const lift = Number(flags.lift);
@@ -112,13 +137,17 @@ Examples:
         start: flags.start,
         faults: faultsFromFlags(flags),
         effects: { exp_checkout: { treatment: lift }, exp_onboarding: { guided: 0 } },
+        userAttributes: flags.userAttributes,
+        ...(flags.liftByPlatform === undefined
+          ? {}
+          : { effectsByPlatform: { exp_checkout: { treatment: platformLifts(flags.liftByPlatform) } } }),
       };
       try {
         checkDt(flags.start);
         if (flags.csv) {
           const dataset = await generateToDirectory({ ...base, dir: resolve(flags.csv) });
           process.stdout.write(
-            `wrote ${dataset.rows.assignments} assignments, ${dataset.rows.exposures} exposures, ${dataset.rows.events} events to ${flags.csv}\n`,
+            `wrote ${dataset.rows.assignments} assignments, ${dataset.rows.exposures} exposures, ${dataset.rows.events} events, ${dataset.rows.userAttributes} user attributes to ${flags.csv}\n`,
           );
           return;
         }

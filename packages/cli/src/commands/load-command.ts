@@ -10,11 +10,14 @@ import {
   openEngine,
   partitionFiles,
   resolveInputFiles,
+  resolveOptionalInputFiles,
 } from "@assay/pipeline";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 
-const tables = ["assignments", "exposures", "events"] as const;
+const tables = ["assignments", "exposures", "events", "user_attributes"] as const;
+/** Inputs a data folder may lack (loaded only when present). */
+const optional = new Set<string>(["user_attributes"]);
 
 interface LoadOptions {
   engine: string;
@@ -29,7 +32,7 @@ export function registerLoadCommand(program: Command): void {
   program
     .command("load")
     .description(
-      "Bulk-load the canonical input tables (CSV/Parquet) or the lake's raw partitions into PostgreSQL or ClickHouse as raw_assignments, raw_exposures, raw_events, replacing partition --dt (idempotent).",
+      "Bulk-load the canonical input tables (CSV/Parquet) or the lake's raw partitions into PostgreSQL or ClickHouse as raw_assignments, raw_exposures, raw_events and, when present, raw_user_attributes, replacing partition --dt (idempotent).",
     )
     .requiredOption("--engine <name>", "postgres | clickhouse")
     .requiredOption(
@@ -39,7 +42,7 @@ export function registerLoadCommand(program: Command): void {
     .requiredOption("--dt <date>", "partition date YYYY-MM-DD to replace")
     .option(
       "--data <dir>",
-      "folder with assignments, exposures, events (<name>.csv, <name>.parquet or <name>/)",
+      "folder with assignments, exposures, events and optionally user_attributes (<name>.csv, <name>.parquet or <name>/)",
     )
     .option("--lake <dir>", "lake folder: loads raw/<table>/dt=<dt>/*.parquet (the collector's partitions)")
     .addHelpText(
@@ -67,7 +70,9 @@ Then: assay analyze --engine <same> --url <same> --config assay.yaml --out resul
       try {
         for (const table of tables) {
           files[table] = options.data
-            ? resolveInputFiles(options.data, table)
+            ? optional.has(table)
+              ? resolveOptionalInputFiles(options.data, table)
+              : resolveInputFiles(options.data, table)
             : partitionFiles(options.lake ?? "", "raw", table, dt).map((path) => ({
                 path,
                 format: "parquet" as const,

@@ -6,6 +6,8 @@ import {
   defaultExperiments,
   type GenerateOptions,
   type GeneratorExperiment,
+  generatedCountries,
+  generatedPlatforms,
 } from "./generator-options.js";
 
 const DAY = 86_400;
@@ -60,12 +62,30 @@ export interface GeneratedDataset {
   /** First and last day (UTC, `YYYY-MM-DD`) that have rows. */
   readonly firstDay: string;
   readonly lastDay: string;
-  readonly rows: { readonly assignments: number; readonly exposures: number; readonly events: number };
+  readonly rows: {
+    readonly assignments: number;
+    readonly exposures: number;
+    readonly events: number;
+    readonly userAttributes: number;
+  };
+}
+
+/** `CASE` over a uniform `draw` picking values by cumulative share (the last value takes the rest when shares sum to 1). */
+function pickByShare(
+  draw: string,
+  values: ReadonlyArray<{ readonly value: string; readonly share: number }>,
+): string {
+  let cumulative = 0;
+  const branches = values.map(({ value, share }) => {
+    cumulative += share;
+    return `WHEN ${draw} < ${cumulative} THEN ${f.string(value)}`;
+  });
+  return `CASE ${branches.join(" ")} END`;
 }
 
 /**
  * Generates a realistic synthetic data set inside the engine (tables `raw_assignments`, `raw_exposures`,
- * `raw_events`) entirely in SQL: seeded hashes, no JS loops over rows, so it scales to tens of millions of rows.
+ * `raw_events`, `raw_user_attributes`) entirely in SQL: seeded hashes, no JS loops over rows, so it scales to tens of millions of rows.
  * Known true effects and every failure switch of seed 001 are options.
  * @example
  * const engine = await createDuckDbEngine();
@@ -129,6 +149,21 @@ WITH picked AS (
 SELECT p.k, p.experiment_id, p.i, p.user_id, v.variant_id, v.other_variant_id, v.log_lift, p.at_s
 FROM picked p JOIN gen_variant v ON v.k = p.k AND p.bucket >= v.low AND p.bucket < v.high
 WHERE v.is_control OR ${u("'srm'", "p.k", "p.i")} >= ${srm}`);
+  // A user's platform, from its own hash: the same for the attribute rows and heterogeneous lifts.
+  const platformOf = (i: string) => pickByShare(u("'platform'", i), generatedPlatforms);
+  const byPlatform = Object.entries(options.effectsByPlatform ?? {}).flatMap(([experimentId, variants]) => {
+    const k = experiments.findIndex((e) => e.id === experimentId);
+    if (k < 0) throw new RangeError(`effectsByPlatform names unknown experiment "${experimentId}"`);
+    return Object.entries(variants).map(([variantId, lifts]) => {
+      const cases = Object.entries(lifts)
+        .map(([platform, lift]) => `WHEN ${f.string(platform)} THEN ${Math.log1p(lift)}`)
+        .join(" ");
+      return `WHEN k = ${k} AND variant_id = ${f.string(variantId)} THEN CASE ${platformOf("i")} ${cases} ELSE 0 END`;
+    });
+  });
+  if (byPlatform.length > 0) {
+    await engine.run(`UPDATE gen_assignment SET log_lift = CASE ${byPlatform.join(" ")} ELSE log_lift END`);
+  }
   await engine.run(`CREATE OR REPLACE TABLE raw_assignments AS
 SELECT experiment_id, user_id, variant_id, ${ts("at_s")} AS assignment_time_utc FROM gen_assignment`);
 
@@ -182,18 +217,41 @@ ${(faults.duplicateEvents ?? 0) > 0 ? `UNION ALL SELECT event_id, user_id, event
   await engine.run(
     "CREATE OR REPLACE TABLE raw_user_attributes (user_id VARCHAR, attribute VARCHAR, value VARCHAR, observed_time_utc TIMESTAMP)",
   );
+  if (options.userAttributes ?? true) {
+    // Observed at, or up to an hour before, the user's first assignment; 10% of users switch platform 1-3 days
+    // later (post-assignment observations the pipeline ignores); users whose country draw falls past the listed
+    // shares have no country row.
+    await engine.run(`INSERT INTO raw_user_attributes
+WITH first AS (
+  SELECT i, user_id, min(at_s) - floor(${u("'observed'", "i")} * 3600) AS t_s FROM gen_assignment GROUP BY i, user_id
+), observed AS (
+  SELECT user_id, 'platform' AS attribute, ${platformOf("i")} AS value, t_s FROM first
+  UNION ALL
+  SELECT user_id, 'country', ${pickByShare(u("'country'", "i"), generatedCountries)}, t_s FROM first
+  UNION ALL
+  SELECT user_id, 'platform', ${pickByShare(u("'platform2'", "i"), generatedPlatforms)},
+    t_s + ${DAY} + floor(${u("'switch_t'", "i")} * ${2 * DAY})
+  FROM first WHERE ${u("'switch'", "i")} < 0.1
+)
+SELECT user_id, attribute, value, ${ts("t_s")} FROM observed WHERE value IS NOT NULL`);
+  }
   for (const table of ["gen_experiment", "gen_variant", "gen_user", "gen_assignment"]) {
     await engine.run(`DROP TABLE IF EXISTS ${table}`);
   }
-  const [counts] = await engine.query<{ a: number; e: number; v: number }>(
-    "SELECT (SELECT count(*) FROM raw_assignments) AS a, (SELECT count(*) FROM raw_exposures) AS e, (SELECT count(*) FROM raw_events) AS v",
+  const [counts] = await engine.query<{ a: number; e: number; v: number; ua: number }>(
+    "SELECT (SELECT count(*) FROM raw_assignments) AS a, (SELECT count(*) FROM raw_exposures) AS e, (SELECT count(*) FROM raw_events) AS v, (SELECT count(*) FROM raw_user_attributes) AS ua",
   );
   return {
     config: configFor(experiments, startS * 1000, endS * 1000),
     effects,
     firstDay: new Date(dataStartS * 1000).toISOString().slice(0, 10),
     lastDay: new Date((dataEndS + 2 * DAY) * 1000).toISOString().slice(0, 10),
-    rows: { assignments: counts?.a ?? 0, exposures: counts?.e ?? 0, events: counts?.v ?? 0 },
+    rows: {
+      assignments: counts?.a ?? 0,
+      exposures: counts?.e ?? 0,
+      events: counts?.v ?? 0,
+      userAttributes: counts?.ua ?? 0,
+    },
   };
 }
 

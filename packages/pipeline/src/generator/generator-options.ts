@@ -47,7 +47,37 @@ export interface GenerateOptions {
   readonly exposureRate?: number;
   /** Mean sessions per user over the whole period; default 8. */
   readonly sessionsPerUser?: number;
+  /**
+   * Emit `user_attributes` rows (`platform`, `country`, observed at or up to an hour before each assigned user's
+   * first assignment, plus some later platform changes the pipeline must ignore); default true. Drawn from their
+   * own seeded hashes: assignments, exposures and events are the same rows either way.
+   */
+  readonly userAttributes?: boolean;
+  /**
+   * Heterogeneous true lifts by platform, per experiment and variant (e.g. `{exp_checkout: {treatment: {web: 0.3}}}`:
+   * a 30% lift on web only). For a variant listed here it replaces `effects`; platforms not listed get no lift.
+   * Platforms come from the same hashes as the `platform` attribute, so it needs no `userAttributes`.
+   */
+  readonly effectsByPlatform?: Readonly<
+    Record<string, Readonly<Record<string, Readonly<Record<string, number>>>>>
+  >;
 }
+
+/** Generated `platform` values and their shares of users. */
+export const generatedPlatforms: ReadonlyArray<{ readonly value: string; readonly share: number }> = [
+  { value: "ios", share: 0.4 },
+  { value: "android", share: 0.35 },
+  { value: "web", share: 0.25 },
+];
+
+/** Generated `country` values and their shares of users (the rest have no country observation). */
+export const generatedCountries: ReadonlyArray<{ readonly value: string; readonly share: number }> = [
+  { value: "US", share: 0.35 },
+  { value: "IN", share: 0.2 },
+  { value: "GB", share: 0.15 },
+  { value: "DE", share: 0.12 },
+  { value: "BR", share: 0.13 },
+];
 
 export const defaultExperiments: ReadonlyArray<GeneratorExperiment> = [
   {

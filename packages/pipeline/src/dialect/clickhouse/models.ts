@@ -1,6 +1,8 @@
 import { describeTest } from "../../model/data-tests.js";
 import type { CompileContext, DataTest, ModelDefinition } from "../../model/model.js";
 import { measureValueSql, planMeasures } from "../base/measure-plan.js";
+import { sufficientStatistics } from "../base/metric-aggregate-sql.js";
+import { notSetSegmentValue, segmentAttributesOf } from "../base/segment-models.js";
 import { clickhouseFunctions as f } from "./functions.js";
 
 /**
@@ -241,6 +243,79 @@ ALL LEFT JOIN (
   GROUP BY experiment_id, metric_id, analysis_mode, variant_id
 ) USING (experiment_id, metric_id, analysis_mode, variant_id)`;
   },
+
+  // Shard-local on a cluster: cohort units and attribute rows are both placed by cityHash64(user_id).
+  int_experiment_unit_segments: ({ config }) => {
+    const attributes = segmentAttributesOf(config);
+    const list = attributes.length === 0 ? "emptyArrayString()" : `[${attributes.map(f.string).join(", ")}]`;
+    return `SELECT experiment_id, user_id, segment_attribute,
+  ifNull(o_value, ${f.string(notSetSegmentValue)}) AS segment_value,
+  o_time AS segment_observed_time_utc,
+  variant_id, assignment_time_utc, is_exposed
+FROM (
+  SELECT experiment_id, user_id, variant_id, assignment_time_utc, is_exposed, arrayJoin(${list}) AS segment_attribute
+  FROM fct_experiment_cohort
+)
+ALL LEFT JOIN (
+  SELECT experiment_id, user_id, segment_attribute,
+    argMax(a_value, tuple(a_time, a_value)) AS o_value,
+    max(a_time) AS o_time
+  FROM (
+    SELECT experiment_id, user_id, c_time, segment_attribute, a_value, a_time
+    FROM (SELECT experiment_id, user_id, assignment_time_utc AS c_time FROM fct_experiment_cohort)
+    ALL INNER JOIN (
+      SELECT user_id, attribute AS segment_attribute, value AS a_value, observed_time_utc AS a_time
+      FROM stg_user_attributes
+    ) USING (user_id)
+    WHERE a_time <= c_time
+  )
+  GROUP BY experiment_id, user_id, segment_attribute
+) USING (experiment_id, user_id, segment_attribute)`;
+  },
+
+  agg_experiment_metric_by_segment: () => {
+    const sums: Record<(typeof sufficientStatistics)[number], string> = {
+      sum_value: "value",
+      sum_value_sq: "value * value",
+      sum_den: "denominator",
+      sum_den_sq: "denominator * denominator",
+      sum_value_den: "value * denominator",
+      sum_cov: "covariate",
+      sum_cov_sq: "covariate * covariate",
+      sum_value_cov: "value * covariate",
+    };
+    return `SELECT experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variant_id AS variation_id, is_control,
+  CAST(ifNull(t_n, 0) AS Int64) AS n,
+  ${sufficientStatistics.map((c) => `CAST(ifNull(t_${c}, 0) AS Float64) AS ${c}`).join(",\n  ")}
+FROM (
+  SELECT experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variant_id, is_control
+  FROM (
+    SELECT experiment_id, metric_id, arrayJoin(['itt', 'exposed']) AS analysis_mode, variant_id, is_control
+    FROM (SELECT experiment_id, variant_id, is_control FROM cfg_variant)
+    ALL INNER JOIN (SELECT experiment_id, metric_id FROM cfg_experiment_metric) USING (experiment_id)
+  )
+  ALL INNER JOIN (
+    SELECT DISTINCT experiment_id, segment_attribute, segment_value FROM int_experiment_unit_segments
+  ) USING (experiment_id)
+)
+ALL LEFT JOIN (
+  SELECT experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variant_id,
+    count(*) AS t_n,
+    ${sufficientStatistics.map((c) => `sumKahan(${sums[c]}) AS t_${c}`).join(",\n    ")}
+  FROM (
+    SELECT experiment_id, metric_id, variant_id, segment_attribute, segment_value, value, denominator, covariate,
+      arrayJoin(CASE WHEN is_exposed THEN ['itt', 'exposed'] ELSE ['itt'] END) AS analysis_mode
+    FROM (
+      SELECT experiment_id, user_id, metric_id, variant_id, is_exposed, value, denominator, covariate
+      FROM fct_experiment_unit_outcomes
+    )
+    ALL INNER JOIN (
+      SELECT experiment_id, user_id, segment_attribute, segment_value FROM int_experiment_unit_segments
+    ) USING (experiment_id, user_id)
+  )
+  GROUP BY experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variant_id
+) USING (experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variant_id)`;
+  },
 };
 
 /** A relationships test as a tuple NOT IN (ClickHouse has no correlated NOT EXISTS). */
@@ -337,6 +412,12 @@ FROM (${sumAll(["experiment_id", "date_day"], dailyCounts, [])(source)})`,
     ],
     ["is_control"],
   ),
+  agg_experiment_metric_by_segment: sumAll(
+    ["experiment_id", "metric_id", "analysis_mode", "segment_attribute", "segment_value", "variation_id"],
+    ["n"],
+    [...sufficientStatistics],
+    ["is_control"],
+  ),
 };
 
 /** How a table is placed on a ClickHouse cluster. */
@@ -344,6 +425,8 @@ export function clusterPlacement(table: string): ClusterPlacement {
   const rollup = rollups[table];
   if (rollup) return { kind: "rollup", sql: rollup };
   if (table.startsWith("cfg_")) return { kind: "everywhere" };
-  if (table === "fct_experiment_results") return { kind: "coordinator" };
+  if (table === "fct_experiment_results" || table === "fct_experiment_results_by_segment") {
+    return { kind: "coordinator" };
+  }
   return { kind: "sharded" };
 }

@@ -1,0 +1,243 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
+import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { type AnalysisResult, loadInputDirectory, runAnalysis } from "../../src/analyze.js";
+import type { Dialect } from "../../src/dialect/dialect.js";
+import { duckdbDialect } from "../../src/dialect/duckdb/index.js";
+import type { Engine } from "../../src/engine/engine.js";
+import { type EngineKind, openEngine } from "../../src/engine/open-engine.js";
+import { createDuckDbEngine, loadConfigFile } from "../../src/index.js";
+import { resolveInputFiles } from "../../src/io/input-files.js";
+import { isBulkLoadTarget } from "../../src/load/bulk-load-target.js";
+import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
+import { checkSegmentInvariant } from "../helpers/segment-invariant.js";
+
+/** The hand-checkable segment data set: 14 units, attribute rows exercising every rule of docs/pipeline.md. */
+const inputDir = join(import.meta.dirname, "../../../../fixtures/segments/input");
+
+interface Server {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
+  duckdb: async () => ({ url: "", stop: async () => {} }),
+  postgres: startPostgresTestServer,
+  clickhouse: () => startClickHouseCluster(2),
+};
+
+type Row = Record<string, unknown>;
+
+interface SegmentOutcome {
+  readonly analysis: AnalysisResult;
+  /** `experiment/user/attribute` → segment value. */
+  readonly units: Map<string, string>;
+  readonly bySegment: Row[];
+  readonly byVariant: Row[];
+}
+
+const outcomes = new Map<EngineKind, SegmentOutcome>();
+
+const segmentKey = (r: Row) =>
+  `${r.experiment_id}/${r.metric_id}/${r.analysis_mode}/${r.segment_attribute}/${r.segment_value}/${r.variation_id}`;
+
+async function collect(engine: Engine, dialect: Dialect): Promise<SegmentOutcome> {
+  const config = await loadConfigFile(join(inputDir, "assay.yaml"));
+  const analysis = await runAnalysis(engine, { config, dialect, alpha: 0.05 });
+  // Test-only read of per-unit segment values; the analysis itself reads only aggregates.
+  const unitRows = await engine.query<{
+    experiment_id: string;
+    user_id: string;
+    segment_attribute: string;
+    segment_value: string;
+  }>("SELECT experiment_id, user_id, segment_attribute, segment_value FROM int_experiment_unit_segments");
+  const units = new Map<string, string>();
+  for (const row of unitRows) {
+    const key = `${row.experiment_id}/${row.user_id}/${row.segment_attribute}`;
+    expect(units.has(key), `${key} appears once`).toBe(false);
+    units.set(key, row.segment_value);
+  }
+  const numeric = (rows: Row[]) =>
+    rows.map((r) => ({ ...r, n: Number(r.n), is_control: r.is_control === true || r.is_control === 1 }));
+  return {
+    analysis,
+    units,
+    bySegment: numeric(await engine.query("SELECT * FROM agg_experiment_metric_by_segment")),
+    byVariant: numeric(await engine.query("SELECT * FROM agg_experiment_metric_by_variant")),
+  };
+}
+
+describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (kind) => {
+  let server: Server | undefined;
+  let engine: Engine | undefined;
+
+  beforeAll(async () => {
+    server = await servers[kind]();
+    if (server === undefined) {
+      if (process.env.CI === "true")
+        throw new Error(`${kind} server binaries are missing (CI must install them)`);
+      console.warn(`segments: skipping ${kind}: server binaries not installed (scripts/install-services.sh)`);
+      return;
+    }
+    let dialect: Dialect = duckdbDialect;
+    if (kind === "duckdb") {
+      engine = await createDuckDbEngine();
+      await loadInputDirectory(engine, inputDir);
+    } else {
+      const opened = await openEngine({ kind, url: server.url });
+      engine = opened.engine;
+      dialect = opened.dialect;
+      if (!isBulkLoadTarget(engine)) throw new Error(`${kind} engine cannot bulk-load`);
+      const files = {
+        assignments: resolveInputFiles(inputDir, "assignments"),
+        exposures: resolveInputFiles(inputDir, "exposures"),
+        events: resolveInputFiles(inputDir, "events"),
+        user_attributes: resolveInputFiles(inputDir, "user_attributes"),
+      };
+      await loadInputsIntoWarehouse(engine, files, "2026-03-01");
+      // Loading the same dt again replaces the partition instead of doubling it (user_attributes included).
+      const second = await loadInputsIntoWarehouse(engine, files, "2026-03-01");
+      expect(second.map((r) => [r.table, r.rows])).toEqual([
+        ["raw_assignments", 15],
+        ["raw_exposures", 6],
+        ["raw_events", 31],
+        ["raw_user_attributes", 32],
+      ]);
+    }
+    outcomes.set(kind, await collect(engine, dialect));
+  }, 120_000);
+
+  afterAll(async () => {
+    await engine?.close();
+    await server?.stop();
+  });
+
+  it("passes every data test, segment models included", (context) => {
+    const outcome = outcomes.get(kind);
+    if (!outcome) return context.skip();
+    const tests = outcome.analysis.quality.data_tests;
+    expect(tests.filter((t) => t.status !== "pass")).toEqual([]);
+    expect(tests.map((t) => t.model)).toContain("int_experiment_unit_segments");
+    expect(tests.map((t) => t.model)).toContain("agg_experiment_metric_by_segment");
+  });
+
+  it("gives each unit the latest value at or before assignment, else (not set)", (context) => {
+    const outcome = outcomes.get(kind);
+    if (!outcome) return context.skip();
+    const value = (user: string, attribute: string) => outcome.units.get(`exp_seg/${user}/${attribute}`);
+    // Every canonical unit (14; u14's second assignment is a conflict, not a unit) once per attribute.
+    expect(outcome.units.size).toBe(14 * 2);
+    expect(value("u01", "platform")).toBe("web");
+    expect(value("u02", "platform")).toBe("ios"); // android observed after assignment: ignored
+    expect(value("u03", "platform")).toBe("(not set)"); // no observation
+    expect(value("u03", "country")).toBe("US"); // observed exactly at assignment: counts
+    expect(value("u04", "platform")).toBe("(not set)"); // only an observation after assignment
+    expect(value("u05", "platform")).toBe("web"); // ios then web, both before: the latest wins
+    expect(value("u06", "platform")).toBe("ios"); // iOS and ios at the same time: the largest, byte order
+    expect(value("u10", "country")).toBe("(not set)");
+    expect(value("u12", "platform")).toBe("ios"); // a duplicated observation
+    expect(value("u14", "platform")).toBe("web"); // ios after the canonical assignment: ignored
+    expect([...outcome.units.keys()].some((k) => k.endsWith("/plan"))).toBe(false); // not configured
+    expect([...outcome.units.keys()].some((k) => k.includes("/u99/"))).toBe(false); // not a unit
+    expect(outcome.analysis.segmentAttributes).toEqual(["platform", "country"]);
+  });
+
+  it("gives the hand-computed sufficient statistics of platform = web", (context) => {
+    const outcome = outcomes.get(kind);
+    if (!outcome) return context.skip();
+    const row = (metric: string, mode: string, variation: string) =>
+      outcome.bySegment.find((r) => segmentKey(r) === `exp_seg/${metric}/${mode}/platform/web/${variation}`);
+    // control on web: u01 (revenue 10, 2 sessions, pre-period 4), u05 (20 + 5, 1 session), u14 (0, 1 session).
+    expect(row("revenue_7d", "itt", "control")).toMatchObject({
+      n: 3,
+      sum_value: 35,
+      sum_value_sq: 725,
+      sum_cov: 4,
+      sum_cov_sq: 16,
+      sum_value_cov: 40,
+      is_control: true,
+    });
+    expect(row("revenue_per_session", "itt", "control")).toMatchObject({
+      n: 3,
+      sum_value: 35,
+      sum_den: 4,
+      sum_den_sq: 6,
+      sum_value_den: 45,
+    });
+    expect(row("conversion_7d", "itt", "control")).toMatchObject({ n: 3, sum_value: 2, sum_value_sq: 2 });
+    // exposed: u01 and u05 (u14 has no exposure).
+    expect(row("revenue_7d", "exposed", "control")).toMatchObject({ n: 2, sum_value: 35 });
+    // treatment on web: u07 (30, pre-period 6), u08 (0), u11 (12.5).
+    expect(row("revenue_7d", "itt", "treatment")).toMatchObject({
+      n: 3,
+      sum_value: 42.5,
+      sum_value_sq: 1056.25,
+      sum_cov: 6,
+    });
+  });
+
+  it("has only segments with a unit, each with every variation, metric and mode", (context) => {
+    const outcome = outcomes.get(kind);
+    if (!outcome) return context.skip();
+    const segments = new Set(outcome.bySegment.map((r) => `${r.segment_attribute}=${r.segment_value}`));
+    expect([...segments].sort()).toEqual([
+      "country=(not set)",
+      "country=DE",
+      "country=US",
+      "platform=(not set)",
+      "platform=android",
+      "platform=ios",
+      "platform=web",
+    ]);
+    expect(outcome.bySegment).toHaveLength(7 * 3 * 2 * 2);
+    // platform=android has no exposed unit: its exposed rows exist with n = 0.
+    expect(
+      outcome.bySegment
+        .filter((r) => r.segment_value === "android" && r.analysis_mode === "exposed")
+        .map((r) => r.n),
+    ).toEqual(Array(6).fill(0));
+  });
+
+  it("adds up, over the values of each attribute, to agg_experiment_metric_by_variant", (context) => {
+    const outcome = outcomes.get(kind);
+    if (!outcome) return context.skip();
+    expect(checkSegmentInvariant(outcome.byVariant, outcome.bySegment, ["platform", "country"])).toEqual([]);
+  });
+});
+
+describe("segment models: engines agree with each other", () => {
+  const relative = (a: number, b: number) => Math.abs(a - b) <= Math.max(1e-9 * Math.abs(b), 1e-15);
+  const compare = (base: Row[], other: Row[], key: (r: Row) => string) => {
+    const mismatches: string[] = [];
+    const index = new Map(other.map((r) => [key(r), r]));
+    for (const want of base) {
+      const row = index.get(key(want));
+      for (const [column, value] of Object.entries(want)) {
+        const actual = row?.[column] ?? null;
+        const ok =
+          typeof value === "number" && typeof actual === "number"
+            ? Number.isInteger(value) && column.startsWith("n")
+              ? actual === value
+              : relative(actual, value)
+            : actual === value;
+        if (!ok) mismatches.push(`${key(want)}.${column}: ${String(actual)} != ${String(value)}`);
+      }
+    }
+    if (other.length !== base.length) mismatches.push(`rows ${other.length} != ${base.length}`);
+    return mismatches;
+  };
+
+  it.for(["postgres", "clickhouse"] as const)(
+    "%s matches duckdb (counts exact, numbers to relative 1e-9)",
+    (kind, context) => {
+      const base = outcomes.get("duckdb");
+      const other = outcomes.get(kind);
+      if (!base || !other) return context.skip();
+      expect([...other.units].sort()).toEqual([...base.units].sort());
+      expect(compare(base.bySegment, other.bySegment, segmentKey).slice(0, 10)).toEqual([]);
+      const results = (o: SegmentOutcome) => o.analysis.segmentResults as unknown as Row[];
+      expect(compare(results(base), results(other), segmentKey).slice(0, 10)).toEqual([]);
+    },
+  );
+});
