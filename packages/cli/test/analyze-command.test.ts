@@ -100,6 +100,52 @@ describe("assay analyze (child process)", () => {
     expect(run.stderr).toMatch(/experiments\[1\]\.variants\[0\]\.allocation/);
   });
 
+  it("writes the by-segment CSVs when the data has user_attributes, and none without", () => {
+    const segmentsDir = join(root, "fixtures/segments/input");
+    const out = join(work, "segments-out");
+    const run = assay([
+      "analyze",
+      "--config",
+      join(segmentsDir, "assay.yaml"),
+      "--data",
+      segmentsDir,
+      "--out",
+      out,
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const files = readdirSync(out);
+    expect(files).toContain("experiment_results_by_segment.csv");
+    expect(files).toContain("agg_experiment_metric_by_segment.csv");
+    const lines = readFileSync(join(out, "experiment_results_by_segment.csv"), "utf8").trim().split("\n");
+    expect(lines[0]).toBe(
+      "experiment_id,metric_id,analysis_mode,segment_attribute,segment_value,variation_id,is_control,n_users,mean,uplift_abs,uplift_rel,p_value_two_sided,ci_low,ci_high,cuped_theta,cuped_uplift_abs,cuped_p_value,cuped_ci_low,cuped_ci_high,cuped_variance_reduction_pct",
+    );
+    // 7 segments (platform: web, ios, android, (not set); country: US, DE, (not set)) × 3 metrics × 2 modes × 2 variants.
+    expect(lines).toHaveLength(1 + 7 * 3 * 2 * 2);
+    expect(lines).toContain(
+      "exp_seg,revenue_7d,itt,platform,web,control,true,3,11.666666666666666,,,,,,,,,,,",
+    );
+    // The reference data set has no user_attributes: no by-segment files.
+    const plain = join(work, "cli-out");
+    expect(readdirSync(plain).some((f) => f.includes("segment"))).toBe(false);
+  });
+
+  it("stops on a user_attributes file without a column, naming file and column", () => {
+    const data = join(work, "bad-attributes");
+    rmSync(data, { recursive: true, force: true });
+    spawnSync("cp", ["-r", join(root, "fixtures/segments/input"), data]);
+    writeFileSync(
+      join(data, "user_attributes.csv"),
+      "user_id,attribute,observed_time_utc\nu01,platform,2026-02-20T00:00:00Z\n",
+    );
+    const out = join(work, "never-segments");
+    const run = assay(["analyze", "--config", join(data, "assay.yaml"), "--data", data, "--out", out]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/user_attributes\.csv: missing column "value"/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it("rejects an alpha outside (0, 1)", () => {
     const run = assay(["analyze", "--config", "a.yaml", "--data", ".", "--out", "o", "--alpha", "1.5"]);
     expect(run.status).toBe(2);

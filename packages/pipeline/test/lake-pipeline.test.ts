@@ -8,6 +8,7 @@ import {
   MissingPartitionError,
   partitionDir,
   readExperimentResults,
+  readExperimentSegmentResults,
   readQualityReport,
   runPipeline,
   runPipelineStep,
@@ -49,6 +50,20 @@ describe("lake jobs (seed 001)", () => {
     const n2 = itt(again)!.reduce((s, r) => s + r.n_users, 0);
     expect(n1).toBeGreaterThan(0);
     expect(n2).toBeGreaterThan(n1);
+
+    // Segments: the generator's platform and country attributes, from the same results partition.
+    const segments = await readExperimentSegmentResults({ lake, experimentId: "exp_checkout" });
+    expect(segments?.dt).toBe("2026-02-14");
+    const platformItt = segments?.rows.filter(
+      (r) =>
+        r.segment_attribute === "platform" && r.analysis_mode === "itt" && r.metric_id === "conversion_7d",
+    );
+    expect(new Set(platformItt?.map((r) => r.segment_value))).toEqual(new Set(["android", "ios", "web"]));
+    expect(platformItt?.reduce((s, r) => s + r.n_users, 0)).toBe(n2);
+    expect(listPartitions(lake, "silver", "int_experiment_unit_segments")).toEqual([
+      "2026-02-07",
+      "2026-02-14",
+    ]);
 
     const quality = await readQualityReport({ lake });
     expect(quality?.report.experiments.exp_checkout?.canonical_units).toBe(n2);
