@@ -61,9 +61,16 @@ describe("demo data on the first start", () => {
       expect(variants).toEqual(e.variants.map((v: { key: string }) => v.key));
       for (const v of summary.json.metrics[0].itt) expect(v.n).toBeGreaterThan(100);
       expect(summary.json.srm.itt.p_value).toBeGreaterThan(0);
+      // The generator's platform and country attributes give a drill-down on the first start.
+      expect(summary.json.segments).toMatchObject({ available: true, attributes: ["country", "platform"] });
+      const byPlatform = await get(`/api/experiments/${e.key}/segments/platform`);
+      expect(byPlatform.status).toBe(200);
+      expect(byPlatform.json.values.length).toBeGreaterThan(1);
+      expect(byPlatform.json.metrics[0].segments[0].comparisons[0].p_value_adjusted).toBeGreaterThan(0);
     }
     const config = await readFile(join(home, "lake", "assay.yaml"), "utf8");
     expect(config).toContain("exp_onboarding");
+    expect(config).toContain("segment_attributes:");
     expect(lines.some((l) => l.startsWith("Demo: experiments"))).toBe(true);
   }, 120_000);
 });

@@ -97,7 +97,10 @@ describe("privacy: consent, identify, DSAR with tombstones (PGlite)", () => {
     await t.context.compact();
     await runPipeline({ lake, dt });
     const before = await readExperimentResults({ lake, experimentId: victim!.experiment_id, dt });
-    expect((await tracesOf(t, userId)).length).toBeGreaterThan(3);
+    const traces = await tracesOf(t, userId);
+    expect(traces.length).toBeGreaterThan(3);
+    // The generator's user attributes: the new raw table holds the user too.
+    expect(traces.some((f) => f.includes("/raw/user_attributes/"))).toBe(true);
 
     const erased = await t.request("ada", "DELETE", `/api/users/${userId}`);
     expect(erased.status).toBe(200);

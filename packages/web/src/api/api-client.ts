@@ -1,11 +1,13 @@
 import { toApiError } from "./api-error.js";
 import type {
+  AnalysisMode,
   AuditEntry,
   Experiment,
   ExperimentInput,
   ExperimentStatus,
   ExperimentSummary,
   Flag,
+  SegmentResults,
 } from "./api-types.js";
 
 export interface ApiClientOptions {
@@ -26,6 +28,11 @@ export interface ApiClient {
   ): Promise<Experiment>;
   transition(key: string, status: ExperimentStatus): Promise<Experiment>;
   getSummary(key: string): Promise<ExperimentSummary>;
+  getSegmentResults(
+    key: string,
+    attribute: string,
+    options: { readonly mode: AnalysisMode; readonly cuped: boolean },
+  ): Promise<SegmentResults>;
   listFlags(): Promise<Flag[]>;
   killFlag(key: string): Promise<Flag>;
   restoreFlag(key: string): Promise<Flag>;
@@ -80,6 +87,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     updateExperiment: (key, patch) => call<Experiment>("PATCH", `/api/experiments/${enc(key)}`, patch),
     transition: (key, status) => call<Experiment>("POST", `/api/experiments/${enc(key)}/status`, { status }),
     getSummary: (key) => call<ExperimentSummary>("GET", `/api/experiments/${enc(key)}/summary`),
+    getSegmentResults: (key, attribute, { mode, cuped }) =>
+      call<SegmentResults>(
+        "GET",
+        `/api/experiments/${enc(key)}/segments/${enc(attribute)}?mode=${mode}&cuped=${String(cuped)}`,
+      ),
     listFlags: () => call<{ flags: Flag[] }>("GET", "/api/flags").then((r) => r.flags),
     // One atomic, audited server action each (`kill` / `restore`): only `enabled` changes.
     killFlag: (key) => call<Flag>("POST", `/api/flags/${enc(key)}/kill`),

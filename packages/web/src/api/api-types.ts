@@ -90,6 +90,8 @@ export interface ExperimentListResults {
     readonly data_quality: boolean;
   };
   readonly badge_reasons: ReadonlyArray<string>;
+  /** The decision engine's latest guardrail evaluation (the breach badge is its verdict); null: not evaluated. */
+  readonly guardrails_evaluated_at?: string | null;
 }
 
 /** What the create form sends (`POST /api/experiments`). */
@@ -189,17 +191,56 @@ export interface CumulativeSeries {
   readonly points: ReadonlyArray<CumulativePoint>;
 }
 
-/** Results of one segment value (drill-down by a segment attribute). */
-export interface SegmentResults {
-  readonly attribute: string;
-  readonly value: string;
-  readonly results: ReadonlyArray<ResultRow>;
+/** The summary's `segments`: attributes available for a drill-down, or why there are none. */
+export type SegmentsInfo =
+  | {
+      readonly available: true;
+      readonly attributes: ReadonlyArray<string>;
+      readonly values?: Readonly<Record<string, ReadonlyArray<string>>>;
+      readonly dt?: string;
+      readonly adjustment?: "holm" | "bh";
+      readonly note?: string;
+    }
+  | { readonly available: false; readonly reason: string };
+
+/** One treatment against control inside one segment value. */
+export interface SegmentComparison {
+  readonly variant: string;
+  readonly n: number;
+  readonly mean: number | null;
+  readonly uplift_abs: number | null;
+  readonly uplift_rel: number | null;
+  readonly ci: { readonly low: number | null; readonly high: number | null };
+  readonly p_value: number | null;
+  readonly p_value_adjusted: number | null;
+  readonly significant: boolean;
+  readonly cuped: boolean;
 }
 
-/** The server says why it has no per-segment results (the empty state shows the reason). */
-export interface SegmentsUnavailable {
-  readonly available: false;
-  readonly reason: string;
+/** `GET /api/experiments/{key}/segments/{attribute}?mode=&cuped=`: an exploratory drill-down. */
+export interface SegmentResults {
+  readonly experiment_key: string;
+  readonly attribute: string;
+  readonly analysis_mode: AnalysisMode;
+  readonly cuped: boolean;
+  readonly alpha: number;
+  readonly dt: string;
+  readonly values: ReadonlyArray<string>;
+  readonly adjustment: { readonly method: "holm" | "bh"; readonly family: string };
+  readonly exploratory: true;
+  readonly note: string;
+  readonly metric_types: Readonly<Record<string, string>>;
+  readonly metrics: ReadonlyArray<{
+    readonly metric_key: string;
+    readonly role: MetricRole | null;
+    readonly direction: MetricDirection | null;
+    readonly segments: ReadonlyArray<{
+      readonly value: string;
+      readonly n: Readonly<Record<string, number>>;
+      readonly control: { readonly variant: string; readonly n: number; readonly mean: number | null } | null;
+      readonly comparisons: ReadonlyArray<SegmentComparison>;
+    }>;
+  }>;
 }
 
 /** `GET /api/experiments/{key}/decision` (docs/decisions.md): the decision service's latest decision. */
@@ -228,7 +269,7 @@ export interface ExperimentSummary {
   readonly quality: ExperimentQuality | null;
   readonly exposure_daily?: ReadonlyArray<ExposureQualityDay>;
   readonly cumulative?: ReadonlyArray<CumulativeSeries>;
-  readonly segments?: ReadonlyArray<SegmentResults> | SegmentsUnavailable;
+  readonly segments?: SegmentsInfo;
   /** The decision service's decision; null when the server runs no decision engine. */
   readonly decision?: ServerDecision | null;
   /** Metric key → kind, so rates show as percentages. */

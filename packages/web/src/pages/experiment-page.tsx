@@ -8,12 +8,12 @@ import { Empty, ErrorView, Loading } from "../components/state-views.js";
 import { ToggleGroup } from "../components/toggle-group.js";
 import { type ExperimentOverview, overview } from "../format/experiment-overview.js";
 import { lifecycleActions } from "../format/lifecycle.js";
-import { comparisonCells } from "../format/metric-format.js";
-import { metricViews, type Variance } from "../format/metric-results.js";
+import type { Variance } from "../format/metric-results.js";
 import { formatCount, formatDate, formatPercent, formatPValue } from "../format/number-format.js";
 import { hrefOf } from "../router.js";
 import { CumulativeChart, ExposureHealth } from "./experiment-charts.js";
 import { MetricResults } from "./experiment-results.js";
+import { SegmentDrillDown } from "./segment-drill-down.js";
 
 /** One experiment: preregistration, decision, results by mode and estimator, SRM, guardrails, power, exposure health. */
 export function ExperimentPage({ experimentKey }: { readonly experimentKey: string }): ReactNode {
@@ -222,7 +222,7 @@ function Results({
         <h2 id="exposure-title">Exposure health per day</h2>
         <ExposureHealth days={summary.exposure_daily} />
       </section>
-      <SegmentDrillDown experiment={e} summary={summary} mode={mode} variance={variance} />
+      <SegmentDrillDown experiment={e} segments={summary.segments} mode={mode} variance={variance} />
     </>
   );
 }
@@ -367,91 +367,6 @@ function QualityCard({ o }: { readonly o: ExperimentOverview }): ReactNode {
             </li>
           ))}
         </ul>
-      )}
-    </section>
-  );
-}
-
-function SegmentDrillDown({
-  experiment: e,
-  summary,
-  mode,
-  variance,
-}: {
-  readonly experiment: Experiment;
-  readonly summary: ExperimentSummary;
-  readonly mode: AnalysisMode;
-  readonly variance: Variance;
-}): ReactNode {
-  const given = summary.segments;
-  const segments = given === undefined || "reason" in given ? [] : given;
-  const unavailable = given !== undefined && "reason" in given ? given.reason : null;
-  const attributes = [...new Set(segments.map((s) => s.attribute))].sort();
-  const [attribute, setAttribute] = useState<string>("");
-  const chosen = attribute === "" ? attributes[0] : attribute;
-  return (
-    <section className="card" aria-labelledby="segments-title">
-      <h2 id="segments-title">Drill-down by segment</h2>
-      {attributes.length === 0 ? (
-        <Empty>{unavailable ?? "The server provides no per-segment results for this experiment."}</Empty>
-      ) : (
-        <>
-          <label className="inline-label">
-            Attribute{" "}
-            <select value={chosen} onChange={(ev) => setAttribute(ev.target.value)}>
-              {attributes.map((a) => (
-                <option key={a} value={a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-          </label>
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">{chosen}</th>
-                  <th scope="col">Metric</th>
-                  <th scope="col">Variant</th>
-                  <th scope="col" className="num">
-                    Units
-                  </th>
-                  <th scope="col" className="num">
-                    Relative
-                  </th>
-                  <th scope="col" className="num">
-                    Interval
-                  </th>
-                  <th scope="col" className="num">
-                    p-value
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {segments
-                  .filter((s) => s.attribute === chosen)
-                  .flatMap((s) =>
-                    metricViews(e, { ...summary, results: s.results }, mode, variance).flatMap((m) =>
-                      m.comparisons.map((c) => {
-                        const cells = comparisonCells(c, m.kind);
-                        return (
-                          <tr key={`${s.value}:${m.metricKey}:${c.variationId}`}>
-                            <th scope="row">{s.value}</th>
-                            <td className="mono">{m.metricKey}</td>
-                            <td>{c.variationId}</td>
-                            <td className="num">{formatCount(c.nUsers)}</td>
-                            <td className={`num tone-text-${c.tone}`}>{cells.relative}</td>
-                            <td className="num">{cells.interval}</td>
-                            <td className="num">{cells.pValue}</td>
-                          </tr>
-                        );
-                      }),
-                    ),
-                  )}
-              </tbody>
-            </table>
-          </div>
-        </>
       )}
     </section>
   );
