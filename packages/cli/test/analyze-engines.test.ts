@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readExperimentResults, readQualityReport } from "@assay/pipeline";
+import { readExperimentResults, readExperimentSegmentResults, readQualityReport } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../scripts/postgres-test-server.js";
@@ -204,6 +204,18 @@ describe.each([
     expect(results[0]?.rows.length).toBeGreaterThan(0);
     expect(
       csvDifferences(JSON.stringify(results[1]?.rows, null, 1), JSON.stringify(results[0]?.rows, null, 1)),
+    ).toEqual([]);
+    // Per-segment results (the generator's platform and country attributes) agree too.
+    const segments = await Promise.all(
+      Object.values(lakes).map((lake) =>
+        readExperimentSegmentResults({ lake, experimentId: "exp_checkout" }),
+      ),
+    );
+    expect(new Set(segments[0]?.rows.map((r) => r.segment_attribute))).toEqual(
+      new Set(["country", "platform"]),
+    );
+    expect(
+      csvDifferences(JSON.stringify(segments[1]?.rows, null, 1), JSON.stringify(segments[0]?.rows, null, 1)),
     ).toEqual([]);
   }, 180_000);
 });

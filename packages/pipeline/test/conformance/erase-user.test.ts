@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
@@ -15,6 +17,23 @@ import { referenceInputDir } from "../helpers/reference.js";
 interface Server {
   readonly url: string;
   stop(): Promise<void>;
+}
+
+/** A `user_attributes.csv` giving every assigned user of the reference data a platform, so the segment models run. */
+function writeUserAttributes(dir: string): string {
+  const users = new Set(
+    readFileSync(join(referenceInputDir, "assignments.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(",")[1] ?? ""),
+  );
+  const rows = [...users].map(
+    (user, i) => `${user},platform,${["ios", "android", "web"][i % 3]},2026-01-01T00:00:00Z`,
+  );
+  const path = join(dir, "user_attributes.csv");
+  writeFileSync(path, `user_id,attribute,value,observed_time_utc\n${rows.join("\n")}\n`);
+  return dir;
 }
 
 const servers = {
@@ -66,6 +85,7 @@ describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (ki
   let userId = "";
   let before = new Map<string, { all: number; user: number }>();
   let erasure: WarehouseErasure | undefined;
+  const work = mkdtempSync(join(tmpdir(), "assay-erase-"));
 
   beforeAll(async () => {
     server = await servers[kind]();
@@ -83,6 +103,7 @@ describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (ki
       assignments: resolveInputFiles(referenceInputDir, "assignments"),
       exposures: resolveInputFiles(referenceInputDir, "exposures"),
       events: resolveInputFiles(referenceInputDir, "events"),
+      user_attributes: resolveInputFiles(writeUserAttributes(work), "user_attributes"),
     };
     await loadInputsIntoWarehouse(opened.engine, files, "2026-02-01");
     const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
@@ -99,6 +120,7 @@ describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (ki
   afterAll(async () => {
     await opened?.engine.close();
     await server?.stop();
+    rmSync(work, { recursive: true, force: true });
   });
 
   it("leaves no trace of the user in any table", async (context) => {
@@ -107,8 +129,16 @@ describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (ki
     expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
     const traces = [...after].filter(([, c]) => c.user > 0).map(([t, c]) => `${t}: ${c.user}`);
     expect(traces).toEqual([]);
-    for (const table of ["raw_assignments", "raw_exposures", "raw_events"])
+    // Attributes and the per-unit segment rows go too; the segment aggregate holds no user_id (counts only).
+    for (const table of [
+      "raw_assignments",
+      "raw_exposures",
+      "raw_events",
+      "raw_user_attributes",
+      "int_experiment_unit_segments",
+    ])
       expect(before.get(table)?.user, table).toBeGreaterThan(0);
+    expect(before.get("agg_experiment_metric_by_segment")?.all).toBeGreaterThan(0);
   });
 
   it("removes exactly the user's rows and reports them per table", async (context) => {
