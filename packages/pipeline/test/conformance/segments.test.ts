@@ -1,12 +1,22 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
-import { type AnalysisResult, loadInputDirectory, runAnalysis } from "../../src/analyze.js";
+import {
+  type AnalysisResult,
+  analyzeDirectory,
+  loadInputDirectory,
+  runAnalysis,
+  segmentAnalysisOutputs,
+} from "../../src/analyze.js";
 import type { Dialect } from "../../src/dialect/dialect.js";
 import { duckdbDialect } from "../../src/dialect/duckdb/index.js";
 import type { Engine } from "../../src/engine/engine.js";
 import { type EngineKind, openEngine } from "../../src/engine/open-engine.js";
+import type { OpenedEngine } from "../../src/engine/opened-engine.js";
+import { analyzeInWarehouse } from "../../src/engine/warehouse-analysis.js";
 import { createDuckDbEngine, loadConfigFile } from "../../src/index.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
 import { isBulkLoadTarget } from "../../src/load/bulk-load-target.js";
@@ -38,6 +48,25 @@ interface SegmentOutcome {
 }
 
 const outcomes = new Map<EngineKind, SegmentOutcome>();
+const work = mkdtempSync(join(tmpdir(), "assay-segments-engines-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Differences between two CSV files: text exact, numbers to relative 1e-9. */
+function csvDifferences(actual: string, expected: string): string[] {
+  const a = actual.trim().split("\n");
+  const e = expected.trim().split("\n");
+  const out: string[] = a.length === e.length ? [] : [`lines ${a.length} != ${e.length}`];
+  e.forEach((line, i) => {
+    const want = line.split(",");
+    const got = (a[i] ?? "").split(",");
+    want.forEach((w, j) => {
+      const g = got[j] ?? "";
+      const close = w !== "" && g !== "" && Math.abs(Number(g) - Number(w)) <= 1e-9 * Math.abs(Number(w));
+      if (g !== w && !close) out.push(`line ${i + 1} field ${j + 1}: ${g} != ${w}`);
+    });
+  });
+  return out;
+}
 
 const segmentKey = (r: Row) =>
   `${r.experiment_id}/${r.metric_id}/${r.analysis_mode}/${r.segment_attribute}/${r.segment_value}/${r.variation_id}`;
@@ -71,6 +100,7 @@ async function collect(engine: Engine, dialect: Dialect): Promise<SegmentOutcome
 describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (kind) => {
   let server: Server | undefined;
   let engine: Engine | undefined;
+  let opened: OpenedEngine | undefined;
 
   beforeAll(async () => {
     server = await servers[kind]();
@@ -85,7 +115,7 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (
       engine = await createDuckDbEngine();
       await loadInputDirectory(engine, inputDir);
     } else {
-      const opened = await openEngine({ kind, url: server.url });
+      opened = await openEngine({ kind, url: server.url });
       engine = opened.engine;
       dialect = opened.dialect;
       if (!isBulkLoadTarget(engine)) throw new Error(`${kind} engine cannot bulk-load`);
@@ -198,6 +228,19 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (
         .map((r) => r.n),
     ).toEqual(Array(6).fill(0));
   });
+
+  it("writes the DuckDB path's segment CSVs from the warehouse (assay analyze --engine)", async (context) => {
+    if (!opened) return context.skip();
+    const config = await loadConfigFile(join(inputDir, "assay.yaml"));
+    const duckOut = join(work, `${kind}-duckdb`);
+    const warehouseOut = join(work, kind);
+    await analyzeDirectory({ config, dataDir: inputDir, outDir: duckOut });
+    await analyzeInWarehouse({ opened, config, outDir: warehouseOut });
+    for (const { file } of segmentAnalysisOutputs) {
+      const read = (dir: string) => readFileSync(join(dir, `${file}.csv`), "utf8");
+      expect(csvDifferences(read(warehouseOut), read(duckOut)), file).toEqual([]);
+    }
+  }, 60_000);
 
   it("adds up, over the values of each attribute, to agg_experiment_metric_by_variant", (context) => {
     const outcome = outcomes.get(kind);
