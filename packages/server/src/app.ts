@@ -52,7 +52,7 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
-import { observedAttributes, segmentAttributesFromEnv } from "./registry/segment-attributes.js";
+import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
 import { listResults } from "./results/experiment-list-results.js";
@@ -434,7 +434,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         toLog,
         segmentAttributes.length === 0
           ? undefined
-          : { userId: body.user_id, observed: observedAttributes(segmentAttributes, body.attributes) },
+          : { userId: body.user_id, attributes: body.attributes, allowlist: segmentAttributes },
       );
       logged.forEach((f, j) => {
         first[logIndex[j]!] = f;

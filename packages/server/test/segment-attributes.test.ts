@@ -9,6 +9,7 @@ import {
   observedAttributes,
   SegmentAttributesError,
   segmentAttributesFromEnv,
+  userAttributeLine,
 } from "../src/registry/segment-attributes.js";
 import { writePipelineConfig } from "../src/results/pipeline-config.js";
 import { createTestApp, experimentBody, type TestApp } from "./helpers/test-app.js";
@@ -27,6 +28,20 @@ describe("segment attribute allowlist", () => {
     expect(() => segmentAttributesFromEnv({ ASSAY_SEGMENT_ATTRIBUTES: "E-Mail" })).toThrow(
       /ASSAY_SEGMENT_ATTRIBUTES: "E-Mail"/,
     );
+  });
+
+  it("builds the WAL line as JSON.stringify of the line object would", () => {
+    const at = "2026-02-01T10:00:00.000Z";
+    const line = userAttributeLine('u"1\\', ["country", "Côte d'Ivoire \u2028"], at);
+    expect(line.endsWith("\n")).toBe(true);
+    expect(JSON.parse(line)).toEqual({
+      kind: "user_attribute",
+      event_id: `u"1\\\u0000country\u0000${at}`,
+      user_id: 'u"1\\',
+      attribute: "country",
+      attribute_value: "Côte d'Ivoire \u2028",
+      observed_time_utc: at,
+    });
   });
 
   it("keeps only allowlisted scalar values", () => {

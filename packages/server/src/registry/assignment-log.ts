@@ -1,5 +1,5 @@
 import type { EventLog } from "../collector/event-log.js";
-import { type AttributeObservation, userAttributeLine } from "./segment-attributes.js";
+import { observedAttributes, userAttributeLine } from "./segment-attributes.js";
 
 /** One assignment decision of a request. */
 export interface AssignmentRecord {
@@ -31,10 +31,11 @@ export interface AssignmentLog {
   readonly counters: { first: number; repeat: number };
 }
 
-/** The allowlisted attributes of the user an assign request is for. */
+/** The attributes of the user an assign request is for, and the allowlist of those that may be stored. */
 export interface UserAttributes {
   readonly userId: string;
-  readonly observed: ReadonlyArray<AttributeObservation>;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly allowlist: ReadonlyArray<string>;
 }
 
 /** The WAL line of a first assignment (`kind: "assignment"`); `event_id` makes repeats in a segment collapse. */
@@ -104,8 +105,10 @@ export function createAssignmentLog(
       lines += assignmentLine(r, at);
     }
     if (claimed !== undefined) {
+      // Filtered only here: a repeat assignment (most traffic) never looks at the attributes.
       if (attributes !== undefined && at !== undefined)
-        for (const o of attributes.observed) lines += userAttributeLine(attributes.userId, o, at);
+        for (const o of observedAttributes(attributes.allowlist, attributes.attributes))
+          lines += userAttributeLine(attributes.userId, o, at);
       const append = log.append(lines);
       for (const r of claimed) {
         let pending = inFlight.get(r.experimentKey);
