@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { lakeConfigPath } from "@assay/pipeline";
+import { lakeConfigPath, runPipeline } from "@assay/pipeline";
+import { createSeededRandom } from "@assay/stats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { createPgliteDatabase } from "../src/index.js";
@@ -66,8 +67,14 @@ describe("POST /api/assign records allowlisted attributes into raw/user_attribut
   let t: TestApp;
   const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
   beforeAll(async () => {
-    t = await createTestApp(await createPgliteDatabase());
-    expect((await t.request("ana", "POST", "/api/experiments", experimentBody("exp_seg"))).status).toBe(201);
+    t = await createTestApp(await createPgliteDatabase(), { results: true });
+    // A window around now: the pipeline analyses what the server assigns in this test.
+    const day = 86_400_000;
+    const body = experimentBody("exp_seg", {
+      start_at: new Date(Date.now() - day).toISOString(),
+      end_at: new Date(Date.now() + 30 * day).toISOString(),
+    });
+    expect((await t.request("ana", "POST", "/api/experiments", body)).status).toBe(201);
     for (const [who, status] of [
       ["ana", "submitted"],
       ["rui", "approved"],
@@ -123,4 +130,70 @@ describe("POST /api/assign records allowlisted attributes into raw/user_attribut
       ["platform"],
     );
   });
+
+  it("end to end: attributes recorded by the server drive the pipeline's segments and the drill-down", async () => {
+    // Seeded: 120 users, platform ios/android (every fifth sends none), a purchase for some.
+    const random = createSeededRandom(7);
+    const platformOf = new Map<string, string>();
+    const exposures: unknown[] = [];
+    for (let i = 0; i < 120; i++) {
+      const user = `e2e-${i}`;
+      const attributes: Record<string, unknown> = { email: `${user}@example.com` };
+      if (i % 5 !== 0) {
+        attributes.platform = random() < 0.5 ? "ios" : "android";
+        platformOf.set(user, String(attributes.platform));
+      }
+      const res = await t.request("vic", "POST", "/api/assign", {
+        user_id: user,
+        attributes,
+        experiments: ["exp_seg"],
+      });
+      expect(res.json.assignments[0].in_experiment).toBe(true);
+      exposures.push({
+        type: "exposure",
+        event_id: `exp-${user}`,
+        user_id: user,
+        experiment_id: "exp_seg",
+        variant_id: res.json.assignments[0].variant,
+        timestamp: new Date(Date.now() + 500).toISOString(),
+      });
+    }
+    const now = new Date();
+    const purchases = Array.from({ length: 40 }, (_, i) => ({
+      event_id: `buy-${i}`,
+      user_id: `e2e-${i * 3}`,
+      event_name: "purchase",
+      value: 10 + i,
+      timestamp: new Date(now.getTime() + 1000).toISOString(),
+    }));
+    const ingested = await t.request("vic", "POST", "/api/events", { events: [...exposures, ...purchases] });
+    expect(ingested.json.accepted).toBe(160);
+    await t.context.compact();
+    const dt = new Date(now.getTime() + 2000).toISOString().slice(0, 10);
+    await runPipeline({ lake: t.context.lake.dir, dt });
+
+    const summary = await t.request("vic", "GET", "/api/experiments/exp_seg/summary");
+    expect(summary.status).toBe(200);
+    expect(summary.json.segments.available).toBe(true);
+    expect(summary.json.segments.attributes).toContain("platform");
+    expect(summary.json.segments.values.platform).toEqual(["(not set)", "android", "ios"]);
+    const res = await t.request("vic", "GET", "/api/experiments/exp_seg/segments/platform");
+    expect(res.status).toBe(200);
+    const conversion = res.json.metrics.find((m: { metric_key: string }) => m.metric_key === "conversion_7d");
+    const units = (value: string) =>
+      Object.values(
+        conversion.segments.find((s: { value: string }) => s.value === value).n as Record<string, number>,
+      ).reduce((a, b) => a + b, 0);
+    const count = (p: string) => [...platformOf.values()].filter((v) => v === p).length;
+    // seg-u1 of the first test sent platform ios.
+    expect(units("ios")).toBe(count("ios") + 1);
+    expect(units("android")).toBe(count("android"));
+    // 24 of the e2e users sent no platform, plus seg-u2 and seg-u3 of the first test.
+    expect(units("(not set)")).toBe(26);
+    // The e-mail address never reached the lake.
+    const [leak] = await t.context.lake.query<{ n: number }>(
+      `SELECT count(*) AS n FROM read_parquet(${sql(join(t.context.lake.dir, "raw/user_attributes/*/*.parquet"))}) WHERE value LIKE '%@%'`,
+    );
+    expect(leak?.n).toBe(0);
+  }, 120_000);
 });

@@ -4,6 +4,8 @@ import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApp } from "../../src/app.js";
 import { createApiKey, createServerContext, type Database, type ServerContext } from "../../src/index.js";
+import { createLakeSummary } from "../../src/results/experiment-summary.js";
+import { createLakeSegmentResults } from "../../src/results/segment-results-provider.js";
 
 export interface TestApp {
   readonly app: FastifyInstance;
@@ -56,11 +58,22 @@ export function experimentBody(
   };
 }
 
-/** A server over `db` with temp WAL and lake folders, five keys in two teams and three metrics. */
-export async function createTestApp(db: Database): Promise<TestApp> {
+/**
+ * A server over `db` with temp WAL and lake folders, five keys in two teams and three metrics; with `results`,
+ * the summary and segment routes read the lake.
+ */
+export async function createTestApp(db: Database, options: { results?: boolean } = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), "assay-server-test-"));
   const context = await createServerContext({ db, walDir: join(dir, "wal"), lakeDir: join(dir, "lake") });
-  const app = await createApp({ context });
+  const app = await createApp({
+    context,
+    ...(options.results === true
+      ? {
+          summary: createLakeSummary(db, context.lake.dir),
+          segmentResults: createLakeSegmentResults(db, context.lake.dir),
+        }
+      : {}),
+  });
   const suffix = Math.random().toString(36).slice(2, 8);
   const make = async (team: string, role: "viewer" | "editor" | "reviewer" | "admin", name: string) =>
     (await createApiKey(db, { team, role, name: `${name}-${suffix}` })).secret;
