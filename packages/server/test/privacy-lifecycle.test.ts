@@ -99,8 +99,9 @@ describe("privacy: consent, identify, DSAR with tombstones (PGlite)", () => {
     const before = await readExperimentResults({ lake, experimentId: victim!.experiment_id, dt });
     const traces = await tracesOf(t, userId);
     expect(traces.length).toBeGreaterThan(3);
-    // The generator's user attributes: the new raw table holds the user too.
+    // The generator's user attributes: the raw table and the per-unit segment table hold the user too.
     expect(traces.some((f) => f.includes("/raw/user_attributes/"))).toBe(true);
+    expect(traces.some((f) => f.includes("/silver/int_experiment_unit_segments/"))).toBe(true);
 
     const erased = await t.request("ada", "DELETE", `/api/users/${userId}`);
     expect(erased.status).toBe(200);
