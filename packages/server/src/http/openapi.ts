@@ -9,6 +9,7 @@ import {
   experimentPatchSchema,
   transitionSchema,
 } from "../registry/experiment-schema.js";
+import { guardrailVerdictStatuses } from "../results/guardrail-verdicts.js";
 
 const schema = (s: z.ZodType) =>
   z.toJSONSchema(s, { io: "input", unrepresentable: "any", target: "openapi-3.0" });
@@ -117,6 +118,56 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             },
           },
         },
+        SummaryGuardrails: {
+          type: "object",
+          description:
+            "The summary's `guardrails`: the decision engine's latest stored verdict per guardrail metric (worst treatment) and treatment, and the fail-closed guard",
+          required: ["source", "evaluated_at", "results_dt", "fail_closed", "metrics"],
+          properties: {
+            source: { type: "string", enum: ["decision_engine"] },
+            evaluated_at: { type: "string", format: "date-time", nullable: true },
+            results_dt: { type: "string", nullable: true },
+            fail_closed: {
+              type: "object",
+              nullable: true,
+              properties: {
+                active: { type: "boolean" },
+                tripped_at: { type: "string", format: "date-time" },
+                message: { type: "string", nullable: true },
+                cleared_at: { type: "string", format: "date-time", nullable: true },
+              },
+            },
+            metrics: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["metric_key", "direction", "threshold", "status", "variants", "reason"],
+                properties: {
+                  metric_key: { type: "string" },
+                  direction: { type: "string", enum: ["increase", "decrease"] },
+                  threshold: { type: "number" },
+                  status: { type: "string", enum: [...guardrailVerdictStatuses] },
+                  reason: { type: "string", nullable: true },
+                  variants: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      required: ["variant", "status", "relative_harm", "z", "boundary", "reason"],
+                      properties: {
+                        variant: { type: "string" },
+                        status: { type: "string", enum: [...guardrailVerdictStatuses] },
+                        relative_harm: { type: "number", nullable: true },
+                        z: { type: "number", nullable: true },
+                        boundary: { type: "number", nullable: true },
+                        reason: { type: "string" },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
         ApiKeyRequest: {
           type: "object",
           required: ["name", "role"],
@@ -164,9 +215,25 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/api/experiments/{key}/summary": {
         get: op(
-          "Results: result rows and metrics in both analysis modes, metric types, alpha, SRM, data quality, daily exposure health, cumulative series with the sequential boundary, the decision, segment attributes available for drill-down; ETag / If-None-Match → 304",
+          "Results: result rows and metrics in both analysis modes, metric types, alpha, SRM, data quality, daily exposure health, cumulative series with the sequential boundary, the decision, guardrails (per guardrail metric and treatment the decision engine's latest stored verdict: breached | within_threshold | not_evaluated, its reason text, evaluated_at, results_dt, and the fail-closed guard), segment attributes available for drill-down; ETag / If-None-Match → 304",
           undefined,
-          { parameters: keyParam },
+          {
+            parameters: keyParam,
+            responses: {
+              ...op("").responses,
+              "200": {
+                description: "The summary (its other fields are described in docs/server.md)",
+                content: {
+                  "application/json": {
+                    schema: {
+                      type: "object",
+                      properties: { guardrails: { $ref: "#/components/schemas/SummaryGuardrails" } },
+                    },
+                  },
+                },
+              },
+            },
+          },
         ),
       },
       "/api/experiments/{key}/segments/{attribute}": {

@@ -13,7 +13,7 @@ import type { SummaryProvider } from "../app.js";
 import type { Database, Queryable } from "../db/database.js";
 import { type DecisionConfig, defaultDecisionConfig } from "../decisions/decision-config.js";
 import type { DecisionView } from "../decisions/decision-engine.js";
-import { getDecisionConfig } from "../decisions/decision-store.js";
+import { getDecisionConfig, getGuard, getMonitorState } from "../decisions/decision-store.js";
 import { planFromConfig, plannedPerVariant } from "../decisions/sequential-plan.js";
 import { HttpError } from "../http/http-error.js";
 import { listMetricDefinitions } from "../registry/definition-store.js";
@@ -21,6 +21,7 @@ import type { Experiment } from "../registry/experiment-schema.js";
 import { getExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
 import { type CumulativeSeries, cumulativeSeries } from "./cumulative-series.js";
+import { guardrailVerdicts, type SummaryGuardrails } from "./guardrail-verdicts.js";
 import { type ExposureQualityDay, readLakeHistory } from "./lake-results-reader.js";
 import { drillDownAttributes, SEGMENT_ADJUSTMENT, SEGMENT_NOTE } from "./segment-results.js";
 
@@ -150,6 +151,11 @@ export interface ExperimentSummary {
   };
   /** The decision service's latest decision (`GET …/decision`), null when the server runs no decisions. */
   readonly decision: DecisionView | null;
+  /**
+   * Per guardrail metric of the contract, the decision engine's latest stored verdict (its sequential rule) and
+   * the fail-closed guard; the fixed-sample intervals in `metrics` are supporting detail, not the verdict.
+   */
+  readonly guardrails: SummaryGuardrails;
   readonly segments: SegmentsAvailability;
 }
 
@@ -158,6 +164,8 @@ export interface SummaryInputs {
   readonly sequential?: DecisionConfig["sequential"];
   readonly metricTypes?: Readonly<Record<string, MetricType>>;
   readonly decision?: DecisionView | null;
+  /** The engine's guardrail verdicts (`guardrailVerdicts`); default: not evaluated. */
+  readonly guardrails?: SummaryGuardrails;
 }
 
 const toVariant = (r: ResultRow): VariantResult => ({
@@ -301,6 +309,7 @@ export async function buildExperimentSummary(
       planned_per_variant: planned,
     },
     decision: inputs.decision ?? null,
+    guardrails: inputs.guardrails ?? guardrailVerdicts(experiment, null, null),
     segments: segmentsAvailability(
       (await readExperimentSegmentResults({ lake: lakeDir, experimentId: experiment.key, dt }))?.rows ?? [],
       dt,
@@ -318,10 +327,10 @@ export function createLakeSummary(
   options: { readonly decision?: (tx: Queryable, key: string) => Promise<DecisionView> } = {},
 ): SummaryProvider {
   return async (key, principal) => {
-    const { experiment, inputs } = await withTeam(db, principal.team, async (tx) => ({
-      experiment: await getExperiment(tx, key),
-      inputs: await summaryInputs(tx, key, options.decision),
-    }));
+    const { experiment, inputs } = await withTeam(db, principal.team, async (tx) => {
+      const found = await getExperiment(tx, key);
+      return { experiment: found, inputs: await summaryInputs(tx, found, options.decision) };
+    });
     return buildExperimentSummary(experiment, lakeDir, inputs);
   };
 }
@@ -338,13 +347,17 @@ export async function registryMetricTypes(tx: Queryable): Promise<Record<string,
 
 async function summaryInputs(
   tx: Queryable,
-  key: string,
+  experiment: Experiment,
   decision: ((tx: Queryable, key: string) => Promise<DecisionView>) | undefined,
 ): Promise<SummaryInputs> {
+  const key = experiment.key;
   const config = await getDecisionConfig(tx, key);
+  // Guardrail verdicts from the latest stored decision, like the list badge, also when this server runs no engine.
+  const stored = await getMonitorState(tx, key);
   return {
     sequential: config.sequential,
     metricTypes: await registryMetricTypes(tx),
     decision: decision === undefined ? null : await decision(tx, key),
+    guardrails: guardrailVerdicts(experiment, stored.decision, await getGuard(tx, key)),
   };
 }

@@ -259,6 +259,40 @@ export interface ServerDecision {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
+/** The decision engine's verdict on a guardrail (its sequential rule); `not_evaluated` also when data is missing. */
+export type GuardrailVerdictStatus = "breached" | "within_threshold" | "not_evaluated";
+
+/** The summary's `guardrails`: the engine's latest stored verdict per guardrail metric and the fail-closed guard. */
+export interface SummaryGuardrails {
+  readonly source: "decision_engine";
+  readonly evaluated_at: string | null;
+  readonly results_dt: string | null;
+  readonly fail_closed: {
+    readonly active: boolean;
+    readonly tripped_at: string;
+    readonly message: string | null;
+    readonly cleared_at: string | null;
+  } | null;
+  readonly metrics: ReadonlyArray<{
+    readonly metric_key: string;
+    readonly direction: MetricDirection;
+    readonly threshold: number;
+    /** The worst verdict over the treatments. */
+    readonly status: GuardrailVerdictStatus;
+    readonly variants: ReadonlyArray<{
+      readonly variant: string;
+      readonly status: GuardrailVerdictStatus;
+      readonly relative_harm: number | null;
+      readonly z: number | null;
+      readonly boundary: number | null;
+      /** The engine's reason text. */
+      readonly reason: string;
+    }>;
+    /** Why, when no treatment has a verdict. */
+    readonly reason: string | null;
+  }>;
+}
+
 /** `GET /api/experiments/{key}/summary`. Optional parts are drawn when the server provides them. */
 export interface ExperimentSummary {
   readonly experiment_key: string;
@@ -272,6 +306,8 @@ export interface ExperimentSummary {
   readonly segments?: SegmentsInfo;
   /** The decision service's decision; null when the server runs no decision engine. */
   readonly decision?: ServerDecision | null;
+  /** The decision engine's guardrail verdicts; the Guardrails card's status. */
+  readonly guardrails?: SummaryGuardrails;
   /** Metric key → kind, so rates show as percentages. */
   readonly metric_types?: Readonly<Record<string, "conversion" | "count" | "sum" | "ratio">>;
 }

@@ -7,9 +7,19 @@ import { Badge, StatusBadge } from "../components/badge.js";
 import { Empty, ErrorView, Loading } from "../components/state-views.js";
 import { ToggleGroup } from "../components/toggle-group.js";
 import { type ExperimentOverview, overview } from "../format/experiment-overview.js";
+import { type GuardrailCardView, guardrailCard } from "../format/guardrail-card.js";
 import { lifecycleActions } from "../format/lifecycle.js";
+import { formatDifference } from "../format/metric-format.js";
 import type { Variance } from "../format/metric-results.js";
-import { formatCount, formatDate, formatPercent, formatPValue } from "../format/number-format.js";
+import {
+  formatCount,
+  formatDate,
+  formatDateTime,
+  formatInterval,
+  formatPercent,
+  formatPValue,
+  formatSignedPercent,
+} from "../format/number-format.js";
 import { hrefOf } from "../router.js";
 import { CumulativeChart, ExposureHealth } from "./experiment-charts.js";
 import { MetricResults } from "./experiment-results.js";
@@ -210,7 +220,7 @@ function Results({
       </section>
       <div className="two-col">
         <SrmCard o={o} mode={mode} />
-        <GuardrailCard o={o} />
+        <GuardrailCard card={guardrailCard(e, summary, o.metrics, o.guardrails)} alpha={alpha} />
         <PowerCard o={o} experiment={e} />
         <QualityCard o={o} />
       </div>
@@ -289,17 +299,61 @@ function SrmCard({ o, mode }: { readonly o: ExperimentOverview; readonly mode: A
   );
 }
 
-function GuardrailCard({ o }: { readonly o: ExperimentOverview }): ReactNode {
-  const tone = { ok: "positive", at_risk: "warning", breached: "negative", no_data: "neutral" } as const;
+function GuardrailCard({
+  card,
+  alpha,
+}: {
+  readonly card: GuardrailCardView;
+  readonly alpha: number;
+}): ReactNode {
+  const confidence = `${Math.round((1 - alpha) * 100)}%`;
   return (
     <section className="card" aria-labelledby="guardrails-title">
       <h2 id="guardrails-title">Guardrails</h2>
-      {o.guardrails.length === 0 ? <p className="muted">No guardrail results.</p> : null}
-      <ul className="plain">
-        {o.guardrails.map((g) => (
-          <li key={`${g.metricKey}:${g.variationId}`}>
-            <Badge tone={tone[g.state]}>{g.state.replace("_", " ")}</Badge>{" "}
-            <span className="mono">{g.metricKey}</span> — {g.reason}
+      <p className="muted small">
+        Status: the decision engine&apos;s verdict (sequential boundary, fail-closed guard)
+        {card.evaluatedAt === null ? (
+          <> — not evaluated yet.</>
+        ) : (
+          <>
+            , evaluated <time dateTime={card.evaluatedAt}>{formatDateTime(card.evaluatedAt)}</time>
+            {card.resultsDt === null ? "" : ` on the results of ${card.resultsDt}`}.
+          </>
+        )}
+      </p>
+      {card.failClosed === null ? null : (
+        <p className="field-error guardrail-fail-closed">
+          <Badge tone="negative">failed closed</Badge> Since{" "}
+          <time dateTime={card.failClosed.trippedAt}>{formatDateTime(card.failClosed.trippedAt)}</time> every
+          user gets control (re-enable deliberately).
+          {card.failClosed.message === null ? null : <> {card.failClosed.message}.</>}
+        </p>
+      )}
+      {card.rows.length === 0 ? <p className="muted">No guardrail metrics in the contract.</p> : null}
+      <ul className="plain guardrail-list">
+        {card.rows.map((r) => (
+          <li key={r.metricKey} data-guardrail={r.metricKey} data-verdict={r.status}>
+            <Badge tone={r.tone}>{r.label}</Badge> <span className="mono">{r.metricKey}</span>
+            {r.threshold === null ? null : (
+              <span className="muted"> · tolerance {formatPercent(Math.abs(r.threshold), 0)}</span>
+            )}
+            <ul className="guardrail-reasons">
+              {r.reasons.map((line) => (
+                <li key={line}>{line}</li>
+              ))}
+            </ul>
+            {r.fixedSample.length === 0 ? null : (
+              <p className="muted small guardrail-fixed-sample">
+                Supporting detail, not the verdict — fixed-sample {confidence} interval vs threshold:{" "}
+                {r.fixedSample
+                  .map(
+                    (f) =>
+                      `${f.variationId} ${formatSignedPercent(f.upliftRel, 1)}, interval ${formatInterval(f.ciLow, f.ciHigh, formatDifference(r.kind))} (${f.reading.replace(`${f.variationId}: `, "")})`,
+                  )
+                  .join("; ")}
+                .
+              </p>
+            )}
           </li>
         ))}
       </ul>
