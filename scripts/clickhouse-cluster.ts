@@ -14,6 +14,8 @@ export interface ClickHouseTestCluster {
   readonly url: string;
   /** One HTTP base URL per shard. */
   readonly httpUrls: ReadonlyArray<string>;
+  /** Each shard's error log (removed by `stop`). */
+  readonly errorLogs: ReadonlyArray<string>;
   stop(): Promise<void>;
 }
 
@@ -164,6 +166,7 @@ export async function startClickHouseCluster(
   return {
     url: `clickhouse://${hosts}/assay?cluster=assay`,
     httpUrls: ports.map((p) => `http://127.0.0.1:${p.http}`),
+    errorLogs: ports.map((_, i) => join(root, `shard${i + 1}`, "error.log")),
     stop,
   };
 }

@@ -5,7 +5,7 @@
 // while the model runs, plus Node's RSS (which holds DuckDB, embedded). Writes bench-results/pipeline-engines.*.
 // ASSAY_BENCH_ENGINES=clickhouse,postgres runs only those (in that order) and merges their figures into the existing
 // results of the same scale; ASSAY_BENCH_DATA=DIR keeps the generated Parquet there and reuses it on the next run.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -216,6 +216,7 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), "assay-bench-engines-"));
   const dataDir = process.env.ASSAY_BENCH_DATA ?? join(work, "data");
   const results: EngineFigures[] = [];
+  const failed: EngineKind[] = [];
   try {
     console.log(
       `pipeline engines bench: scale ${scale} (${users.toLocaleString()} users), engines ${engineOrder.join(", ")}`,
@@ -248,7 +249,14 @@ async function main() {
         }
         continue;
       }
-      const server: { url: string; httpUrls?: ReadonlyArray<string>; stop(): Promise<void> } | undefined =
+      const server:
+        | {
+            url: string;
+            httpUrls?: ReadonlyArray<string>;
+            errorLogs?: ReadonlyArray<string>;
+            stop(): Promise<void>;
+          }
+        | undefined =
         kind === "postgres"
           ? await startPostgresTestServer({ settings: postgresSettings })
           : await startClickHouseCluster(2, { ...clickhouseMemory, profile: clickhouseProfile });
@@ -258,41 +266,54 @@ async function main() {
       }
       const opened = await openEngine({ kind, url: server.url });
       try {
-        const engine = opened.engine;
-        if (!isBulkLoadTarget(engine)) throw new Error(`${kind} cannot bulk-load`);
-        const load = performance.now();
-        await loadInputsIntoWarehouse(engine, files, dt);
-        const loadSeconds = (performance.now() - load) / 1000;
-        const ports = [...server.url.matchAll(/:(\d+)/g)].map((m) => m[1] ?? "");
-        const pids = kind === "postgres" ? postgresPids(new URL(server.url).port) : clickhousePids(ports);
-        const timed = await timeModels(engine, opened.dialect, config, pids);
-        const figures: EngineFigures = { engine: kind, loadSeconds, ...timed };
-        if (server.httpUrls !== undefined) {
-          const shards: { shard: number; table: string; rows: number; bytes: number }[] = [];
-          for (const [i, url] of server.httpUrls.entries()) {
-            const text = await (
-              await fetch(
-                `${url}/?query=${encodeURIComponent("SELECT table, sum(rows), sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'assay_local' GROUP BY table ORDER BY table FORMAT TSV")}`,
-              )
-            ).text();
-            for (const line of text.trim().split("\n")) {
-              const [table, rows, bytes] = line.split("\t");
-              if (table) shards.push({ shard: i + 1, table, rows: Number(rows), bytes: Number(bytes) });
+        try {
+          const engine = opened.engine;
+          if (!isBulkLoadTarget(engine)) throw new Error(`${kind} cannot bulk-load`);
+          const load = performance.now();
+          await loadInputsIntoWarehouse(engine, files, dt);
+          const loadSeconds = (performance.now() - load) / 1000;
+          const ports = [...server.url.matchAll(/:(\d+)/g)].map((m) => m[1] ?? "");
+          const pids = kind === "postgres" ? postgresPids(new URL(server.url).port) : clickhousePids(ports);
+          const timed = await timeModels(engine, opened.dialect, config, pids);
+          const figures: EngineFigures = { engine: kind, loadSeconds, ...timed };
+          if (server.httpUrls !== undefined) {
+            const shards: { shard: number; table: string; rows: number; bytes: number }[] = [];
+            for (const [i, url] of server.httpUrls.entries()) {
+              const text = await (
+                await fetch(
+                  `${url}/?query=${encodeURIComponent("SELECT table, sum(rows), sum(bytes_on_disk) FROM system.parts WHERE active AND database = 'assay_local' GROUP BY table ORDER BY table FORMAT TSV")}`,
+                )
+              ).text();
+              for (const line of text.trim().split("\n")) {
+                const [table, rows, bytes] = line.split("\t");
+                if (table) shards.push({ shard: i + 1, table, rows: Number(rows), bytes: Number(bytes) });
+              }
             }
+            results.push({ ...figures, shards });
+          } else {
+            results.push(figures);
           }
-          results.push({ ...figures, shards });
-        } else {
-          results.push(figures);
+          console.log(`${kind}: load ${loadSeconds.toFixed(1)}s, models ${timed.totalSeconds.toFixed(1)}s`);
+          writeReport(report());
+        } catch (error) {
+          // One engine failing leaves the others' figures; its server logs are kept for the post-mortem.
+          failed.push(kind);
+          console.error(`${kind} failed:`, error);
+          for (const [i, log] of (server.errorLogs ?? []).entries()) {
+            if (existsSync(log))
+              copyFileSync(log, join(outDir, `pipeline-engines-${kind}-shard${i + 1}-error.log`));
+          }
         }
-        console.log(`${kind}: load ${loadSeconds.toFixed(1)}s, models ${timed.totalSeconds.toFixed(1)}s`);
-        writeReport(report());
       } finally {
         await opened.engine.close();
         await server.stop();
       }
     }
 
-    console.log(readFileSync(join(outDir, "pipeline-engines.md"), "utf8"));
+    if (existsSync(join(outDir, "pipeline-engines.md"))) {
+      console.log(readFileSync(join(outDir, "pipeline-engines.md"), "utf8"));
+    }
+    if (failed.length > 0) throw new Error(`engines failed: ${failed.join(", ")}`);
   } finally {
     await rm(work, { recursive: true, force: true });
   }

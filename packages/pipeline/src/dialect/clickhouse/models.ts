@@ -174,13 +174,16 @@ CROSS JOIN (SELECT count(*) AS distinct_rows FROM stg_conversion_events)`,
     });
     const lower =
       plan.maxPreDays > 0 ? `addDays(assignment_time_utc, ${-plan.maxPreDays})` : "assignment_time_utc";
+    // The cohort (one row per unit) is the right side, the side ClickHouse builds its hash table from; the events,
+    // several times more rows, stream past it.
     return `SELECT experiment_id, user_id,
   ${columns.join(",\n  ")}
-FROM (SELECT experiment_id, user_id, assignment_time_utc, anchor_time_utc FROM fct_experiment_cohort)
-ALL INNER JOIN (
+FROM (
   SELECT user_id, event_name AS ev_name, event_time_utc AS ev_time, value AS ev_value FROM stg_conversion_events
   WHERE event_name IN (${plan.eventNames.map(f.string).join(", ")})
-) USING (user_id)
+)
+ALL INNER JOIN (SELECT experiment_id, user_id, assignment_time_utc, anchor_time_utc FROM fct_experiment_cohort)
+USING (user_id)
 WHERE ev_time >= ${lower} AND ev_time < addDays(anchor_time_utc, ${plan.maxPostDays})
 GROUP BY experiment_id, user_id`;
   },
