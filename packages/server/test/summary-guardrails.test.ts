@@ -14,7 +14,7 @@ import {
   type ServerContext,
 } from "../src/index.js";
 import { createLakeSummary } from "../src/results/experiment-summary.js";
-import type { SummaryGuardrails } from "../src/results/guardrail-verdicts.js";
+import { guardrailVerdicts, type SummaryGuardrails } from "../src/results/guardrail-verdicts.js";
 import { experimentBody, metricDefinitions } from "./helpers/test-app.js";
 
 const NOW = new Date("2026-02-22T03:00:00Z");
@@ -223,5 +223,48 @@ describe("summary guardrails: the decision engine's latest stored verdict per gu
     const g = await guardrails();
     expect(g.fail_closed).toMatchObject({ active: false, cleared_at: expect.any(String) });
     expect(g.metrics.find((m) => m.metric_key === "revenue_7d")?.status).toBe("breached");
+  });
+
+  it("explains a missing verdict: an evaluation without pipeline results, a metric without a comparison", () => {
+    const metrics = [
+      { metric_key: "refund_rate", role: "guardrail", direction: "decrease", threshold: 0.2 },
+    ] as const;
+    const base = {
+      experimentKey: "e",
+      evaluatedAt: "2026-02-22T03:00:00.000Z",
+      runId: 1,
+      status: "keep_running",
+    } as const;
+    const noResults = guardrailVerdicts(
+      { metrics: [...metrics] },
+      {
+        ...base,
+        reasons: [
+          {
+            kind: "data_quality",
+            severity: "warning",
+            message: "no pipeline results for this experiment yet",
+          },
+        ],
+        details: {},
+      },
+      null,
+    );
+    expect(noResults.metrics[0]).toMatchObject({ status: "not_evaluated", variants: [] });
+    expect(noResults.metrics[0]?.reason).toBe(
+      "Not evaluated: no pipeline results for this experiment yet (evaluated 2026-02-22T03:00:00.000Z).",
+    );
+    const noComparison = guardrailVerdicts(
+      { metrics: [...metrics] },
+      {
+        ...base,
+        reasons: [],
+        details: { results_dt: "2026-02-22", guardrails: [] },
+      },
+      null,
+    );
+    expect(noComparison.metrics[0]?.reason).toBe(
+      "Not evaluated: no refund_rate comparison in the results of dt=2026-02-22 (evaluated 2026-02-22T03:00:00.000Z).",
+    );
   });
 });

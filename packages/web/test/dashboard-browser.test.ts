@@ -129,6 +129,43 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
       await page.locator('section[aria-labelledby="cumulative-title"] [role="img"]').count(),
     ).toBeGreaterThan(0);
     await shot("experiment-exposed-cuped");
+    // The Guardrails card's status per metric is the decision engine's verdict from the summary, once evaluated.
+    type Verdicts = {
+      evaluated_at: string | null;
+      metrics: Array<{ metric_key: string; status: string; variants: Array<{ reason: string }> }>;
+    };
+    let verdicts: Verdicts | undefined;
+    // The engine's first scheduled run starts with the server; while its pipeline run writes a partition the
+    // summary can answer 404 for a moment (results written, quality report not yet), so errors are retried.
+    for (let i = 0; i < 240; i++) {
+      verdicts = await call("GET", "/api/experiments/exp_checkout/summary").then(
+        (s) => (s as { guardrails: Verdicts }).guardrails,
+        () => undefined,
+      );
+      if (verdicts !== undefined && verdicts.evaluated_at !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(verdicts?.evaluated_at).not.toBeNull();
+    await page.reload();
+    const card = page.locator('section[aria-labelledby="guardrails-title"]');
+    await card.locator("li[data-guardrail]").first().waitFor();
+    expect(await card.textContent()).toContain("the decision engine's verdict");
+    const labels = {
+      breached: "breached",
+      within_threshold: "within threshold",
+      not_evaluated: "not evaluated",
+    };
+    for (const m of verdicts?.metrics ?? []) {
+      const item = card.locator(`li[data-guardrail="${m.metric_key}"]`);
+      expect(await item.getAttribute("data-verdict")).toBe(m.status);
+      expect(await item.locator(".badge").first().textContent()).toBe(
+        labels[m.status as keyof typeof labels],
+      );
+      for (const v of m.variants) expect(await item.textContent()).toContain(v.reason);
+    }
+    expect(await card.locator(".guardrail-fixed-sample").first().textContent()).toContain(
+      "Supporting detail, not the verdict",
+    );
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("experiment-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
