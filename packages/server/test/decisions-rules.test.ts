@@ -146,4 +146,18 @@ describe("decision status", () => {
     expect(dq.status).toBe("inconclusive");
     expect(dq.reasons.map((r) => r.kind)).toEqual(["srm", "data_quality", "primary"]);
   });
+
+  it("says a guardrail with no relative change (no data, zero control mean) is not testable, never NaN%", () => {
+    const untestable = checkGuardrail(
+      { metricKey: "refund_rate", direction: "decrease", threshold: 0.2 },
+      comparison(Number.NaN, Number.NaN),
+      2.4,
+    );
+    const decision = decide({ ...none, primary: primary("continue"), guardrails: [untestable] });
+    const reason = decision.reasons.find((r) => r.kind === "guardrail");
+    expect(reason).toMatchObject({ severity: "warning" });
+    expect(reason?.message).toMatch(/^refund_rate \(treatment\): not testable yet/);
+    expect(reason?.message).not.toMatch(/NaN/);
+    expect(decision.status).toBe("keep_running");
+  });
 });

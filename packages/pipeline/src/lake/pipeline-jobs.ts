@@ -240,14 +240,15 @@ async function runStepOnEngine(
     });
     const identityQuality = await readLakeIdentityQuality(lake, dt);
     if (identityQuality) quality.identity = identityQuality;
-    const resultsDir = partitionDir(lake, "gold", "fct_experiment_results", dt);
-    await writeDirectoryAtomically(resultsDir, (tmp) =>
-      exportParquet(engine, "SELECT * FROM fct_experiment_results", join(tmp, "part-0.parquet")),
-    );
-    const segmentDir = await writeSegmentResults(engine, config, options);
+    // Readers find a day by its results partition, so it is written last: once it exists, so do the rest.
     const qualityDir = partitionDir(lake, "gold", "quality_report", dt);
     await writeDirectoryAtomically(qualityDir, (tmp) =>
       writeFile(join(tmp, "quality_report.json"), `${JSON.stringify(quality, null, 2)}\n`),
+    );
+    const segmentDir = await writeSegmentResults(engine, config, options);
+    const resultsDir = partitionDir(lake, "gold", "fct_experiment_results", dt);
+    await writeDirectoryAtomically(resultsDir, (tmp) =>
+      exportParquet(engine, "SELECT * FROM fct_experiment_results", join(tmp, "part-0.parquet")),
     );
     written.push(resultsDir, segmentDir, qualityDir);
     progress.modelFinished({ model: "fct_experiment_results", rows: rows.length, elapsedMs: 0 });

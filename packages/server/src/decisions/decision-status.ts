@@ -50,10 +50,14 @@ export function decide(inputs: DecisionInputs): Decision {
   const reasons: DecisionReason[] = [];
   const breached = inputs.guardrails.filter((g) => g.breached);
   for (const g of inputs.guardrails) {
+    // No events in either arm (or a zero control mean) leaves no relative change to test: say so, never "NaN%".
+    const testable = Number.isFinite(g.relativeHarm) && Number.isFinite(g.z);
     reasons.push({
       kind: "guardrail",
-      severity: g.breached ? "blocking" : "ok",
-      message: `${g.metricKey} (${g.variant}): ${pct(g.relativeHarm)} worse than control (threshold ${pct(g.threshold)}), z = ${g.z.toFixed(2)} vs boundary ${g.boundary.toFixed(2)}${g.breached ? " — breached" : ""}`,
+      severity: g.breached ? "blocking" : testable ? "ok" : "warning",
+      message: testable
+        ? `${g.metricKey} (${g.variant}): ${pct(g.relativeHarm)} worse than control (threshold ${pct(g.threshold)}), z = ${g.z.toFixed(2)} vs boundary ${g.boundary.toFixed(2)}${g.breached ? " — breached" : ""}`
+        : `${g.metricKey} (${g.variant}): not testable yet — no relative change against control (no data for the metric, or a control mean of 0)${g.breached ? " — breached" : ""}`,
     });
   }
   if (inputs.srm !== null) {
