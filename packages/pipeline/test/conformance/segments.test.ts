@@ -229,18 +229,24 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (
     ).toEqual(Array(6).fill(0));
   });
 
-  it("writes the DuckDB path's segment CSVs from the warehouse (assay analyze --engine)", async (context) => {
-    if (!opened) return context.skip();
-    const config = await loadConfigFile(join(inputDir, "assay.yaml"));
-    const duckOut = join(work, `${kind}-duckdb`);
-    const warehouseOut = join(work, kind);
-    await analyzeDirectory({ config, dataDir: inputDir, outDir: duckOut });
-    await analyzeInWarehouse({ opened, config, outDir: warehouseOut });
-    for (const { file } of segmentAnalysisOutputs) {
-      const read = (dir: string) => readFileSync(join(dir, `${file}.csv`), "utf8");
-      expect(csvDifferences(read(warehouseOut), read(duckOut)), file).toEqual([]);
-    }
-  }, 60_000);
+  // Warehouses only: on DuckDB the warehouse path and the DuckDB path are the same code.
+  const onWarehouse = kind === "duckdb" ? () => undefined : it;
+  onWarehouse(
+    "writes the DuckDB path's segment CSVs from the warehouse (assay analyze --engine)",
+    async (context) => {
+      if (!opened) return context.skip();
+      const config = await loadConfigFile(join(inputDir, "assay.yaml"));
+      const duckOut = join(work, `${kind}-duckdb`);
+      const warehouseOut = join(work, kind);
+      await analyzeDirectory({ config, dataDir: inputDir, outDir: duckOut });
+      await analyzeInWarehouse({ opened, config, outDir: warehouseOut });
+      for (const { file } of segmentAnalysisOutputs) {
+        const read = (dir: string) => readFileSync(join(dir, `${file}.csv`), "utf8");
+        expect(csvDifferences(read(warehouseOut), read(duckOut)), file).toEqual([]);
+      }
+    },
+    60_000,
+  );
 
   it("adds up, over the values of each attribute, to agg_experiment_metric_by_variant", (context) => {
     const outcome = outcomes.get(kind);
