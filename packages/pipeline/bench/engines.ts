@@ -166,6 +166,8 @@ interface BenchReport {
   users: number;
   rows: Record<string, number>;
   engines: EngineFigures[];
+  /** Circumstances of the runs (ASSAY_BENCH_NOTE, kept across merges), e.g. what else the machine ran. */
+  notes?: string[];
 }
 
 /** Generates the data set into `dir` as Parquet (or reuses what an earlier run left there). */
@@ -194,6 +196,12 @@ async function dataset(dir: string): Promise<{ rows: Record<string, number>; con
   }
 }
 
+function earlierNotes(jsonPath: string, scale: number): string[] | undefined {
+  if (!existsSync(jsonPath)) return undefined;
+  const earlier = JSON.parse(readFileSync(jsonPath, "utf8")) as BenchReport;
+  return earlier.scale === scale ? earlier.notes : undefined;
+}
+
 /** Writes the figures so far, merged with an earlier run's other engines at the same scale. */
 function writeReport(report: BenchReport): void {
   const jsonPath = join(outDir, "pipeline-engines.json");
@@ -207,7 +215,9 @@ function writeReport(report: BenchReport): void {
   }
   const order: EngineKind[] = ["duckdb", "postgres", "clickhouse"];
   engines = [...engines].sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
-  const merged = { ...report, engines };
+  const note = process.env.ASSAY_BENCH_NOTE;
+  const notes = [...(earlierNotes(jsonPath, report.scale) ?? []), ...(note ? [note] : [])];
+  const merged = { ...report, engines, ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}) };
   writeFileSync(jsonPath, `${JSON.stringify(merged, null, 2)}\n`);
   writeFileSync(join(outDir, "pipeline-engines.md"), markdown(merged));
 }
@@ -310,6 +320,8 @@ async function main() {
       }
     }
 
+    // With no engine to run (ASSAY_BENCH_ENGINES=""), this re-renders the merged figures already in outDir.
+    writeReport(report());
     if (existsSync(join(outDir, "pipeline-engines.md"))) {
       console.log(readFileSync(join(outDir, "pipeline-engines.md"), "utf8"));
     }
@@ -358,6 +370,7 @@ PostgreSQL 15: one throw-away server (fsync off, shared_buffers 2GB, work_mem 25
 cluster on the same machine (max_threads 2, 8 GB per query, GROUP BY and ORDER BY spill to disk past 3 GB).
 Peak MB: summed RSS of the server processes while the model ran (PostgreSQL postmaster and backends, shared buffers
 counted in each process that touched them; both clickhouse-servers) + Node's RSS (which is all of DuckDB's, embedded).
+${(report.notes ?? []).map((n) => `\n${n}\n`).join("")}
 
 ${head}
 ${rule}
