@@ -297,7 +297,7 @@ const eventsBody = () => {
   });
 };
 
-const connectionLevels = (process.env.ASSAY_BENCH_CONNECTIONS ?? "10,50").split(",").map(Number);
+const connectionLevels = (process.env.ASSAY_BENCH_CONNECTIONS ?? "10,50,100").split(",").map(Number);
 const figures: Figures[] = [];
 // ASSAY_BENCH_ONLY=assign|returning|events runs only those rows (for profiling; returning = assign, returning users).
 const only = process.env.ASSAY_BENCH_ONLY;
