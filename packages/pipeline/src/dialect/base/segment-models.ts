@@ -100,16 +100,18 @@ LEFT JOIN observed o ON o.experiment_id = c.experiment_id AND o.user_id = c.user
   ],
 };
 
+const segmentAggregateGrain = [
+  "experiment_id",
+  "metric_id",
+  "analysis_mode",
+  "segment_attribute",
+  "segment_value",
+  "variation_id",
+] as const;
+
 const aggExperimentMetricBySegment: ModelDefinition = {
   name: "agg_experiment_metric_by_segment",
-  grain: [
-    "experiment_id",
-    "metric_id",
-    "analysis_mode",
-    "segment_attribute",
-    "segment_value",
-    "variation_id",
-  ],
+  grain: segmentAggregateGrain,
   zone: "gold",
   description:
     "agg_experiment_metric_by_variant's sufficient statistics per segment attribute and value; a segment appears when it has a unit, then with every variation (n = 0 allowed).",
@@ -123,27 +125,12 @@ const aggExperimentMetricBySegment: ModelDefinition = {
   tests: () => [
     {
       kind: "unique",
-      columns: [
-        "experiment_id",
-        "metric_id",
-        "analysis_mode",
-        "segment_attribute",
-        "segment_value",
-        "variation_id",
-      ],
+      columns: segmentAggregateGrain,
     },
     { kind: "accepted_values", column: "analysis_mode", values: ["itt", "exposed"] },
     {
       kind: "not_null",
-      columns: [
-        "experiment_id",
-        "metric_id",
-        "analysis_mode",
-        "segment_attribute",
-        "segment_value",
-        "variation_id",
-        "n",
-      ],
+      columns: [...segmentAggregateGrain, "n"],
     },
   ],
 };
