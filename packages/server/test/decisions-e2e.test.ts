@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateToLake } from "@assay/pipeline";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
@@ -15,7 +14,7 @@ import {
   type Database,
   type ServerContext,
 } from "../src/index.js";
-import { experimentBody, metricDefinitions } from "./helpers/test-app.js";
+import { experimentBody, generateGuardrailRegressionLake, metricDefinitions } from "./helpers/test-app.js";
 
 const SECRET = "whsec-test-0123456789abcdef";
 const NOW = new Date("2026-02-22T03:00:00Z");
@@ -100,24 +99,7 @@ describe("decisions end to end: a guardrail regression fails closed", () => {
     for (const m of metricDefinitions) await call("ana", "PUT", `/api/metrics/${m.key}`, m);
     receiver = await startReceiver();
     // Synthetic lake: the treatment halves purchase probability, so revenue (a guardrail) regresses.
-    await generateToLake({
-      lake: join(dir, "lake"),
-      dt: "2026-02-22",
-      from: "2026-01-18",
-      seed: 11,
-      users: 6000,
-      experiments: [
-        {
-          id: "exp_guard",
-          variants: [
-            { id: "control", allocation: 50, control: true },
-            { id: "treatment", allocation: 50 },
-          ],
-          participation: 1,
-        },
-      ],
-      effects: { exp_guard: { treatment: -0.5 } },
-    });
+    await generateGuardrailRegressionLake(join(dir, "lake"));
     const created = await call(
       "ana",
       "POST",

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateToLake, runPipeline } from "@assay/pipeline";
+import { runPipeline } from "@assay/pipeline";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
@@ -15,7 +15,7 @@ import {
 } from "../src/index.js";
 import { createLakeSummary } from "../src/results/experiment-summary.js";
 import { guardrailVerdicts, type SummaryGuardrails } from "../src/results/guardrail-verdicts.js";
-import { experimentBody, metricDefinitions } from "./helpers/test-app.js";
+import { experimentBody, generateGuardrailRegressionLake, metricDefinitions } from "./helpers/test-app.js";
 
 const NOW = new Date("2026-02-22T03:00:00Z");
 
@@ -80,24 +80,7 @@ describe("summary guardrails: the decision engine's latest stored verdict per gu
     }
     // The treatment halves purchase probability: revenue and orders regress. The generated pipeline config has
     // no refund_rate metric, so the engine has no data for that guardrail.
-    await generateToLake({
-      lake,
-      dt: "2026-02-22",
-      from: "2026-01-18",
-      seed: 11,
-      users: 6000,
-      experiments: [
-        {
-          id: "exp_guard",
-          variants: [
-            { id: "control", allocation: 50, control: true },
-            { id: "treatment", allocation: 50 },
-          ],
-          participation: 1,
-        },
-      ],
-      effects: { exp_guard: { treatment: -0.5 } },
-    });
+    await generateGuardrailRegressionLake(lake);
     const created = await call(
       "ana",
       "POST",

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateToLake } from "@assay/pipeline";
 import type { FastifyInstance } from "fastify";
 import { createApp } from "../../src/app.js";
 import { createApiKey, createServerContext, type Database, type ServerContext } from "../../src/index.js";
@@ -62,6 +63,31 @@ export function experimentBody(
  * A server over `db` with temp WAL and lake folders, five keys in two teams and three metrics; with `results`,
  * the summary and segment routes read the lake.
  */
+/**
+ * The lake of the guardrail-regression tests: 6,000 users in `exp_guard` (50/50) from 2026-01-18 to 2026-02-22,
+ * the treatment halving purchase probability, so revenue and orders regress.
+ */
+export async function generateGuardrailRegressionLake(lake: string): Promise<void> {
+  await generateToLake({
+    lake,
+    dt: "2026-02-22",
+    from: "2026-01-18",
+    seed: 11,
+    users: 6000,
+    experiments: [
+      {
+        id: "exp_guard",
+        variants: [
+          { id: "control", allocation: 50, control: true },
+          { id: "treatment", allocation: 50 },
+        ],
+        participation: 1,
+      },
+    ],
+    effects: { exp_guard: { treatment: -0.5 } },
+  });
+}
+
 export async function createTestApp(db: Database, options: { results?: boolean } = {}): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), "assay-server-test-"));
   const context = await createServerContext({ db, walDir: join(dir, "wal"), lakeDir: join(dir, "lake") });
