@@ -196,28 +196,21 @@ async function dataset(dir: string): Promise<{ rows: Record<string, number>; con
   }
 }
 
-function earlierNotes(jsonPath: string, scale: number): string[] | undefined {
-  if (!existsSync(jsonPath)) return undefined;
-  const earlier = JSON.parse(readFileSync(jsonPath, "utf8")) as BenchReport;
-  return earlier.scale === scale ? earlier.notes : undefined;
-}
-
-/** Writes the figures so far, merged with an earlier run's other engines at the same scale. */
+/** Writes the figures so far, merged with an earlier run's other engines and notes at the same scale. */
 function writeReport(report: BenchReport): void {
   const jsonPath = join(outDir, "pipeline-engines.json");
-  let engines = report.engines;
-  if (existsSync(jsonPath)) {
-    const earlier = JSON.parse(readFileSync(jsonPath, "utf8")) as BenchReport;
-    if (earlier.scale === report.scale) {
-      const ran = new Set(report.engines.map((e) => e.engine));
-      engines = [...earlier.engines.filter((e) => !ran.has(e.engine)), ...report.engines];
-    }
-  }
+  const earlier = existsSync(jsonPath)
+    ? (JSON.parse(readFileSync(jsonPath, "utf8")) as BenchReport)
+    : undefined;
+  const same = earlier?.scale === report.scale ? earlier : undefined;
+  const ran = new Set(report.engines.map((e) => e.engine));
   const order: EngineKind[] = ["duckdb", "postgres", "clickhouse"];
-  engines = [...engines].sort((a, b) => order.indexOf(a.engine) - order.indexOf(b.engine));
+  const engines = [...(same?.engines.filter((e) => !ran.has(e.engine)) ?? []), ...report.engines].sort(
+    (a, b) => order.indexOf(a.engine) - order.indexOf(b.engine),
+  );
   const note = process.env.ASSAY_BENCH_NOTE;
-  const notes = [...(earlierNotes(jsonPath, report.scale) ?? []), ...(note ? [note] : [])];
-  const merged = { ...report, engines, ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}) };
+  const notes = [...new Set([...(same?.notes ?? []), ...(note ? [note] : [])])];
+  const merged = { ...report, engines, ...(notes.length > 0 ? { notes } : {}) };
   writeFileSync(jsonPath, `${JSON.stringify(merged, null, 2)}\n`);
   writeFileSync(join(outDir, "pipeline-engines.md"), markdown(merged));
 }
