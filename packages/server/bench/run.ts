@@ -303,9 +303,13 @@ const eventsBody = () => {
 
 const connectionLevels = (process.env.ASSAY_BENCH_CONNECTIONS ?? "10,50,100").split(",").map(Number);
 const figures: Figures[] = [];
-// ASSAY_BENCH_ONLY=assign|returning|events runs only those rows (for profiling; returning = assign, returning users).
+// ASSAY_BENCH_ONLY=assign|returning|new|events runs only those rows (for profiling; returning and new = assign,
+// returning or new users).
 const only = process.env.ASSAY_BENCH_ONLY;
-if (only !== "events") {
+if (only === "new")
+  for (const connections of connectionLevels)
+    figures.push(await load("assign, new users", "/api/assign", connections, assignNewBody, 1));
+else if (only !== "events") {
   // Log the pool's pairs first: afterwards every request of the returning rows is a repeat.
   await once("/api/assign", 50, 600, assignReturningBody, returningPool);
   for (const connections of connectionLevels)
@@ -319,7 +323,7 @@ if (only !== "events") {
       );
   }
 }
-if (only !== "assign" && only !== "returning") {
+if (only === undefined || only === "events") {
   for (const connections of connectionLevels)
     figures.push(await load("events (batches of 100)", "/api/events", connections, eventsBody, 100));
 }

@@ -473,10 +473,6 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const erasure = await privacy.erase(id, p.actor);
     const lakeRows = Object.values(erasure.rows).reduce((a, b) => a + b, 0);
     const derivedRows = (await options.eraseDerived?.(id)) ?? 0;
-    const { rows } = await db.query<{ n: number }>(
-      "with gone as (delete from assignment where user_id = $1 returning 1) select count(*)::int as n from gone",
-      [id],
-    );
     assignments.forgetUser(id);
     const warehouseErasures = await eraseUserFromWarehouses(warehouses, id);
     const warehouseRows = warehouseErasures.reduce((sum, w) => sum + w.rows, 0);
@@ -493,7 +489,6 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
             lake_rows_by_area: erasure.rows,
             reports_scrubbed: erasure.reportsScrubbed,
             derived_rows: derivedRows,
-            assignment_rows: rows[0]?.n ?? 0,
             warehouse_rows: warehouseRows,
             warehouses: warehouseErasures,
           }),
@@ -513,7 +508,6 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         lake_rows_by_area: erasure.rows,
         reports_scrubbed: erasure.reportsScrubbed,
         derived_rows: derivedRows,
-        registry_assignments: rows[0]?.n ?? 0,
         warehouse_rows: warehouseRows,
         warehouses: warehouseErasures,
       },

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { type Collector, createCollector } from "./collector/collector.js";
 import { type EventLog, openEventLog } from "./collector/event-log.js";
-import { type CompactedAssignment, type CompactionCounts, type Lake, openLake } from "./collector/lake.js";
-import type { Database, Queryable } from "./db/database.js";
+import { type CompactionCounts, type Lake, openLake } from "./collector/lake.js";
+import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type AssignmentLog, createAssignmentLog } from "./registry/assignment-log.js";
 
@@ -23,16 +23,16 @@ export interface ServerContext {
   readonly collector: Collector;
   /** First assignments, logged through the same write-ahead log as events. */
   readonly assignments: AssignmentLog;
-  /** Seals the current WAL segment, moves every sealed segment into the lake
-   * (and its first assignments into the registry's `assignment` table). */
+  /** Seals the current WAL segment and moves every sealed segment into the lake. */
   compact(): Promise<CompactionCounts>;
   close(): Promise<void>;
 }
 
 /**
  * Migrates the registry, opens the log and the lake, and recovers: segments left by a crash are
- * compacted, the set of known event ids is rebuilt from the lake and the set of logged
- * (experiment, user) pairs from the registry.
+ * compacted, then the sets of known event ids and of logged (experiment, user) pairs are rebuilt from
+ * the lake (its `raw/assignments` is the assignment log; the registry keeps no copy, so a first
+ * assignment costs one log append and its compaction, nothing on the registry).
  * @example const ctx = await createServerContext({ db, walDir: ".assay/wal", lakeDir: ".assay/lake" });
  */
 export async function createServerContext(options: ServerContextOptions): Promise<ServerContext> {
@@ -50,7 +50,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
     let assignments = 0;
     let userAttributes = 0;
     for (const segment of await log.sealedSegments()) {
-      const done = await lake.compactSegment(log, segment, (rows) => insertAssignments(options.db, rows));
+      const done = await lake.compactSegment(log, segment);
       events += done.events;
       exposures += done.exposures;
       assignments += done.assignments;
@@ -67,18 +67,7 @@ export async function createServerContext(options: ServerContextOptions): Promis
   await compact();
   const seen = new Set(await lake.readEventIds());
   const collector = createCollector(log, seen);
-  const known = new Map<string, Set<string>>();
-  const { rows } = await options.db.query<{ experiment_key: string; user_id: string }>(
-    "select experiment_key, user_id from assignment",
-  );
-  for (const r of rows) {
-    let users = known.get(r.experiment_key);
-    if (users === undefined) {
-      users = new Set();
-      known.set(r.experiment_key, users);
-    }
-    users.add(r.user_id);
-  }
+  const known = await lake.readAssignedPairs();
   const assignments = createAssignmentLog(log, known);
   return {
     assignments,
@@ -93,24 +82,6 @@ export async function createServerContext(options: ServerContextOptions): Promis
       await lake.close();
     },
   };
-}
-
-/** Fills the registry's `assignment` table from compacted log lines (a repeat is a no-op). */
-async function insertAssignments(db: Queryable, rows: ReadonlyArray<CompactedAssignment>): Promise<void> {
-  for (let i = 0; i < rows.length; i += 10_000) {
-    const chunk = rows.slice(i, i + 10_000);
-    await db.query(
-      `insert into assignment (experiment_key, user_id, variant_key, assigned_at)
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[])
-       on conflict do nothing`,
-      [
-        chunk.map((r) => r.experiment_id),
-        chunk.map((r) => r.user_id),
-        chunk.map((r) => r.variant_id),
-        chunk.map((r) => r.assignment_time_utc),
-      ],
-    );
-  }
 }
 
 export function defaultPaths(home: string): { registryDir: string; walDir: string; lakeDir: string } {

@@ -27,14 +27,6 @@ const walColumns = `{kind: 'VARCHAR', event_id: 'VARCHAR', user_id: 'VARCHAR', e
   variant_id: 'VARCHAR', exposure_time_utc: 'VARCHAR', assignment_time_utc: 'VARCHAR',
   attribute: 'VARCHAR', attribute_value: 'VARCHAR', observed_time_utc: 'VARCHAR'}`;
 
-/** A first assignment read back from a compacted segment (for the registry's `assignment` table). */
-export interface CompactedAssignment {
-  readonly experiment_id: string;
-  readonly user_id: string;
-  readonly variant_id: string;
-  readonly assignment_time_utc: string;
-}
-
 /** Rows one compaction moved into the lake, by raw table. */
 export interface CompactionCounts {
   readonly events: number;
@@ -54,17 +46,14 @@ export interface CompactionCounts {
 export interface Lake {
   readonly dir: string;
   /**
-   * Writes a sealed WAL segment into the lake, hands its assignments to `onAssignments` (the registry
-   * table), then removes the segment. Safe to repeat after a crash: files are rewritten, the sink
-   * must be idempotent.
+   * Writes a sealed WAL segment into the lake, then removes the segment. Safe to repeat after a crash:
+   * files are rewritten.
    */
-  compactSegment(
-    log: EventLog,
-    segment: SealedSegment,
-    onAssignments?: (rows: CompactedAssignment[]) => Promise<void>,
-  ): Promise<CompactionCounts>;
+  compactSegment(log: EventLog, segment: SealedSegment): Promise<CompactionCounts>;
   /** Every event_id already in the lake (events and exposures). */
   readEventIds(): Promise<string[]>;
+  /** Experiment key → the users with a logged first assignment (`raw/assignments`). */
+  readAssignedPairs(): Promise<Map<string, Set<string>>>;
   /** Rewrites every Parquet file under the lake without `userId`'s rows; returns the rows removed. */
   eraseUser(userId: string, extraDirs?: ReadonlyArray<string>): Promise<number>;
   /** Runs a query on the lake's DuckDB (tests, summaries). */
@@ -102,7 +91,7 @@ export async function openLake(dir: string): Promise<Lake> {
   return {
     dir,
     query: (sql) => serial(() => query(sql)),
-    compactSegment: (log, segment, onAssignments) =>
+    compactSegment: (log, segment) =>
       serial(async () => {
         const name = `wal-${String(segment.number).padStart(9, "0")}.parquet`;
         await connection.run(
@@ -152,12 +141,6 @@ export async function openLake(dir: string): Promise<Lake> {
             );
           }
         }
-        if (assignments > 0 && onAssignments !== undefined) {
-          const rows = await query<CompactedAssignment>(
-            `SELECT experiment_id, user_id, variant_id, assignment_time_utc FROM seg WHERE kind = 'assignment'`,
-          );
-          await onAssignments(rows);
-        }
         await connection.run("DROP TABLE seg");
         await log.removeSegment(segment);
         return { events, exposures, assignments, user_attributes: userAttributes };
@@ -174,6 +157,26 @@ export async function openLake(dir: string): Promise<Lake> {
           for (const r of rows) ids.push(r.event_id);
         }
         return ids;
+      }),
+    readAssignedPairs: () =>
+      serial(async () => {
+        const pairs = new Map<string, Set<string>>();
+        const files = await listFiles(join(dir, "raw", "assignments"), ".parquet");
+        if (files.length === 0) return pairs;
+        // Column-wise: one array per column instead of an object per row (the log can hold millions of pairs).
+        const reader = await connection.runAndReadAll(
+          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false)`,
+        );
+        const [experiments, users] = reader.getColumnsJS() as [string[], string[]];
+        for (let i = 0; i < experiments.length; i++) {
+          let set = pairs.get(experiments[i]!);
+          if (set === undefined) {
+            set = new Set();
+            pairs.set(experiments[i]!, set);
+          }
+          set.add(users[i]!);
+        }
+        return pairs;
       }),
     eraseUser: (userId, extraDirs = []) =>
       serial(async () => {

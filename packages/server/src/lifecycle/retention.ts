@@ -5,7 +5,7 @@ import type { Queryable } from "../db/database.js";
 
 /** How long each kind of data is kept (seed 003 "Retention Policies"); `null` = indefinitely. */
 export interface RetentionPolicy {
-  /** Raw assignments/exposures, per-user silver/gold rows and registry assignments: days after the experiment ends. */
+  /** Raw assignments/exposures and per-user silver/gold rows: days after the experiment ends. */
   readonly assignmentDays: number;
   /** Raw events, identify links and user attributes: days after the last experiment that could read them ends. */
   readonly rawEventDays: number;
@@ -44,13 +44,12 @@ export function retentionPolicyFromEnv(env: Record<string, string | undefined>):
   };
 }
 
-/** What one run removed: whole partitions, rows rewritten out of partitions, registry rows. */
+/** What one run removed: whole partitions and rows rewritten out of partitions. */
 export interface RetentionReport {
   readonly ran_at: string;
   readonly expired_experiments: string[];
   readonly partitions_removed: string[];
   readonly rows_removed: Record<string, number>;
-  readonly registry_assignments_removed: number;
 }
 
 const DAY = 86_400_000;
@@ -60,7 +59,7 @@ const partitionDay = (file: string) => /dt=(\d{4}-\d{2}-\d{2})/.exec(file)?.[1];
 
 /**
  * Enforces the policy once: experiments whose end lies more than `assignmentDays` in the past lose their
- * assignments and exposures (raw partitions, per-user silver/gold rows, the registry's assignment rows);
+ * assignments and exposures (raw partitions, per-user silver/gold rows);
  * raw event, identify and user-attribute partitions are removed once older than `rawEventDays` and before every
  * experiment still in retention (start minus `lookbackDays`); experiments, flags and (unless `resultDays`)
  * aggregated results are kept. The run and what it removed are recorded in `retention_run`.
@@ -153,16 +152,11 @@ export async function runRetention(options: {
   await dropRows("gold", true, expired);
   await dropRows("gold", false, resultsExpired);
 
-  const { rows: gone } = await db.query<{ n: number }>(
-    "with gone as (delete from assignment where experiment_key = any($1::text[]) returning 1) select count(*)::int as n from gone",
-    [expired],
-  );
   const report: RetentionReport = {
     ran_at: new Date(now).toISOString(),
     expired_experiments: expired.sort(),
     partitions_removed: partitionsRemoved.sort(),
     rows_removed: rowsRemoved,
-    registry_assignments_removed: gone[0]?.n ?? 0,
   };
   await db.query("insert into retention_run (ran_at, policy, removed) values ($1, $2, $3)", [
     report.ran_at,

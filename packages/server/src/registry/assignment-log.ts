@@ -11,8 +11,7 @@ export interface AssignmentRecord {
 /**
  * Logs first assignments exactly once through the write-ahead log (group commit, acknowledged after
  * `fdatasync`). The (experiment, user) pairs already logged are held in memory, so a repeat costs a
- * set lookup; the compactor moves the logged lines into `raw/assignments` and the registry's
- * `assignment` table.
+ * set lookup; the compactor moves the logged lines into the lake's `raw/assignments`.
  * @example
  * const log = createAssignmentLog(eventLog, knownPairs);
  * const [first] = await log.record([{ experimentKey: "checkout", userId: "u1", variant: "treatment" }]);
@@ -47,8 +46,7 @@ export function assignmentLine(r: AssignmentRecord, at: string): string {
 }
 
 /**
- * @param known experiment key → user ids already logged (rebuilt at start from the registry, which the
- * compactor fills from the log).
+ * @param known experiment key → user ids already logged (rebuilt at start from the lake's `raw/assignments`).
  */
 export function createAssignmentLog(
   log: EventLog,
