@@ -13,6 +13,8 @@ interface Run {
   readonly serverCpuMsPerRequest: number | null;
   /** CPU time of the load generator (this process, autocannon) per request. */
   readonly clientCpuMsPerRequest: number | null;
+  /** Requests answered per write-ahead-log group commit (fdatasync); null for the bare reference. */
+  readonly requestsPerFsync: number | null;
   readonly p50: number;
   readonly p90: number;
   readonly p95: number;
@@ -128,6 +130,14 @@ async function serverCpuSeconds(pid: number | undefined): Promise<number | null>
   }
 }
 
+/** The server's group commits so far (`assay_wal_fsyncs_total` at /metrics); null for a target without it. */
+async function walFsyncs(target: Target): Promise<number | null> {
+  if (!target.assay) return null;
+  const text = await (await fetch(`${target.url}/metrics`)).text();
+  const m = /^assay_wal_fsyncs_total (\d+)/m.exec(text);
+  return m === null ? null : Number(m[1]);
+}
+
 /** Exact percentile of the recorded response times (ms). */
 const percentile = (sorted: Float64Array, q: number): number =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -135,12 +145,13 @@ const percentile = (sorted: Float64Array, q: number): number =>
 /** A request body per request (a function) or a fixed list every connection cycles through. */
 type Body = (() => string) | ReadonlyArray<string>;
 
-/** The process under load: its base URL and pid (for its CPU time). */
+/** The process under load: its base URL, pid (for its CPU time) and whether it is Assay (has /metrics). */
 interface Target {
   readonly url: string;
   readonly pid: number | undefined;
+  readonly assay: boolean;
 }
-let target: Target = { url, pid: child.pid };
+let target: Target = { url, pid: child.pid, assay: true };
 
 async function once(
   path: string,
@@ -150,9 +161,10 @@ async function once(
   amount?: number,
 ): Promise<Run> {
   const times: number[] = [];
+  const fsyncsBefore = await walFsyncs(target);
   const cpuBefore = await serverCpuSeconds(target.pid);
   const clientBefore = process.cpuUsage();
-  const run = await new Promise<Omit<Run, "serverCpuMsPerRequest" | "clientCpuMsPerRequest">>(
+  const run = await new Promise<Omit<Run, PerRequest>>(
     (resolve, reject) => {
       const tracker = autocannon(
         {
@@ -191,14 +203,23 @@ async function once(
   );
   const cpuAfter = await serverCpuSeconds(target.pid);
   const client = process.cpuUsage(clientBefore);
+  const fsyncsAfter = await walFsyncs(target);
+  const fsyncs = fsyncsBefore === null || fsyncsAfter === null ? 0 : fsyncsAfter - fsyncsBefore;
   const cpu =
     cpuBefore === null || cpuAfter === null || times.length === 0
       ? null
       : Math.round(((cpuAfter - cpuBefore) * 1000 * 1000) / times.length) / 1000;
   const clientCpu =
     times.length === 0 ? null : Math.round((client.user + client.system) / times.length) / 1000;
-  return { ...run, serverCpuMsPerRequest: cpu, clientCpuMsPerRequest: clientCpu };
+  return {
+    ...run,
+    serverCpuMsPerRequest: cpu,
+    clientCpuMsPerRequest: clientCpu,
+    requestsPerFsync: fsyncs === 0 ? null : Math.round((times.length / fsyncs) * 10) / 10,
+  };
 }
+
+type PerRequest = "serverCpuMsPerRequest" | "clientCpuMsPerRequest" | "requestsPerFsync";
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -217,10 +238,13 @@ async function load(
   await once(path, connections, warmupSeconds, body);
   const runs: Run[] = [];
   for (let i = 0; i < repeats; i++) runs.push(await once(path, connections, duration, body));
-  const m = (k: Exclude<keyof Run, "serverCpuMsPerRequest" | "clientCpuMsPerRequest">) =>
+  // ASSAY_BENCH_TRACE=1 prints every run, not only the medians (to see drift within a row).
+  if (process.env.ASSAY_BENCH_TRACE) for (const r of runs) console.log("run", JSON.stringify(r));
+  const m = (k: Exclude<keyof Run, PerRequest>) =>
     median(runs.map((r) => r[k]));
   const cpus = runs.flatMap((r) => (r.serverCpuMsPerRequest === null ? [] : [r.serverCpuMsPerRequest]));
   const clientCpus = runs.flatMap((r) => (r.clientCpuMsPerRequest === null ? [] : [r.clientCpuMsPerRequest]));
+  const perFsync = runs.flatMap((r) => (r.requestsPerFsync === null ? [] : [r.requestsPerFsync]));
   const rps = m("requestsPerSecond");
   const figures: Figures = {
     name,
@@ -229,6 +253,7 @@ async function load(
     requestsPerSecond: rps,
     serverCpuMsPerRequest: cpus.length === 0 ? null : median(cpus),
     clientCpuMsPerRequest: clientCpus.length === 0 ? null : median(clientCpus),
+    requestsPerFsync: perFsync.length === 0 ? null : median(perFsync),
     itemsPerSecond: rps * itemsPerRequest,
     p50: m("p50"),
     p90: m("p90"),
@@ -340,7 +365,7 @@ if (only !== "events") {
   const bareUrl = await new Promise<string>((resolve) =>
     bare.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim())),
   );
-  target = { url: bareUrl, pid: bare.pid };
+  target = { url: bareUrl, pid: bare.pid, assay: false };
   figures.push(await load("reference: bare node:http JSON answer", "/api/assign", 50, returningBodies, 1));
   bare.kill("SIGTERM");
 }
@@ -372,15 +397,17 @@ const md = [
   'write-ahead-log append, acknowledged after the shared group-commit fdatasync). "90% returning / 10% new": one',
   "request in ten is a first assignment, as on a running experiment. Events are 100 per request.",
   "",
-  "| endpoint | connections | requests/s | items/s | p50 ms | p90 ms | p95 ms | p97.5 ms | p99 ms | errors | non-2xx | server CPU ms/request | requests/s per server core | client CPU ms/request |",
-  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  "| endpoint | connections | requests/s | items/s | p50 ms | p90 ms | p95 ms | p97.5 ms | p99 ms | errors | non-2xx | server CPU ms/request | requests/s per server core | client CPU ms/request | requests per fsync |",
+  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ...figures.map(
     (f) =>
-      `| ${f.name} | ${f.connections} | ${Math.round(f.requestsPerSecond)} | ${Math.round(f.itemsPerSecond)} | ${f.p50} | ${f.p90} | ${f.p95} | ${f.p97_5} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.serverCpuMsPerRequest ?? "–"} | ${f.serverCpuMsPerRequest ? Math.round(1000 / f.serverCpuMsPerRequest) : "–"} | ${f.clientCpuMsPerRequest ?? "–"} |`,
+      `| ${f.name} | ${f.connections} | ${Math.round(f.requestsPerSecond)} | ${Math.round(f.itemsPerSecond)} | ${f.p50} | ${f.p90} | ${f.p95} | ${f.p97_5} | ${f.p99} | ${f.errors} | ${f.non2xx} | ${f.serverCpuMsPerRequest ?? "–"} | ${f.serverCpuMsPerRequest ? Math.round(1000 / f.serverCpuMsPerRequest) : "–"} | ${f.clientCpuMsPerRequest ?? "–"} | ${f.requestsPerFsync ?? "–"} |`,
   ),
   "",
   "“requests/s per server core” = 1000 / server CPU ms per request: the rate one core fully given to the",
   "server would sustain (fdatasync waits are not CPU), independent of how much of the machine others took.",
+  "“requests per fsync”: requests answered per write-ahead-log group commit (one write and one fdatasync, about",
+  "0.1–0.2 ms of CPU on this machine), from the server's `assay_wal_fsyncs_total`.",
   "",
   "The reference row is a bare node:http server (parse the JSON body, answer an assign-shaped JSON; no",
   "Assay, no Fastify) loaded the same way right after: the floor of an HTTP request on this machine now.",
