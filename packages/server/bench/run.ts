@@ -164,43 +164,41 @@ async function once(
   const fsyncsBefore = await walFsyncs(target);
   const cpuBefore = await serverCpuSeconds(target.pid);
   const clientBefore = process.cpuUsage();
-  const run = await new Promise<Omit<Run, PerRequest>>(
-    (resolve, reject) => {
-      const tracker = autocannon(
-        {
-          url: `${target.url}${path}`,
-          method: "POST",
-          connections,
-          duration: seconds,
-          ...(amount === undefined ? {} : { amount }),
-          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
-          // A fixed list is encoded once by autocannon; a function builds every request anew (new users, events).
-          requests:
-            typeof body === "function"
-              ? [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }]
-              : body.map((text) => ({ body: text })),
-        },
-        (error, result) => {
-          if (error !== null) return reject(error);
-          const sorted = Float64Array.from(times).sort();
-          const round = (x: number) => Math.round(x * 10) / 10;
-          resolve({
-            requestsPerSecond: result.requests.total / result.duration,
-            p50: round(percentile(sorted, 0.5)),
-            p90: round(percentile(sorted, 0.9)),
-            p95: round(percentile(sorted, 0.95)),
-            p97_5: round(percentile(sorted, 0.975)),
-            p99: round(percentile(sorted, 0.99)),
-            errors: result.errors,
-            non2xx: result.non2xx,
-          });
-        },
-      );
-      tracker.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => {
-        times.push(ms);
-      });
-    },
-  );
+  const run = await new Promise<Omit<Run, PerRequest>>((resolve, reject) => {
+    const tracker = autocannon(
+      {
+        url: `${target.url}${path}`,
+        method: "POST",
+        connections,
+        duration: seconds,
+        ...(amount === undefined ? {} : { amount }),
+        headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+        // A fixed list is encoded once by autocannon; a function builds every request anew (new users, events).
+        requests:
+          typeof body === "function"
+            ? [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }]
+            : body.map((text) => ({ body: text })),
+      },
+      (error, result) => {
+        if (error !== null) return reject(error);
+        const sorted = Float64Array.from(times).sort();
+        const round = (x: number) => Math.round(x * 10) / 10;
+        resolve({
+          requestsPerSecond: result.requests.total / result.duration,
+          p50: round(percentile(sorted, 0.5)),
+          p90: round(percentile(sorted, 0.9)),
+          p95: round(percentile(sorted, 0.95)),
+          p97_5: round(percentile(sorted, 0.975)),
+          p99: round(percentile(sorted, 0.99)),
+          errors: result.errors,
+          non2xx: result.non2xx,
+        });
+      },
+    );
+    tracker.on("response", (_client: unknown, _status: number, _bytes: number, ms: number) => {
+      times.push(ms);
+    });
+  });
   const cpuAfter = await serverCpuSeconds(target.pid);
   const client = process.cpuUsage(clientBefore);
   const fsyncsAfter = await walFsyncs(target);
@@ -240,8 +238,7 @@ async function load(
   for (let i = 0; i < repeats; i++) runs.push(await once(path, connections, duration, body));
   // ASSAY_BENCH_TRACE=1 prints every run, not only the medians (to see drift within a row).
   if (process.env.ASSAY_BENCH_TRACE) for (const r of runs) console.log("run", JSON.stringify(r));
-  const m = (k: Exclude<keyof Run, PerRequest>) =>
-    median(runs.map((r) => r[k]));
+  const m = (k: Exclude<keyof Run, PerRequest>) => median(runs.map((r) => r[k]));
   const cpus = runs.flatMap((r) => (r.serverCpuMsPerRequest === null ? [] : [r.serverCpuMsPerRequest]));
   const clientCpus = runs.flatMap((r) => (r.clientCpuMsPerRequest === null ? [] : [r.clientCpuMsPerRequest]));
   const perFsync = runs.flatMap((r) => (r.requestsPerFsync === null ? [] : [r.requestsPerFsync]));
