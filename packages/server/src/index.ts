@@ -5,6 +5,11 @@ export {
   type IngestResult,
   type RejectedEvent,
 } from "./collector/collector.js";
+export {
+  createEventIdWindow,
+  dedupeWindowFromEnv,
+  type EventIdWindow,
+} from "./collector/event-id-window.js";
 export { type EventLog, openEventLog, type SealedSegment } from "./collector/event-log.js";
 export { type Lake, listFiles, openLake } from "./collector/lake.js";
 export { defaultTrackingPlan, type TrackingPlan } from "./collector/tracking-plan.js";

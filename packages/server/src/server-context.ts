@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { type Collector, createCollector } from "./collector/collector.js";
+import { createEventIdWindow } from "./collector/event-id-window.js";
 import { type EventLog, openEventLog } from "./collector/event-log.js";
 import { type CompactionCounts, type Lake, openLake } from "./collector/lake.js";
 import type { Database } from "./db/database.js";
@@ -13,6 +14,8 @@ export interface ServerContextOptions {
   /** Root of the lake (`raw/`, `derived/`). */
   readonly lakeDir: string;
   readonly segmentBytes?: number;
+  /** How long the collector remembers an event id for de-duplication (ms). Default 60 minutes. */
+  readonly dedupeWindowMs?: number;
 }
 
 /** Everything a running server holds: the registry, the durable event log, the lake. */
@@ -30,8 +33,8 @@ export interface ServerContext {
 
 /**
  * Migrates the registry, opens the log and the lake, and recovers: segments left by a crash are
- * compacted, then the sets of known event ids and of logged (experiment, user) pairs are rebuilt from
- * the lake (its `raw/assignments` is the assignment log; the registry keeps no copy, so a first
+ * compacted, then the event ids taken in within the de-duplication window and the logged (experiment,
+ * user) pairs are rebuilt from the lake (its `raw/assignments` is the assignment log; the registry keeps no copy, so a first
  * assignment costs one log append and its compaction, nothing on the registry).
  * @example const ctx = await createServerContext({ db, walDir: ".assay/wal", lakeDir: ".assay/lake" });
  */
@@ -65,7 +68,8 @@ export async function createServerContext(options: ServerContextOptions): Promis
     return run;
   };
   await compact();
-  const seen = new Set(await lake.readEventIds());
+  const windowMs = options.dedupeWindowMs ?? 60 * 60_000;
+  const seen = createEventIdWindow({ windowMs, initial: await lake.readEventIds(Date.now() - windowMs) });
   const collector = createCollector(log, seen);
   const known = await lake.readAssignedPairs();
   const assignments = createAssignmentLog(log, known);

@@ -2,6 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApp, type SummaryProvider } from "./app.js";
+import { dedupeWindowFromEnv } from "./collector/event-id-window.js";
 import type { Database } from "./db/database.js";
 import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
@@ -78,7 +79,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     databaseUrl !== undefined && databaseUrl !== ""
       ? await createPgDatabase(databaseUrl)
       : await createPgliteDatabase(paths.registryDir);
-  const context = await createServerContext({ db, walDir: paths.walDir, lakeDir: paths.lakeDir });
+  const context = await createServerContext({
+    db,
+    walDir: paths.walDir,
+    lakeDir: paths.lakeDir,
+    dedupeWindowMs: dedupeWindowFromEnv(process.env),
+  });
   const keyPath = join(home, "api-keys.json");
   let keys: KeyFile | undefined;
   try {

@@ -1,3 +1,4 @@
+import { utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteDatabase, listFiles } from "../src/index.js";
@@ -166,5 +167,30 @@ describe("collector, lake and DSAR (PGlite)", () => {
     expect(doc.components.schemas.ExperimentInput.properties.variants).toBeDefined();
     const anonymous = await t.app.inject({ method: "GET", url: "/api/experiments" });
     expect(anonymous.statusCode).toBe(401);
+  });
+
+  it("reloads at start only the event ids the lake took in within the de-duplication window", async () => {
+    await t.request("vic", "POST", "/api/events", {
+      events: [
+        { event_id: "w-old", user_id: "u5", event_name: "page_view", timestamp: at },
+        {
+          type: "exposure",
+          event_id: "w-exp",
+          user_id: "u5",
+          experiment_id: "col_exp",
+          variant_id: "control",
+          timestamp: at,
+        },
+      ],
+    });
+    await t.context.compact();
+    const fresh = await t.context.lake.readEventIds(Date.now() - 3_600_000);
+    expect(fresh).toEqual(expect.arrayContaining(["c9", "w-old", "w-exp"]));
+    // Files compacted two hours ago (their time is their compaction's) are outside a one-hour window.
+    const twoHoursAgo = new Date(Date.now() - 7_200_000);
+    for (const file of await listFiles(join(t.context.lake.dir, "raw"), ".parquet"))
+      await utimes(file, twoHoursAgo, twoHoursAgo);
+    expect(await t.context.lake.readEventIds(Date.now() - 3_600_000)).toEqual([]);
+    expect(await t.context.lake.readEventIds()).toEqual(expect.arrayContaining(fresh));
   });
 });

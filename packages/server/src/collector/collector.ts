@@ -1,5 +1,6 @@
 import { HttpError } from "../http/http-error.js";
 import { formatFieldPath } from "../http/parse-input.js";
+import type { EventIdWindow } from "./event-id-window.js";
 import type { EventLog } from "./event-log.js";
 import { type CollectedEvent, collectedEventSchema, parseEventFast } from "./event-schema.js";
 import { checkAgainstPlan, type VersionedTrackingPlan } from "./tracking-plan.js";
@@ -45,7 +46,7 @@ export interface Collector {
     plan: VersionedTrackingPlan,
     experiments: KnownExperiments,
   ): Promise<IngestResult>;
-  readonly seen: Set<string>;
+  readonly seen: EventIdWindow;
   readonly counters: { accepted: number; duplicates: number; rejected: number };
 }
 
@@ -55,7 +56,7 @@ export interface Collector {
  * const collector = createCollector(log, seenIds);
  * const result = await collector.ingest(body.events, plan, experiments);
  */
-export function createCollector(log: EventLog, seen: Set<string>): Collector {
+export function createCollector(log: EventLog, seen: EventIdWindow): Collector {
   const counters = { accepted: 0, duplicates: 0, rejected: 0 };
   // Events of a batch mostly share few timestamps: the last conversion is reused.
   let lastTimestamp = "";

@@ -1,4 +1,4 @@
-import { mkdir, readdir, rename } from "node:fs/promises";
+import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
@@ -50,8 +50,8 @@ export interface Lake {
    * files are rewritten.
    */
   compactSegment(log: EventLog, segment: SealedSegment): Promise<CompactionCounts>;
-  /** Every event_id already in the lake (events and exposures). */
-  readEventIds(): Promise<string[]>;
+  /** The event_ids of the lake's events and exposures, from files written at or after `sinceMs` (default all). */
+  readEventIds(sinceMs?: number): Promise<string[]>;
   /** Experiment key → the users with a logged first assignment (`raw/assignments`). */
   readAssignedPairs(): Promise<Map<string, Set<string>>>;
   /** Rewrites every Parquet file under the lake without `userId`'s rows; returns the rows removed. */
@@ -145,11 +145,14 @@ export async function openLake(dir: string): Promise<Lake> {
         await log.removeSegment(segment);
         return { events, exposures, assignments, user_attributes: userAttributes };
       }),
-    readEventIds: () =>
+    readEventIds: (sinceMs = 0) =>
       serial(async () => {
         const ids: string[] = [];
         for (const table of ["events", "exposures"]) {
-          const files = await listFiles(join(dir, "raw", table), ".parquet");
+          const files: string[] = [];
+          // A file's time is its compaction's (or a later rewrite's): at or after its events were taken in.
+          for (const file of await listFiles(join(dir, "raw", table), ".parquet"))
+            if (sinceMs === 0 || (await stat(file)).mtimeMs >= sinceMs) files.push(file);
           if (files.length === 0) continue;
           const rows = await query<{ event_id: string }>(
             `SELECT event_id FROM read_parquet([${files.map(sqlString).join(", ")}])`,
