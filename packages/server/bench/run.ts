@@ -385,7 +385,7 @@ const md = [
   machine.pinned
     ? "the server process is pinned to core 0 and autocannon to core 1 (taskset), so each has one core of the two;"
     : "processes not pinned to cores;",
-  `1-minute load average ${machine.loadAverage1mBefore} before, ${machine.loadAverage1mAfter} after (above 2, other work took cores).`,
+  `1-minute load average ${machine.loadAverage1mBefore} before, ${machine.loadAverage1mAfter} after (the benchmark keeps both cores busy; a high figure before means other work was running).`,
   `Each row: ${warmupSeconds} s warm-up, then the median of ${repeats} runs of ${duration} s (latency percentiles`,
   'exact over all responses of a run, median across runs). "returning users": every request repeats a',
   `(experiment, user) pair already logged (a pool of ${returningPool} users assigned before the rows; every row starts once the server is idle, its log compacted;`,
