@@ -460,7 +460,9 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await authenticate(authorization);
     const { events } = parseInput(eventBatchSchema, raw);
     const [plan, snapshot] = await Promise.all([plans.get(), snapshots.get(p.team)]);
-    return privacy.ingest(events, (kept) => collector.ingest(kept, plan, snapshot.variantsByExperiment));
+    return privacy.ingest(events, (kept) =>
+      collector.ingest(kept, plan, snapshot.variantsByExperiment, snapshot.runningExperiments),
+    );
   };
   app.post("/api/events", (request) => ingestEvents(request.headers.authorization, request.body));
   hotLane.route("/api/events", ingestEvents);

@@ -70,9 +70,9 @@ export async function createServerContext(options: ServerContextOptions): Promis
   await compact();
   const windowMs = options.dedupeWindowMs ?? 60 * 60_000;
   const seen = createEventIdWindow({ windowMs, initial: await lake.readEventIds(Date.now() - windowMs) });
-  const collector = createCollector(log, seen);
   const known = await lake.readAssignedPairs();
   const assignments = createAssignmentLog(log, known);
+  const collector = createCollector(log, seen, assignments);
   return {
     assignments,
     db: options.db,

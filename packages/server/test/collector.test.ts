@@ -193,4 +193,51 @@ describe("collector, lake and DSAR (PGlite)", () => {
     expect(await t.context.lake.readEventIds(Date.now() - 3_600_000)).toEqual([]);
     expect(await t.context.lake.readEventIds()).toEqual(expect.arrayContaining(fresh));
   });
+
+  it("logs the assignment of a running experiment's exposure the server has not seen, once, at the earliest exposure", async () => {
+    await t.request("ana", "POST", "/api/experiments", experimentBody("col_draft"));
+    const exposure = (id: string, user: string, experiment: string, variant: string, time: string) => ({
+      type: "exposure",
+      event_id: id,
+      user_id: user,
+      experiment_id: experiment,
+      variant_id: variant,
+      timestamp: time,
+    });
+    const flushes = t.context.log.stats.flushes;
+    const firstBefore = t.context.assignments.counters.first;
+    const res = await t.request("vic", "POST", "/api/events", {
+      events: [
+        exposure("x1", "sdk-user", "col_exp", "treatment", "2026-02-03T10:05:00Z"),
+        exposure("x2", "sdk-user", "col_exp", "treatment", "2026-02-03T10:01:00Z"),
+        exposure("x3", "draft-user", "col_draft", "control", "2026-02-03T10:02:00Z"),
+        { event_id: "x4", user_id: "sdk-user", event_name: "purchase", value: 3, timestamp: at },
+      ],
+    });
+    expect(res.json).toMatchObject({ accepted: 4, duplicates: 0 });
+    // One group commit for the events and the assignment; a draft experiment's exposure logs none.
+    expect(t.context.log.stats.flushes).toBe(flushes + 1);
+    expect(t.context.assignments.counters.first).toBe(firstBefore + 1);
+    expect(t.context.assignments.has("col_exp", "sdk-user")).toBe(true);
+    expect(t.context.assignments.has("col_draft", "draft-user")).toBe(false);
+
+    const again = await t.request("vic", "POST", "/api/events", {
+      events: [exposure("x5", "sdk-user", "col_exp", "treatment", "2026-02-03T09:00:00Z")],
+    });
+    expect(again.json).toMatchObject({ accepted: 1 });
+    expect(t.context.assignments.counters.first).toBe(firstBefore + 1);
+    const assign = await t.request("vic", "POST", "/api/assign", {
+      user_id: "sdk-user",
+      experiments: ["col_exp"],
+    });
+    expect(assign.json.assignments[0].first_assignment).toBe(false);
+
+    await t.context.compact();
+    const files = await listFiles(join(t.context.lake.dir, "raw", "assignments"), ".parquet");
+    const rows = await t.context.lake.query<{ user_id: string; variant_id: string; at: string }>(
+      `SELECT user_id, variant_id, strftime(assignment_time_utc, '%Y-%m-%dT%H:%M:%SZ') AS at
+       FROM read_parquet([${files.map((f) => `'${f}'`).join(",")}]) WHERE user_id IN ('sdk-user', 'draft-user')`,
+    );
+    expect(rows).toEqual([{ user_id: "sdk-user", variant_id: "treatment", at: "2026-02-03T10:01:00Z" }]);
+  });
 });

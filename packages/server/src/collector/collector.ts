@@ -1,5 +1,6 @@
 import { HttpError } from "../http/http-error.js";
 import { formatFieldPath } from "../http/parse-input.js";
+import type { AssignmentLog, AssignmentRecord } from "../registry/assignment-log.js";
 import type { EventIdWindow } from "./event-id-window.js";
 import type { EventLog } from "./event-log.js";
 import { type CollectedEvent, collectedEventSchema, parseEventFast } from "./event-schema.js";
@@ -39,12 +40,15 @@ export type KnownExperiments = ReadonlyMap<string, ReadonlySet<string>>;
 export interface Collector {
   /**
    * Validates a batch, keeps the valid events and resolves once they are durable. Each event_id is
-   * written once: repeats (in the batch, or of anything already logged) count as duplicates.
+   * written once: repeats (in the batch, or of anything already logged) count as duplicates. A valid
+   * exposure to a `running` experiment whose (experiment, user) pair has no logged assignment logs one,
+   * at the exposure's time and with its variant (the SDK assigned locally), in the same group commit.
    */
   ingest(
     events: ReadonlyArray<unknown>,
     plan: VersionedTrackingPlan,
     experiments: KnownExperiments,
+    running?: ReadonlySet<string>,
   ): Promise<IngestResult>;
   readonly seen: EventIdWindow;
   readonly counters: { accepted: number; duplicates: number; rejected: number };
@@ -53,10 +57,10 @@ export interface Collector {
 /**
  * The collector's front half: validation, de-duplication and the durable append.
  * @example
- * const collector = createCollector(log, seenIds);
+ * const collector = createCollector(log, seenIds, assignmentLog);
  * const result = await collector.ingest(body.events, plan, experiments);
  */
-export function createCollector(log: EventLog, seen: EventIdWindow): Collector {
+export function createCollector(log: EventLog, seen: EventIdWindow, assignments?: AssignmentLog): Collector {
   const counters = { accepted: 0, duplicates: 0, rejected: 0 };
   // Events of a batch mostly share few timestamps: the last conversion is reused.
   let lastTimestamp = "";
@@ -71,9 +75,11 @@ export function createCollector(log: EventLog, seen: EventIdWindow): Collector {
   return {
     seen,
     counters,
-    async ingest(events, plan, experiments) {
+    async ingest(events, plan, experiments, running) {
       const rejected: RejectedEvent[] = [];
       const ids: string[] = [];
+      // (experiment, user) → the assignment an exposure logs: the pair's earliest exposure in the batch.
+      let firstAssignments: Map<string, AssignmentRecord> | undefined;
       let lines = "";
       let duplicates = 0;
       events.forEach((raw, index) => {
@@ -135,6 +141,23 @@ export function createCollector(log: EventLog, seen: EventIdWindow): Collector {
             variant_id: e.variant_id,
             exposure_time_utc: time,
           });
+          // Also for a duplicate exposure: a batch retried after a failed assignment append logs it then.
+          if (
+            assignments !== undefined &&
+            running?.has(e.experiment_id) === true &&
+            !assignments.has(e.experiment_id, e.user_id)
+          ) {
+            if (firstAssignments === undefined) firstAssignments = new Map();
+            const pair = `${e.experiment_id}\u0000${e.user_id}`;
+            const earlier = firstAssignments.get(pair);
+            if (earlier === undefined || time < earlier.at!)
+              firstAssignments.set(pair, {
+                experimentKey: e.experiment_id,
+                userId: e.user_id,
+                variant: e.variant_id,
+                at: time,
+              });
+          }
         }
         // Checked and claimed synchronously, so concurrent batches cannot both write one id.
         if (seen.has(e.event_id)) {
@@ -145,11 +168,21 @@ export function createCollector(log: EventLog, seen: EventIdWindow): Collector {
         ids.push(e.event_id);
         lines += `${line}\n`;
       });
-      if (ids.length > 0) {
+      if (ids.length > 0 || firstAssignments !== undefined) {
+        // Issued in the same turn, so the events and the assignments share one group commit.
+        const appended =
+          ids.length === 0
+            ? Promise.resolve()
+            : log.append(lines).catch((error: unknown) => {
+                for (const id of ids) seen.delete(id);
+                throw error;
+              });
+        const logged =
+          firstAssignments === undefined ? undefined : assignments!.record([...firstAssignments.values()]);
         try {
-          await log.append(lines);
+          await Promise.all([appended, logged]);
         } catch (error) {
-          for (const id of ids) seen.delete(id);
+          await Promise.allSettled([appended, logged]);
           throw new HttpError("internal", "the event log could not be written; retry the batch", {
             cause: error,
           });

@@ -6,6 +6,8 @@ export interface AssignmentRecord {
   readonly experimentKey: string;
   readonly userId: string;
   readonly variant: string;
+  /** When the user was assigned (ISO 8601 UTC); default now. An exposure's time when logged from one. */
+  readonly at?: string;
 }
 
 /**
@@ -100,7 +102,7 @@ export function createAssignmentLog(
       claimed.push(r);
       out.push(true);
       if (at === undefined) at = new Date().toISOString();
-      lines += assignmentLine(r, at);
+      lines += assignmentLine(r, r.at ?? at);
     }
     if (claimed !== undefined) {
       // Filtered only here: a repeat assignment (most traffic) never looks at the attributes.

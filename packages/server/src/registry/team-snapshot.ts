@@ -20,6 +20,8 @@ export interface TeamSnapshot {
   readonly client: AssayClient;
   /** Keys of the experiments the client can assign into (running and paused). */
   readonly experimentKeys: ReadonlyArray<string>;
+  /** Keys of the running experiments: an exposure to one logs the assignment the server has not seen. */
+  readonly runningExperiments: ReadonlySet<string>;
   payload(environment: string): { body: string; etag: string; lastModified: string };
 }
 
@@ -85,6 +87,7 @@ export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
       variantsByExperiment: new Map(experiments.map((e) => [e.key, new Set(e.variants.map((v) => v.key))])),
       client,
       experimentKeys: serverPayload.experiments.map((e) => e.key),
+      runningExperiments: new Set(experiments.filter((e) => e.status === "running").map((e) => e.key)),
       payload,
     };
   };
