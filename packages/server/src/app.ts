@@ -261,6 +261,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const { status } = parseInput(transitionSchema, request.body);
     const updated = await inTeam(p, (tx) => transitionExperiment(tx, p, key, status));
+    if (status === "completed" || status === "archived") assignments.forgetExperiment(key);
     changed(p);
     await syncConfig();
     return updated;

@@ -70,7 +70,11 @@ export async function createServerContext(options: ServerContextOptions): Promis
   await compact();
   const windowMs = options.dedupeWindowMs ?? 60 * 60_000;
   const seen = createEventIdWindow({ windowMs, initial: await lake.readEventIds(Date.now() - windowMs) });
-  const known = await lake.readAssignedPairs();
+  // Only experiments that can still assign: an ended one's pairs are never looked up again.
+  const { rows: live } = await options.db.query<{ experiment_key: string }>(
+    "select experiment_key from experiment_registry where status in ('running', 'paused')",
+  );
+  const known = await lake.readAssignedPairs(live.map((r) => r.experiment_key));
   const assignments = createAssignmentLog(log, known);
   const collector = createCollector(log, seen, assignments);
   return {

@@ -103,8 +103,18 @@ describe("assignment log", () => {
     );
     expect(lake.map((r) => r.user_id)).toEqual(["u1", "u2"]);
     expect(lake[0]!.variant_id).toBe(a.assignments[0].variant);
+    expect(second.context.assignments.has("restart_exp", "u2")).toBe(true);
     await second.app.close();
     await second.context.close();
+
+    // An ended experiment assigns no one: its pairs are not held in memory after a restart.
+    await db.query(
+      "update experiment_registry set status = 'completed' where experiment_key = 'restart_exp'",
+    );
+    const third = await open();
+    expect(third.context.assignments.has("restart_exp", "u1")).toBe(false);
+    await third.app.close();
+    await third.context.close();
     await db.close();
   });
 });

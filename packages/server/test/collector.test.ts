@@ -135,7 +135,7 @@ describe("collector, lake and DSAR (PGlite)", () => {
     expect(erased.status).toBe(200);
     expect(erased.json.removed.lake_rows).toBeGreaterThanOrEqual(4);
     // The assignment log is the lake's raw/assignments: u1's pair is gone from it, u2's kept.
-    expect((await t.context.lake.readAssignedPairs()).get(key)).toEqual(new Set(["u2"]));
+    expect((await t.context.lake.readAssignedPairs([key])).get(key)).toEqual(new Set(["u2"]));
     const all = await listFiles(join(t.dir, "lake", "raw"), ".parquet");
     const left = await t.context.lake.query<{ user_id: string }>(
       `SELECT user_id FROM read_parquet([${all.map((f) => `'${f}'`).join(",")}], union_by_name = true)`,

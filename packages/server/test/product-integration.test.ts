@@ -166,7 +166,9 @@ describe("server and dashboard as one product", () => {
     });
     expect(t.context.assignments.counters.first).toBe(firstBefore);
     await t.context.compact();
-    expect((await t.context.lake.readAssignedPairs()).get("exp_api")?.has("gone-user") ?? false).toBe(false);
+    expect(
+      (await t.context.lake.readAssignedPairs(["exp_api"])).get("exp_api")?.has("gone-user") ?? false,
+    ).toBe(false);
     // Anyone else is still logged once.
     const other = await t.request("vic", "POST", "/api/assign", {
       user_id: "kept-user",

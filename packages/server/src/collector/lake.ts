@@ -52,8 +52,8 @@ export interface Lake {
   compactSegment(log: EventLog, segment: SealedSegment): Promise<CompactionCounts>;
   /** The event_ids of the lake's events and exposures, from files written at or after `sinceMs` (default all). */
   readEventIds(sinceMs?: number): Promise<string[]>;
-  /** Experiment key → the users with a logged first assignment (`raw/assignments`). */
-  readAssignedPairs(): Promise<Map<string, Set<string>>>;
+  /** Experiment key → the users with a logged first assignment (`raw/assignments`), for `experiments` only. */
+  readAssignedPairs(experiments: ReadonlyArray<string>): Promise<Map<string, Set<string>>>;
   /** Rewrites every Parquet file under the lake without `userId`'s rows; returns the rows removed. */
   eraseUser(userId: string, extraDirs?: ReadonlyArray<string>): Promise<number>;
   /** Runs a query on the lake's DuckDB (tests, summaries). */
@@ -161,21 +161,22 @@ export async function openLake(dir: string): Promise<Lake> {
         }
         return ids;
       }),
-    readAssignedPairs: () =>
+    readAssignedPairs: (experiments) =>
       serial(async () => {
         const pairs = new Map<string, Set<string>>();
         const files = await listFiles(join(dir, "raw", "assignments"), ".parquet");
-        if (files.length === 0) return pairs;
+        if (files.length === 0 || experiments.length === 0) return pairs;
         // Column-wise: one array per column instead of an object per row (the log can hold millions of pairs).
         const reader = await connection.runAndReadAll(
-          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false)`,
+          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false)
+           WHERE experiment_id IN (${experiments.map(sqlString).join(", ")})`,
         );
-        const [experiments, users] = reader.getColumnsJS() as [string[], string[]];
-        for (let i = 0; i < experiments.length; i++) {
-          let set = pairs.get(experiments[i]!);
+        const [keys, users] = reader.getColumnsJS() as [string[], string[]];
+        for (let i = 0; i < keys.length; i++) {
+          let set = pairs.get(keys[i]!);
           if (set === undefined) {
             set = new Set();
-            pairs.set(experiments[i]!, set);
+            pairs.set(keys[i]!, set);
           }
           set.add(users[i]!);
         }

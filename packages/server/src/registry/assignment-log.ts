@@ -29,6 +29,8 @@ export interface AssignmentLog {
   has(experimentKey: string, userId: string): boolean;
   /** Forgets an erased user's pairs, so a later assignment is logged anew. */
   forgetUser(userId: string): void;
+  /** Forgets an ended experiment's pairs (it assigns no one any more): memory holds live experiments only. */
+  forgetExperiment(experimentKey: string): void;
   readonly counters: { first: number; repeat: number };
 }
 
@@ -140,6 +142,9 @@ export function createAssignmentLog(
     has: (experimentKey, userId) => known.get(experimentKey)?.has(userId) ?? false,
     forgetUser(userId) {
       for (const users of known.values()) users.delete(userId);
+    },
+    forgetExperiment(experimentKey) {
+      known.delete(experimentKey);
     },
   };
 }
