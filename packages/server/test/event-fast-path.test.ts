@@ -67,6 +67,14 @@ describe("event validation fast path", () => {
     expect(fastHits).toBeGreaterThan(50);
   });
 
+  it("leaves properties with an own __proto__ key to the schema (found by the property above, seed -1946782349)", () => {
+    const raw = JSON.parse(
+      '{"event_id":" ","user_id":" ","timestamp":"2000-01-02T00:00:00.000Z","event_name":" ","properties":{"__proto__":{}}}',
+    );
+    expect(parseEventFast(raw)).toBeUndefined();
+    expect(Object.keys(collectedEventSchema.parse(raw).properties)).toEqual([]);
+  });
+
   it("takes the fast path for a plain product event", () => {
     const raw = {
       event_id: "e1",

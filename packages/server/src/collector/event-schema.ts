@@ -116,6 +116,8 @@ export function parseEventFast(raw: unknown): CollectedEvent | undefined {
     if (value !== null && (typeof value !== "number" || !Number.isFinite(value))) return undefined;
     const given = e.properties === undefined ? {} : e.properties;
     if (typeof given !== "object" || given === null || Array.isArray(given)) return undefined;
+    // zod's record drops an own `__proto__` key (it becomes the copy's prototype): left to the schema.
+    if (hasOwn.call(given, "__proto__")) return undefined;
     let properties = given as Record<string, unknown>;
     let copied = false;
     for (const k in e) {
