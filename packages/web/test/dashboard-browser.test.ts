@@ -52,10 +52,11 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     page.on("pageerror", (e) => pageErrors.push(e.message));
   });
 
+  // The server stops once its running pipeline jobs are done: as long as a decision run on a loaded machine.
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
-  });
+  }, 240_000);
 
   const open = async (hash: string): Promise<void> => {
     await page.goto(`${dashboard}${hash}`);
@@ -135,8 +136,9 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
       metrics: Array<{ metric_key: string; status: string; variants: Array<{ reason: string }> }>;
     };
     let verdicts: Verdicts | undefined;
-    // The engine's first scheduled run starts with the server; while its pipeline run writes a partition the
-    // summary can answer 404 for a moment (results written, quality report not yet), so errors are retried.
+    // The engine's first scheduled run starts with the server (its pipeline run over the demo data takes most of a
+    // minute on a loaded 2-core machine, hence this test's timeout); while it writes a partition the summary can
+    // answer 404 for a moment (results written, quality report not yet), so errors are retried.
     for (let i = 0; i < 240; i++) {
       verdicts = await call("GET", "/api/experiments/exp_checkout/summary").then(
         (s) => (s as { guardrails: Verdicts }).guardrails,
@@ -169,7 +171,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     await page.setViewportSize({ width: 390, height: 844 });
     await shot("experiment-phone");
     await page.setViewportSize({ width: 1280, height: 900 });
-  });
+  }, 180_000);
 
   it("drills down by a segment attribute of the demo data: per-segment rows with numbers and forest plots", async () => {
     await open("#/");
