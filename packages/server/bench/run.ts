@@ -34,7 +34,8 @@ interface Figures extends Run {
 const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "..", "..", "..", "bench-results");
 const duration = Number(process.env.ASSAY_BENCH_SECONDS ?? 5);
 const repeats = Number(process.env.ASSAY_BENCH_RUNS ?? 3);
-const warmupSeconds = 2;
+// The JIT keeps optimizing for several seconds: shorter warm-ups left the first measured run of a row slower.
+const warmupSeconds = Number(process.env.ASSAY_BENCH_WARMUP_SECONDS ?? 5);
 const cli = join(import.meta.dirname, "..", "..", "cli", "bin", "assay.mjs");
 const loadBefore = loadavg()[0]!;
 const home = await mkdtemp(join(tmpdir(), "assay-bench-"));
