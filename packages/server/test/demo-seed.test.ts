@@ -73,4 +73,31 @@ describe("demo data on the first start", () => {
     expect(config).toContain("segment_attributes:");
     expect(lines.some((l) => l.startsWith("Demo: experiments"))).toBe(true);
   }, 120_000);
+
+  it("starts again on the same home (the demo's raw files have no event_id column), logged pairs kept", async () => {
+    const first = await fetch(`${server!.url}/api/assign`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server!.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: "restart-user", experiments: ["exp_checkout"] }),
+    });
+    expect(
+      ((await first.json()) as { assignments: { first_assignment: boolean }[] }).assignments[0]!
+        .first_assignment,
+    ).toBe(true);
+    await server!.close();
+    server = undefined;
+    const lines: string[] = [];
+    server = await startServer({ home: home!, port: 0, print: (line) => lines.push(line), decisions: false });
+    expect(lines.some((l) => l.startsWith("Demo:"))).toBe(false);
+    const again = await fetch(`${server.url}/api/assign`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${server.adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ user_id: "restart-user", experiments: ["exp_checkout"] }),
+    });
+    expect(again.status).toBe(200);
+    expect(
+      ((await again.json()) as { assignments: { first_assignment: boolean }[] }).assignments[0]!
+        .first_assignment,
+    ).toBe(false);
+  }, 120_000);
 });

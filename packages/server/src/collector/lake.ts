@@ -1,5 +1,5 @@
 import { mkdir, readdir, rename, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
 
@@ -50,7 +50,10 @@ export interface Lake {
    * files are rewritten.
    */
   compactSegment(log: EventLog, segment: SealedSegment): Promise<CompactionCounts>;
-  /** The event_ids of the lake's events and exposures, from files written at or after `sinceMs` (default all). */
+  /**
+   * The event_ids of the events and exposures the collector compacted into the lake, from files written at or
+   * after `sinceMs` (default all).
+   */
   readEventIds(sinceMs?: number): Promise<string[]>;
   /** Experiment key → the users with a logged first assignment (`raw/assignments`), for `experiments` only. */
   readAssignedPairs(experiments: ReadonlyArray<string>): Promise<Map<string, Set<string>>>;
@@ -151,8 +154,12 @@ export async function openLake(dir: string): Promise<Lake> {
         for (const table of ["events", "exposures"]) {
           const files: string[] = [];
           // A file's time is its compaction's (or a later rewrite's): at or after its events were taken in.
-          for (const file of await listFiles(join(dir, "raw", table), ".parquet"))
+          for (const file of await listFiles(join(dir, "raw", table), ".parquet")) {
+            // Only the compactor's files (`wal-<segment>.parquet`) hold collected events; files loaded from
+            // elsewhere (the demo, `assay load`) need not have an event_id column.
+            if (!basename(file).startsWith("wal-")) continue;
             if (sinceMs === 0 || (await stat(file)).mtimeMs >= sinceMs) files.push(file);
+          }
           if (files.length === 0) continue;
           const rows = await query<{ event_id: string }>(
             `SELECT event_id FROM read_parquet([${files.map(sqlString).join(", ")}])`,
