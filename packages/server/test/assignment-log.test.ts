@@ -1,7 +1,6 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApp } from "../src/app.js";
 import {
   createApiKey,
@@ -11,17 +10,10 @@ import {
   openEventLog,
 } from "../src/index.js";
 import { createAssignmentLog } from "../src/registry/assignment-log.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
 import { experimentBody, metricDefinitions } from "./helpers/test-app.js";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-const tempDir = async () => {
-  const d = await mkdtemp(join(tmpdir(), "assay-asg-"));
-  dirs.push(d);
-  return d;
-};
+const tempDir = useTempDirs("assay-asg-");
 
 describe("assignment log", () => {
   it("writes each (experiment, user) pair to the write-ahead log exactly once under concurrency", async () => {

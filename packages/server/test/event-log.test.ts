@@ -1,18 +1,10 @@
-import { appendFile, mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { openEventLog } from "../src/index.js";
+import { useTempDirs } from "./helpers/temp-dirs.js";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-const tempDir = async () => {
-  const dir = await mkdtemp(join(tmpdir(), "assay-wal-"));
-  dirs.push(dir);
-  return dir;
-};
+const tempDir = useTempDirs("assay-wal-");
 
 describe("event log (write-ahead log with group commit)", () => {
   it("gives appends made in one event-loop turn one write and one fdatasync, each resolved once on disk", async () => {
