@@ -240,18 +240,20 @@ async function load(
   // ASSAY_BENCH_TRACE=1 prints every run, not only the medians (to see drift within a row).
   if (process.env.ASSAY_BENCH_TRACE) for (const r of runs) console.log("run", JSON.stringify(r));
   const m = (k: Exclude<keyof Run, PerRequest>) => median(runs.map((r) => r[k]));
-  const cpus = runs.flatMap((r) => (r.serverCpuMsPerRequest === null ? [] : [r.serverCpuMsPerRequest]));
-  const clientCpus = runs.flatMap((r) => (r.clientCpuMsPerRequest === null ? [] : [r.clientCpuMsPerRequest]));
-  const perFsync = runs.flatMap((r) => (r.requestsPerFsync === null ? [] : [r.requestsPerFsync]));
+  // Median over the runs that have the figure (null where none has it).
+  const known = (k: PerRequest): number | null => {
+    const xs = runs.flatMap((r) => (r[k] === null ? [] : [r[k]]));
+    return xs.length === 0 ? null : median(xs);
+  };
   const rps = m("requestsPerSecond");
   const figures: Figures = {
     name,
     connections,
     runs: repeats,
     requestsPerSecond: rps,
-    serverCpuMsPerRequest: cpus.length === 0 ? null : median(cpus),
-    clientCpuMsPerRequest: clientCpus.length === 0 ? null : median(clientCpus),
-    requestsPerFsync: perFsync.length === 0 ? null : median(perFsync),
+    serverCpuMsPerRequest: known("serverCpuMsPerRequest"),
+    clientCpuMsPerRequest: known("clientCpuMsPerRequest"),
+    requestsPerFsync: known("requestsPerFsync"),
     itemsPerSecond: rps * itemsPerRequest,
     p50: m("p50"),
     p90: m("p90"),

@@ -52,6 +52,7 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
+import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
@@ -261,7 +262,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const { status } = parseInput(transitionSchema, request.body);
     const updated = await inTeam(p, (tx) => transitionExperiment(tx, p, key, status));
-    if (status === "completed" || status === "archived") assignments.forgetExperiment(key);
+    if (!deliveredStatuses.has(status)) assignments.forgetExperiment(key);
     changed(p);
     await syncConfig();
     return updated;

@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { type Collector, createCollector } from "./collector/collector.js";
-import { createEventIdWindow } from "./collector/event-id-window.js";
+import { createEventIdWindow, defaultDedupeWindowMs } from "./collector/event-id-window.js";
 import { type EventLog, openEventLog } from "./collector/event-log.js";
 import { type CompactionCounts, type Lake, openLake } from "./collector/lake.js";
 import type { Database } from "./db/database.js";
 import { migrate } from "./db/migrate.js";
 import { type AssignmentLog, createAssignmentLog } from "./registry/assignment-log.js";
+import { deliveredStatuses } from "./registry/sdk-payload.js";
 
 export interface ServerContextOptions {
   readonly db: Database;
@@ -34,8 +35,8 @@ export interface ServerContext {
 /**
  * Migrates the registry, opens the log and the lake, and recovers: segments left by a crash are
  * compacted, then the event ids taken in within the de-duplication window and the logged (experiment,
- * user) pairs are rebuilt from the lake (its `raw/assignments` is the assignment log; the registry keeps no copy, so a first
- * assignment costs one log append and its compaction, nothing on the registry).
+ * user) pairs are rebuilt from the lake (its `raw/assignments` is the assignment log; the registry keeps no
+ * copy, so a first assignment costs one log append and its compaction, nothing on the registry).
  * @example const ctx = await createServerContext({ db, walDir: ".assay/wal", lakeDir: ".assay/lake" });
  */
 export async function createServerContext(options: ServerContextOptions): Promise<ServerContext> {
@@ -68,11 +69,12 @@ export async function createServerContext(options: ServerContextOptions): Promis
     return run;
   };
   await compact();
-  const windowMs = options.dedupeWindowMs ?? 60 * 60_000;
+  const windowMs = options.dedupeWindowMs ?? defaultDedupeWindowMs;
   const seen = createEventIdWindow({ windowMs, initial: await lake.readEventIds(Date.now() - windowMs) });
   // Only experiments that can still assign: an ended one's pairs are never looked up again.
   const { rows: live } = await options.db.query<{ experiment_key: string }>(
-    "select experiment_key from experiment_registry where status in ('running', 'paused')",
+    "select experiment_key from experiment_registry where status = any($1::text[])",
+    [[...deliveredStatuses]],
   );
   const known = await lake.readAssignedPairs(live.map((r) => r.experiment_key));
   const assignments = createAssignmentLog(log, known);

@@ -62,10 +62,13 @@ export function createEventIdWindow(options: EventIdWindowOptions): EventIdWindo
   };
 }
 
+/** The de-duplication window when none is configured: 60 minutes. */
+export const defaultDedupeWindowMs = 60 * 60_000;
+
 /** `ASSAY_DEDUPE_WINDOW_MINUTES` (default 60) in ms; a clear error naming the variable otherwise. */
 export function dedupeWindowFromEnv(env: Record<string, string | undefined>): number {
   const raw = env.ASSAY_DEDUPE_WINDOW_MINUTES;
-  if (raw === undefined || raw === "") return 60 * 60_000;
+  if (raw === undefined || raw === "") return defaultDedupeWindowMs;
   const minutes = Number(raw);
   if (!Number.isFinite(minutes) || minutes <= 0)
     throw new RangeError(`ASSAY_DEDUPE_WINDOW_MINUTES must be a positive number of minutes, got "${raw}"`);

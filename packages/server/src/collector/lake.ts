@@ -4,6 +4,8 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
 
 const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+// The compactor's files are named after their WAL segment: `wal-<segment>.parquet`.
+const compactedPrefix = "wal-";
 
 /** Every file under `dir` whose name ends with `suffix` (none when `dir` does not exist). */
 export async function listFiles(dir: string, suffix: string): Promise<string[]> {
@@ -96,7 +98,7 @@ export async function openLake(dir: string): Promise<Lake> {
     query: (sql) => serial(() => query(sql)),
     compactSegment: (log, segment) =>
       serial(async () => {
-        const name = `wal-${String(segment.number).padStart(9, "0")}.parquet`;
+        const name = `${compactedPrefix}${String(segment.number).padStart(9, "0")}.parquet`;
         await connection.run(
           `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
              format = 'newline_delimited', columns = ${walColumns})
@@ -157,7 +159,7 @@ export async function openLake(dir: string): Promise<Lake> {
           for (const file of await listFiles(join(dir, "raw", table), ".parquet")) {
             // Only the compactor's files (`wal-<segment>.parquet`) hold collected events; files loaded from
             // elsewhere (the demo, `assay load`) need not have an event_id column.
-            if (!basename(file).startsWith("wal-")) continue;
+            if (!basename(file).startsWith(compactedPrefix)) continue;
             if (sinceMs === 0 || (await stat(file)).mtimeMs >= sinceMs) files.push(file);
           }
           if (files.length === 0) continue;
