@@ -58,6 +58,20 @@ describe("assay stats as a child process", () => {
     expect(new Set(cases.map((c) => c.request.kind)).size).toBe(8);
   });
 
+  it("answers every public confidence-sequence case (closed form, stats-contract.md) within tolerance", () => {
+    // fixtures/reference/stats-confidence-sequence-public.json: Python 3.11 stdlib math, see PROVENANCE.md.
+    const cs = JSON.parse(
+      readFileSync(join(root, "fixtures/reference/stats-confidence-sequence-public.json"), "utf8"),
+    ) as { cases: ReferenceCase[] };
+    const run = runAssay(["stats"], JSON.stringify({ tests: cs.cases.map((c) => c.request) }));
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const { results } = JSON.parse(run.stdout) as { results: Record<string, unknown>[] };
+    expect(cs.cases.length).toBeGreaterThanOrEqual(16);
+    expect(results.map((r) => r.id)).toEqual(cs.cases.map((c) => c.request.id));
+    expect(cs.cases.flatMap((c, i) => mismatches(c, results[i] ?? {}))).toEqual([]);
+  });
+
   it("exits 2 with a one-line message on stderr for unreadable JSON", () => {
     const run = runAssay(["stats"], "{ not json");
     expect(run.status).toBe(2);

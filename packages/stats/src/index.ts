@@ -6,10 +6,26 @@ export {
   bayesBinomial,
 } from "./bayes-binomial.js";
 export { type CompareToControlOptions, type Comparison, compareToControl } from "./compare-to-control.js";
+export {
+  type AlwaysValidInterval,
+  alwaysValidInterval,
+  type ConfidenceSequenceOptions,
+  type ConfidenceSequenceResult,
+  confidenceSequence,
+  ratioConfidenceSequence,
+} from "./confidence-sequence.js";
 export { CUPED_MIN_COVARIATE_VARIANCE, cupedTest } from "./cuped-test.js";
 export { integrate, type QuadratureOptions } from "./gauss-kronrod.js";
+export {
+  type MixtureSides,
+  mixtureBoundary,
+  mixtureLogE,
+  mixturePValue,
+  mixtureRho,
+} from "./normal-mixture.js";
 export { type AdjustmentMethod, adjustPValues } from "./p-value-adjustment.js";
-export { ratioTest } from "./ratio-test.js";
+export { ratioTest, summarizeRatioArm } from "./ratio-test.js";
+export { relativeLiftSe } from "./relative-lift.js";
 export {
   type MdeInput,
   type MdeResult,
@@ -28,7 +44,12 @@ export {
   type SequentialBoundsResult,
   sequentialBounds,
 } from "./sequential-bounds.js";
+export {
+  type SequentialSrmOptions,
+  type SequentialSrmResult,
+  sequentialSrmTest,
+} from "./sequential-srm-test.js";
 export { SRM_DEFAULT_THRESHOLD, srmTest } from "./srm-test.js";
 export { isStatsInputError, StatsInputError } from "./stats-input-error.js";
 export type * from "./types.js";
-export { meanTest } from "./welch-test.js";
+export { meanTest, summarizeMeanArm } from "./welch-test.js";

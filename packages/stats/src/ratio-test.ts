@@ -4,13 +4,13 @@ import { StatsInputError } from "./stats-input-error.js";
 import type { RatioArm, RatioTestResult, TestOptions } from "./types.js";
 import { requireCount, requireFinite, resolveOptions, sampleVariance } from "./validate.js";
 
-interface RatioSummary {
+export interface RatioSummary {
   readonly value: number;
   /** Delta-method variance of the ratio estimate. */
   readonly variance: number;
 }
 
-function summarizeRatioArm(arm: RatioArm, field: string): RatioSummary {
+export function summarizeRatioArm(arm: RatioArm, field: string): RatioSummary {
   const n = requireCount(arm.n, `${field}.n`, 2);
   const sumNum = requireFinite(arm.sumNum, `${field}.sum_num`);
   const sumDen = requireFinite(arm.sumDen, `${field}.sum_den`);

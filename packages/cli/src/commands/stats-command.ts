@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import {
   adjustPValues,
   bayesBinomial,
+  confidenceSequence,
   cupedTest,
   isStatsInputError,
   meanPower,
@@ -95,6 +96,16 @@ const kinds = {
     const options = defined({ alpha: r.alpha, alternative: r.alternative });
     return { ...ratioTest(ratioArmOf(r.control), ratioArmOf(r.treatment), options) };
   }),
+  confidence_sequence: kind(
+    z.object({ alpha: finite.optional(), tuning_n: finite.optional(), control: meanArm, treatment: meanArm }),
+    (r) => ({
+      ...confidenceSequence(
+        meanArmOf(r.control),
+        meanArmOf(r.treatment),
+        defined({ alpha: r.alpha, tuningN: r.tuning_n }),
+      ),
+    }),
+  ),
   cuped: kind(z.object({ ...testOptions, control: cupedArm, treatment: cupedArm }), (r) => {
     const options = defined({ alpha: r.alpha, alternative: r.alternative });
     return { ...cupedTest(cupedArmOf(r.control), cupedArmOf(r.treatment), options) };
