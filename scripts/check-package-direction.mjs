@@ -1,14 +1,15 @@
 #!/usr/bin/env node
-// Fails when a package imports a sibling it must not: dependencies point inward (stats, sdk <- pipeline <- server, cli).
+// Fails when a package imports a sibling it must not: dependencies point inward (stats, sdk <- decisions, pipeline <- server, cli).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
 const allowed = {
   stats: [],
   sdk: [],
+  decisions: ["stats"],
   pipeline: ["stats"],
-  server: ["stats", "sdk", "pipeline"],
-  cli: ["stats", "sdk", "pipeline", "server"],
+  server: ["stats", "sdk", "decisions", "pipeline"],
+  cli: ["stats", "sdk", "decisions", "pipeline", "server"],
   web: ["stats", "sdk"],
 };
 const root = resolve(import.meta.dirname, "..");

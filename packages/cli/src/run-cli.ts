@@ -3,6 +3,7 @@ import { CliError } from "./cli-error.js";
 import { registerAnalyzeCommand } from "./commands/analyze-command.js";
 import { registerBucketCommand } from "./commands/bucket-command.js";
 import { registerBuildCommand } from "./commands/build-command.js";
+import { registerDecideCommand } from "./commands/decide-command.js";
 import { registerEraseUserCommand } from "./commands/erase-user-command.js";
 import { registerGenerateCommand } from "./commands/generate-command.js";
 import { registerLoadCommand } from "./commands/load-command.js";
@@ -20,6 +21,7 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerLoadCommand,
   registerEraseUserCommand,
   registerStatsCommand,
+  registerDecideCommand,
   registerBucketCommand,
   registerServeCommand,
   registerSimulateCommand,

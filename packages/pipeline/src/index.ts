@@ -41,8 +41,10 @@ export {
   readExperimentResults,
   readExperimentSegmentResults,
   readQualityReport,
+  readVariantAggregates,
   runPipeline,
   runPipelineStep,
+  type VariantAggregateRow,
 } from "./lake/pipeline-jobs.js";
 export { runPipelineInWarehouse, type WarehousePipelineOptions } from "./lake/warehouse-pipeline.js";
 export { type BulkLoadTarget, isBulkLoadTarget } from "./load/bulk-load-target.js";

@@ -1,3 +1,4 @@
+export { type DecisionConfig, decisionConfigSchema } from "@assay/decisions";
 export { type AppOptions, createApp, type SummaryProvider } from "./app.js";
 export {
   type Collector,
@@ -17,7 +18,6 @@ export type { Database, Queryable } from "./db/database.js";
 export { migrate } from "./db/migrate.js";
 export { createPgDatabase } from "./db/pg-database.js";
 export { createPgliteDatabase } from "./db/pglite-database.js";
-export { type DecisionConfig, decisionConfigSchema } from "./decisions/decision-config.js";
 export { createDecisionEngine, type DecisionEngine, type DecisionView } from "./decisions/decision-engine.js";
 export {
   createDecisionService,

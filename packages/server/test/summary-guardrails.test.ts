@@ -226,6 +226,8 @@ describe("summary guardrails: the decision engine's latest stored verdict per gu
           {
             kind: "data_quality",
             severity: "warning",
+            code: "no_results",
+            values: {},
             message: "no pipeline results for this experiment yet",
           },
         ],

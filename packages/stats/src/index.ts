@@ -15,6 +15,7 @@ export {
   ratioConfidenceSequence,
 } from "./confidence-sequence.js";
 export { CUPED_MIN_COVARIATE_VARIANCE, cupedTest } from "./cuped-test.js";
+export { normalCdf, normalQuantile, normalSf } from "./distributions.js";
 export { integrate, type QuadratureOptions } from "./gauss-kronrod.js";
 export {
   type MixtureSides,

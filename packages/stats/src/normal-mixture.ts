@@ -46,15 +46,24 @@ export function mixtureBoundary(alpha: number, u: number, sides: MixtureSides): 
   const target = -Math.log(alpha);
   const twoSided = Math.sqrt(((2 * (1 + u)) / u) * (0.5 * Math.log1p(u) + target));
   if (sides === "two-sided") return twoSided;
-  // The one-sided boundary lies between the two-sided one at 2α (lower) and at α (upper).
+  // The one-sided boundary lies between the two-sided ones at 2α (below) and at α (above); ln E is increasing
+  // and convex enough in z there for safeguarded Newton steps to converge in a few iterations.
   let lo = Math.sqrt(((2 * (1 + u)) / u) * Math.max(0, 0.5 * Math.log1p(u) + target - Math.LN2));
   let hi = twoSided;
-  for (let i = 0; i < 60 && hi - lo > 1e-12 * hi; i++) {
-    const mid = (lo + hi) / 2;
-    if (mixtureLogE(mid, u, sides) >= target) hi = mid;
-    else lo = mid;
+  const scale = Math.sqrt(u / (1 + u));
+  let z = lo;
+  for (let i = 0; i < 50; i++) {
+    const f = mixtureLogE(z, u, sides) - target;
+    if (Math.abs(f) < 1e-12) return z;
+    if (f > 0) hi = z;
+    else lo = z;
+    const w = z * scale;
+    const slope = scale * (w + Math.exp(-(w * w) / 2) / (Math.sqrt(2 * Math.PI) * normalCdf(w)));
+    const next = z - f / slope;
+    z = next > lo && next < hi ? next : (lo + hi) / 2;
+    if (hi - lo < 1e-12 * hi) break;
   }
-  return hi;
+  return z;
 }
 
 /** The always-valid p-value at one look, min(1, 1/E). */

@@ -1,3 +1,4 @@
+import { decisionConfigSchema } from "@assay/decisions";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Database } from "../db/database.js";
@@ -8,7 +9,6 @@ import { type Principal, requireRole } from "../registry/auth.js";
 import { keySchema } from "../registry/experiment-schema.js";
 import { getExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
-import { decisionConfigSchema } from "./decision-config.js";
 import type { DecisionService } from "./decision-service.js";
 import {
   getDecisionConfig,

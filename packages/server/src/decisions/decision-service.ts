@@ -1,3 +1,4 @@
+import { type DecisionConfig, decisionConfigSchema } from "@assay/decisions";
 import type { Database } from "../db/database.js";
 import { createNotifier, type Notifier, type NotifierOptions } from "../notifications/notifier.js";
 import { withTeam } from "../registry/team-scope.js";
@@ -8,7 +9,6 @@ import {
   type SchedulerTimers,
   systemTimers,
 } from "../scheduler/experiment-scheduler.js";
-import { type DecisionConfig, decisionConfigSchema } from "./decision-config.js";
 import { createDecisionEngine, type DecisionEngine } from "./decision-engine.js";
 import { getDecisionConfig } from "./decision-store.js";
 import { createLakeResultsSource, type ResultsSource } from "./lake-results-source.js";
@@ -32,7 +32,7 @@ export interface DecisionServiceOptions {
 export interface DecisionService {
   readonly engine: DecisionEngine;
   readonly scheduler: ExperimentScheduler;
-  /** Runs the experiment's decision now (after any run in flight); resolves when recorded. */
+  /** Runs the experiment's decision now (after any run in flight); resolves when recorded, rejects when it failed. */
   runNow(team: string, experimentKey: string): Promise<void>;
   start(): void;
   stop(): Promise<void>;
@@ -79,7 +79,7 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
             await beforeRefresh();
             return baseSource.refresh(now);
           },
-          read: (key, mode) => baseSource.read(key, mode),
+          read: (key, mode, at) => baseSource.read(key, mode, at),
         };
   const notifier = options.notifier ?? createNotifier({ db, ...(options.notifierOptions ?? smtpFromEnv()) });
   const engine = createDecisionEngine({ db, source, notify: notifier, now: () => timers.now() });
@@ -103,8 +103,8 @@ export function createDecisionService(options: DecisionServiceOptions): Decision
         };
       });
     },
-    async run(target, schedule, attempt) {
-      await engine.run(target, schedule, attempt);
+    async run(target, schedule, attempt, dueAt) {
+      await engine.run(target, schedule, attempt, dueAt);
     },
     onFailure: (target, schedule, error, attempts) => engine.reportFailure(target, schedule, error, attempts),
   });

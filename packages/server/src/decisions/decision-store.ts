@@ -1,25 +1,16 @@
+import {
+  type DecisionConfig,
+  type DecisionReason,
+  type DecisionStatus,
+  decisionConfigSchema,
+  defaultDecisionConfig,
+} from "@assay/decisions";
 import type { Queryable } from "../db/database.js";
 import type { NotificationEventType } from "../notifications/notification-event.js";
-import { type DecisionConfig, decisionConfigSchema, defaultDecisionConfig } from "./decision-config.js";
-import type { Decision } from "./decision-status.js";
-import { initialSrmState, type SrmState } from "./srm-monitor.js";
 
-/** What the engine remembers for an experiment between runs. */
-export interface MonitorState {
-  readonly srm: SrmState;
-  /** Cumulative units per variant at the previous SRM interval. */
-  readonly srmCounts?: Record<string, number>;
-  /** The last sequential look at which the primary metric was evaluated. */
-  readonly primaryLook: number;
-  /** The sequential outcome decided at `primaryLook`. */
-  readonly primaryOutcome?: string;
-  readonly lastSrm?: unknown;
-  readonly power?: unknown;
-}
-
-export const initialMonitorState: MonitorState = { srm: initialSrmState, primaryLook: 0 };
-
-export interface StoredDecision extends Decision {
+export interface StoredDecision {
+  readonly status: DecisionStatus;
+  readonly reasons: ReadonlyArray<DecisionReason>;
   readonly experimentKey: string;
   readonly evaluatedAt: string;
   readonly runId: number | null;
@@ -87,19 +78,20 @@ export async function putDecisionConfig(
 export async function getMonitorState(
   tx: Queryable,
   key: string,
-): Promise<{ state: MonitorState; decision: StoredDecision | null }> {
-  const { rows } = await tx.query<{ state: MonitorState; decision: StoredDecision | null }>(
+): Promise<{ state: unknown; decision: StoredDecision | null }> {
+  const { rows } = await tx.query<{ state: unknown; decision: StoredDecision | null }>(
     "select state, decision from decision_state where experiment_key = $1",
     [key],
   );
-  return { state: rows[0]?.state ?? initialMonitorState, decision: rows[0]?.decision ?? null };
+  // The state is the policy's own (`readPolicyState` of @assay/decisions reads it, old versions included).
+  return { state: rows[0]?.state ?? null, decision: rows[0]?.decision ?? null };
 }
 
 export async function putMonitorState(
   tx: Queryable,
   team: string,
   key: string,
-  state: MonitorState,
+  state: unknown,
   decision: StoredDecision,
 ): Promise<void> {
   await tx.query(

@@ -1,7 +1,7 @@
+import { decisionConfigSchema } from "@assay/decisions";
 import { z } from "zod";
 import { eventBatchSchema, exposureEventSchema, productEventSchema } from "../collector/event-schema.js";
 import { trackingPlanSchema } from "../collector/tracking-plan.js";
-import { decisionConfigSchema } from "../decisions/decision-config.js";
 import { notificationEventTypes } from "../notifications/notification-event.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "../registry/definition-schemas.js";
 import {

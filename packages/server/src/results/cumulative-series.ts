@@ -1,5 +1,5 @@
+import { boundaryAt, lookAt, type SequentialPlan } from "@assay/decisions";
 import { sequentialBounds } from "@assay/stats";
-import { boundaryAt, lookAt, type SequentialPlan } from "../decisions/sequential-plan.js";
 import type { PartitionResultRow } from "./lake-results-reader.js";
 
 export interface CumulativePoint {

@@ -1,5 +1,11 @@
 import { stat } from "node:fs/promises";
 import {
+  type DecisionConfig,
+  defaultDecisionConfig,
+  planFromConfig,
+  plannedPerVariant,
+} from "@assay/decisions";
+import {
   type ExperimentQuality,
   partitionDir,
   type QualityReport,
@@ -7,14 +13,13 @@ import {
   readExperimentResults,
   readExperimentSegmentResults,
   readQualityReport,
+  readVariantAggregates,
   type SegmentResultRow,
 } from "@assay/pipeline";
 import type { SummaryProvider } from "../app.js";
 import type { Database, Queryable } from "../db/database.js";
-import { type DecisionConfig, defaultDecisionConfig } from "../decisions/decision-config.js";
 import type { DecisionView } from "../decisions/decision-engine.js";
 import { getDecisionConfig, getGuard, getMonitorState } from "../decisions/decision-store.js";
-import { planFromConfig, plannedPerVariant } from "../decisions/sequential-plan.js";
 import { HttpError } from "../http/http-error.js";
 import { listMetricDefinitions } from "../registry/definition-store.js";
 import type { Experiment } from "../registry/experiment-schema.js";
@@ -23,6 +28,7 @@ import { withTeam } from "../registry/team-scope.js";
 import { type CumulativeSeries, cumulativeSeries } from "./cumulative-series.js";
 import { guardrailVerdicts, type SummaryGuardrails } from "./guardrail-verdicts.js";
 import { type ExposureQualityDay, readLakeHistory } from "./lake-results-reader.js";
+import { type AnalysisInfo, type MethodResult, methodInference } from "./method-inference.js";
 import { drillDownAttributes, SEGMENT_ADJUSTMENT, SEGMENT_NOTE } from "./segment-results.js";
 
 /** The level of every interval the server's pipeline runs compute (`runPipeline`'s default). */
@@ -87,6 +93,8 @@ export interface VariantResult {
   readonly uplift_rel: number | null;
   readonly p_value: number | null;
   readonly ci: { readonly low: number | null; readonly high: number | null };
+  /** The experiment's analysis method's interval and p-value (`analysis`); null for the control. */
+  readonly inference: MethodResult | null;
   readonly cuped: {
     readonly theta: number | null;
     readonly uplift_abs: number | null;
@@ -119,8 +127,10 @@ export interface ExperimentSummary {
   readonly experiment_key: string;
   readonly name: string;
   readonly status: string;
-  /** Intervals are at 1 − alpha. */
+  /** Fixed-sample intervals (`p_value`, `ci`) are at 1 − alpha: supporting detail. */
   readonly alpha: number;
+  /** The analysis method whose interval (`inference` of each variant) decisions act on. */
+  readonly analysis: AnalysisInfo;
   /** Results cover data up to the end of `dt` (UTC); `start` is the experiment's start when set. */
   readonly data_window: { readonly start: string | null; readonly end: string; readonly dt: string };
   /** When the pipeline wrote this results partition. */
@@ -162,15 +172,18 @@ export interface ExperimentSummary {
 /** Registry inputs of a summary besides the experiment (read before the lake, outside the transaction). */
 export interface SummaryInputs {
   readonly sequential?: DecisionConfig["sequential"];
+  /** The experiment's decision config (its analysis method); default the defaults. */
+  readonly config?: DecisionConfig;
   readonly metricTypes?: Readonly<Record<string, MetricType>>;
   readonly decision?: DecisionView | null;
   /** The engine's guardrail verdicts (`guardrailVerdicts`); default: not evaluated. */
   readonly guardrails?: SummaryGuardrails;
 }
 
-const toVariant = (r: ResultRow): VariantResult => ({
+const toVariant = (r: ResultRow, inference: MethodResult | null): VariantResult => ({
   variant: r.variation_id,
   is_control: r.is_control,
+  inference,
   n: r.n_users,
   mean: r.mean,
   uplift_abs: r.uplift_abs,
@@ -236,6 +249,21 @@ export async function buildExperimentSummary(
       `the results partition dt=${dt} has no quality report for '${experiment.key}'`,
     );
   }
+  const config = inputs.config ?? defaultDecisionConfig;
+  const kinds = new Map(
+    Object.entries(inputs.metricTypes ?? {}).map(([k, t]) => [
+      k,
+      t === "ratio" ? ("ratio" as const) : ("mean" as const),
+    ]),
+  );
+  const inference = methodInference(
+    experiment,
+    config,
+    await readVariantAggregates({ lake: lakeDir, dt, experimentId: experiment.key }),
+    kinds,
+    q.units_by_variant_itt,
+    new Date(),
+  );
   const contract = new Map(experiment.metrics.map((m) => [m.metric_key, m]));
   const roleRank = { primary: 0, secondary: 1, guardrail: 2 } as const;
   const metricKeys = [
@@ -253,7 +281,14 @@ export async function buildExperimentSummary(
       rows
         .filter((r) => r.metric_id === key && r.analysis_mode === mode)
         .sort(order)
-        .map(toVariant);
+        .map((r) =>
+          toVariant(
+            r,
+            r.is_control
+              ? null
+              : (inference.results.get(`${key}\u0000${mode}\u0000${r.variation_id}`) ?? null),
+          ),
+        );
     return {
       metric_key: key,
       role: c?.role ?? null,
@@ -277,6 +312,7 @@ export async function buildExperimentSummary(
     name: experiment.name,
     status: experiment.status,
     alpha: RESULTS_ALPHA,
+    analysis: inference.analysis,
     data_window: { start: experiment.start_at, end: nextDay(dt), dt },
     computed_at: computedAt,
     results: [...rows].sort(
@@ -356,6 +392,7 @@ async function summaryInputs(
   const stored = await getMonitorState(tx, key);
   return {
     sequential: config.sequential,
+    config,
     metricTypes: await registryMetricTypes(tx),
     decision: decision === undefined ? null : await decision(tx, key),
     guardrails: guardrailVerdicts(experiment, stored.decision, await getGuard(tx, key)),

@@ -1,4 +1,4 @@
-import type { DecisionReason } from "../decisions/decision-status.js";
+import type { DecisionReason } from "@assay/decisions";
 import type { ExperimentGuard, StoredDecision } from "../decisions/decision-store.js";
 import type { Experiment } from "../registry/experiment-schema.js";
 
@@ -15,9 +15,13 @@ export interface GuardrailVariantVerdict {
   readonly status: GuardrailVerdictStatus;
   /** Relative change in the bad direction (positive = worse than control); null when not computable. */
   readonly relative_harm: number | null;
-  /** z of H0: harm ≤ threshold, and the sequential boundary it was compared with. */
+  /** z of H0: harm ≤ threshold, and the one-sided always-valid boundary it was compared with. */
   readonly z: number | null;
   readonly boundary: number | null;
+  /** Always-valid p of H0: harm ≤ threshold (breached when ≤ the family's share of α). */
+  readonly p_value: number | null;
+  /** Always-valid lower bound of the relative harm: breached exactly when above the threshold. */
+  readonly harm_lower_bound: number | null;
   /** The engine's reason text for this guardrail and variant. */
   readonly reason: string;
 }
@@ -56,6 +60,9 @@ interface StoredGuardrail {
   readonly threshold?: number;
   readonly z?: number | null;
   readonly boundary?: number | null;
+  readonly p_value?: number | null;
+  readonly harm_lower_bound?: number | null;
+  readonly testable?: boolean;
   readonly breached?: boolean;
 }
 
@@ -89,9 +96,10 @@ export function guardrailVerdicts(
         .map((g): GuardrailVariantVerdict => {
           const variant = g.variant as string;
           const engineReason = reasons.find(
-            (r) => r.kind === "guardrail" && r.message.startsWith(`${m.metric_key} (${variant}):`),
+            (r) => r.kind === "guardrail" && r.metric === m.metric_key && r.variant === variant,
           )?.message;
-          const testable = finite(g.z) && finite(g.boundary) && finite(g.relative_harm);
+          const testable =
+            (g.testable ?? true) && finite(g.z) && finite(g.boundary) && finite(g.relative_harm);
           const status: GuardrailVerdictStatus =
             g.breached === true ? "breached" : testable ? "within_threshold" : "not_evaluated";
           return {
@@ -100,6 +108,8 @@ export function guardrailVerdicts(
             relative_harm: finite(g.relative_harm) ? g.relative_harm : null,
             z: finite(g.z) ? g.z : null,
             boundary: finite(g.boundary) ? g.boundary : null,
+            p_value: finite(g.p_value) ? g.p_value : null,
+            harm_lower_bound: finite(g.harm_lower_bound) ? g.harm_lower_bound : null,
             reason:
               status === "not_evaluated"
                 ? `${m.metric_key} (${variant}): not testable in the evaluation of ${evaluatedAt} (missing values or no variance)`

@@ -1,4 +1,4 @@
-import type { ScheduleSpec } from "../decisions/decision-config.js";
+import type { ScheduleSpec } from "@assay/decisions";
 
 /** Injected time: the scheduler never reads the wall clock or creates timers itself. */
 export interface SchedulerTimers {
@@ -28,8 +28,11 @@ export interface SchedulerOptions {
   readonly timers: SchedulerTimers;
   /** The experiments to run now (e.g. every running experiment with its decision config). */
   listTargets(): Promise<ReadonlyArray<ScheduledExperiment>>;
-  /** One attempt of a run; throws on failure. */
-  run(target: ScheduledExperiment, schedule: string, attempt: number): Promise<void>;
+  /**
+   * One attempt of a run; throws on failure. `dueAt` is the tick (or request) time the run serves: every run of
+   * one tick gets the same one, so they can share one pipeline refresh.
+   */
+  run(target: ScheduledExperiment, schedule: string, attempt: number, dueAt: Date): Promise<void>;
   /** Called once a run has failed its last attempt (alerting). */
   onFailure(target: ScheduledExperiment, schedule: string, error: unknown, attempts: number): Promise<void>;
   /** How often due schedules are checked; default 60 s. */
@@ -43,7 +46,10 @@ export interface ExperimentScheduler {
   stop(): Promise<void>;
   /** Checks due schedules once (the timer calls this every tick). */
   tick(): Promise<void>;
-  /** Queues a run now (after the experiment's current run, if any); resolves when it has finished. */
+  /**
+   * Queues one attempt now (after the experiment's current run, if any): resolves when it has succeeded and
+   * rejects with its error when it failed (a person asked for it and waits for the answer; no retries).
+   */
   runNow(target: ScheduledExperiment, schedule?: string): Promise<void>;
   /** Runs in flight or queued, per experiment key. */
   readonly busy: ReadonlyMap<string, number>;
@@ -79,11 +85,11 @@ export function createExperimentScheduler(options: SchedulerOptions): Experiment
   let stopped = true;
   const sleep = (ms: number) => new Promise<void>((resolve) => timers.setTimeout(resolve, ms));
 
-  const attemptAll = async (target: ScheduledExperiment, schedule: string) => {
+  const attemptAll = async (target: ScheduledExperiment, schedule: string, dueAt: Date) => {
     const attempts = Math.max(1, target.retry.attempts);
     for (let attempt = 1; ; attempt++) {
       try {
-        await options.run(target, schedule, attempt);
+        await options.run(target, schedule, attempt, dueAt);
         return;
       } catch (error) {
         if (attempt >= attempts) {
@@ -97,18 +103,28 @@ export function createExperimentScheduler(options: SchedulerOptions): Experiment
     }
   };
 
-  const enqueue = (target: ScheduledExperiment, schedule: string): Promise<void> => {
+  const enqueue = (
+    target: ScheduledExperiment,
+    schedule: string,
+    dueAt: Date,
+    once = false,
+  ): Promise<void> => {
     const key = target.experimentKey;
     busy.set(key, (busy.get(key) ?? 0) + 1);
     const previous = chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => attemptAll(target, schedule));
+    const next = previous.then(() =>
+      once ? options.run(target, schedule, 1, dueAt) : attemptAll(target, schedule, dueAt),
+    );
+    let chained: Promise<void> | undefined;
     const settled = next.finally(() => {
       const left = (busy.get(key) ?? 1) - 1;
       if (left === 0) busy.delete(key);
       else busy.set(key, left);
-      if (chains.get(key) === settled) chains.delete(key);
+      if (chains.get(key) === chained) chains.delete(key);
     });
-    chains.set(key, settled);
+    // The chain itself never rejects (the next run waits on it); the caller gets the run's own outcome.
+    chained = settled.catch(() => undefined);
+    chains.set(key, chained);
     return settled;
   };
 
@@ -128,13 +144,13 @@ export function createExperimentScheduler(options: SchedulerOptions): Experiment
         if (last === undefined) {
           if ("every_minutes" in spec) {
             lastFired.set(id, now);
-            void enqueue(target, spec.name);
+            void enqueue(target, spec.name, now);
           } else lastFired.set(id, now);
           continue;
         }
         if (nextDue(spec, last).getTime() <= now.getTime()) {
           lastFired.set(id, now);
-          void enqueue(target, spec.name);
+          void enqueue(target, spec.name, now);
         }
       }
     }
@@ -159,7 +175,7 @@ export function createExperimentScheduler(options: SchedulerOptions): Experiment
       await Promise.allSettled([...chains.values()]);
     },
     tick,
-    runNow: (target, schedule = "manual") => enqueue(target, schedule),
+    runNow: (target, schedule = "manual") => enqueue(target, schedule, timers.now(), true),
     busy,
   };
 }

@@ -12,8 +12,19 @@ const schedule = z.union([
 ]);
 export type ScheduleSpec = z.output<typeof schedule>;
 
+/**
+ * How the primary metric is analysed: `always_valid` (a confidence sequence: any look is safe; the default for
+ * new experiments), `group_sequential` (Lan–DeMets boundaries at the planned looks of `sequential`), or
+ * `fixed_horizon` (one test when the planned sample or end is reached; no ship/roll back before).
+ */
+export const analysisMethods = ["always_valid", "group_sequential", "fixed_horizon"] as const;
+export type AnalysisMethod = (typeof analysisMethods)[number];
+
 /** Per-experiment decision settings (`PUT /api/experiments/{key}/decision-config`). */
 export const decisionConfigSchema = z.object({
+  method: z.enum(analysisMethods).default("always_valid"),
+  /** Family-wise error rate of the primary metric's decision (always_valid and fixed_horizon). */
+  alpha: z.number().gt(0).lt(0.5).default(0.05),
   /** Default: hourly and nightly (02:00 UTC). The nightly run also does power monitoring. */
   schedules: z
     .array(schedule)
@@ -34,9 +45,13 @@ export const decisionConfigSchema = z.object({
         .default([0.2, 0.4, 0.6, 0.8, 1]),
     })
     .default({ method: "pocock_spending", alpha: 0.05, looks: [0.2, 0.4, 0.6, 0.8, 1] }),
+  /** Guardrails: one family (every guardrail × treatment), its false-trip rate under continuous monitoring. */
+  guardrails: z.object({ alpha: z.number().gt(0).lt(0.5).default(0.05) }).default({ alpha: 0.05 }),
   srm: z
     .object({
+      /** Alert level of the sequential SRM test (always-valid p below it). */
       threshold: z.number().gt(0).lt(1).default(0.01),
+      /** Kept so that configs written for the old interval rule still parse; the sequential test needs no streak. */
       consecutive: z.number().int().min(1).max(100).default(3),
     })
     .default({ threshold: 0.01, consecutive: 3 }),

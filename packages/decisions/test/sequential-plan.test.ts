@@ -1,6 +1,6 @@
 import { createSeededRandom, meanTest } from "@assay/stats";
 import { describe, expect, it } from "vitest";
-import { createSequentialPlan, lookAt, sequentialOutcome } from "../src/decisions/sequential-plan.js";
+import { createSequentialPlan, lookAt, sequentialOutcome } from "../src/sequential-plan.js";
 
 /** Exact two-sided binomial interval [lo, hi] holding ≥ 1 − level of Binomial(n, p) mass. */
 function binomialInterval(n: number, p: number, level: number): [number, number] {
