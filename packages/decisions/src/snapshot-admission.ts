@@ -11,7 +11,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 const isKey = (k: string) => k.length > 0 && k.length <= 200 && !controlCharacter.test(k);
 const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
-const isFinite = (v: unknown) => typeof v === "number" && Number.isFinite(v);
+const isFiniteNumber = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 
 function isInstant(v: unknown): boolean {
   if (typeof v !== "string") return false;
@@ -36,7 +36,7 @@ function isArm(v: unknown): boolean {
   const keys = Object.keys(v);
   const shape = keys.length === 3 ? meanKeys : keys.length === 6 ? ratioKeys : null;
   if (shape === null || !isCount(v.n)) return false;
-  for (const k of keys) if (!shape.has(k) || !isFinite(v[k])) return false;
+  for (const k of keys) if (!shape.has(k) || !isFiniteNumber(v[k])) return false;
   return true;
 }
 

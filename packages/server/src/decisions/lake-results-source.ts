@@ -83,7 +83,8 @@ export function armsFromAggregates(
       ? { n: 0, sum_num: 0, sum_num_squares: 0, sum_den: 0, sum_den_squares: 0, sum_num_den: 0 }
       : { n: 0, sum: 0, sum_squares: 0 };
   for (const r of rows) {
-    const arms = (metrics[r.metric_id] ??= {});
+    const arms = metrics[r.metric_id] ?? {};
+    metrics[r.metric_id] = arms;
     arms[r.variation_id] =
       kinds.get(r.metric_id) === "ratio"
         ? {
@@ -135,8 +136,8 @@ export function createLakeResultsSource(options: {
       const rows = new Map<string, VariantAggregateRow[]>();
       for (const r of await readVariantAggregates({ lake: options.lakeDir, dt })) {
         const key = `${r.experiment_id}\u0000${r.analysis_mode}`;
-        let list = rows.get(key);
-        if (list === undefined) rows.set(key, (list = []));
+        const list = rows.get(key) ?? [];
+        rows.set(key, list);
         list.push(r);
       }
       loaded = { dt, config, rows, quality: await readQualityReport({ lake: options.lakeDir, dt }) };
