@@ -89,22 +89,44 @@ describe("experiment scheduler", () => {
     const timers = manualTimers("2026-02-22T00:00:00Z");
     const attempts: string[] = [];
     const failures: Array<{ schedule: string; attempts: number; message: string }> = [];
+    const dueTimes = new Set<string>();
     const scheduler = createExperimentScheduler({
       timers,
-      listTargets: async () => [],
-      run: async (_t, _s, attempt) => {
+      listTargets: async () => [{ ...target, schedules: [{ name: "hourly", every_minutes: 60 }] }],
+      run: async (_t, _s, attempt, dueAt) => {
         attempts.push(`${attempt}@${timers.now().toISOString().slice(11, 16)}`);
+        dueTimes.add(dueAt.toISOString());
         throw new Error("lake unreachable");
       },
       onFailure: async (_t, schedule, error, n) => {
         failures.push({ schedule, attempts: n, message: (error as Error).message });
       },
     });
-    const done = scheduler.runNow(target, "hourly");
+    await scheduler.tick();
     await timers.advance(10 * 60_000);
-    await done;
     expect(attempts).toEqual(["1@00:00", "2@00:01", "3@00:03"]);
     expect(failures).toEqual([{ schedule: "hourly", attempts: 3, message: "lake unreachable" }]);
+    // Every attempt serves the tick it was due at (so runs of one tick can share one pipeline refresh).
+    expect([...dueTimes]).toEqual(["2026-02-22T00:00:00.000Z"]);
+  });
+
+  it("answers a manual run with its own outcome: one attempt, rejected with the run's error", async () => {
+    const timers = manualTimers("2026-02-22T00:00:00Z");
+    let calls = 0;
+    const scheduler = createExperimentScheduler({
+      timers,
+      listTargets: async () => [],
+      run: async () => {
+        calls++;
+        throw new Error("pipeline failed");
+      },
+      onFailure: async () => undefined,
+    });
+    await expect(scheduler.runNow(target)).rejects.toThrow("pipeline failed");
+    expect(calls).toBe(1);
+    // The experiment's chain goes on: the next run is not blocked by the failed one.
+    await expect(scheduler.runNow(target)).rejects.toThrow("pipeline failed");
+    expect(calls).toBe(2);
   });
 
   it("never runs two runs of one experiment at once, and does not drop the one that waited", async () => {

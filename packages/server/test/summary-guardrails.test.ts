@@ -144,7 +144,9 @@ describe("summary guardrails: the decision engine's latest stored verdict per gu
     expect(g.evaluated_at).toBe(run.json.evaluated_at);
     expect(g.results_dt).toBe(run.json.details.results_dt);
     expect(g.fail_closed).toMatchObject({ active: true, cleared_at: null });
-    expect(g.fail_closed?.message).toMatch(/^revenue_7d is .*% worse in treatment than control/);
+    expect(g.fail_closed?.message).toMatch(
+      /^revenue_7d \(treatment\): .*% worse than control, beyond the tolerated/,
+    );
     const metric = (key: string) => g.metrics.find((m) => m.metric_key === key);
     const [revenue, orders, refunds] = [metric("revenue_7d"), metric("orders_7d"), metric("refund_rate")];
     const engine = (key: string) =>
@@ -167,10 +169,12 @@ describe("summary guardrails: the decision engine's latest stored verdict per gu
         relative_harm: engine("revenue_7d").relative_harm,
         z: engine("revenue_7d").z,
         boundary: engine("revenue_7d").boundary,
+        p_value: engine("revenue_7d").p_value,
+        harm_lower_bound: engine("revenue_7d").harm_lower_bound,
         reason: reasonOf("revenue_7d"),
       },
     ]);
-    expect(revenue?.variants[0]?.reason).toMatch(/— breached$/);
+    expect(revenue?.variants[0]?.reason).toMatch(/: breached$/);
 
     // orders_7d is worse than its 45% tolerance and significant at a fixed sample (the old dashboard rule would
     // call it breached), but not beyond the tolerance at the sequential boundary: the engine keeps it within.
@@ -192,7 +196,9 @@ describe("summary guardrails: the decision engine's latest stored verdict per gu
         status: "not_evaluated",
         relative_harm: null,
         z: null,
-        boundary: engine("refund_rate").boundary,
+        boundary: null,
+        p_value: null,
+        harm_lower_bound: null,
         reason: `refund_rate (treatment): not testable in the evaluation of ${run.json.evaluated_at} (missing values or no variance)`,
       },
     ]);

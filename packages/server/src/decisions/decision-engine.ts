@@ -265,7 +265,7 @@ export function createDecisionEngine(options: DecisionEngineOptions): DecisionEn
         startRun(tx, { team, experimentKey: key, schedule, attempt, startedAt: started, inputs: {} }),
       );
       try {
-        const refresh = await shared.ensure(dueAt ?? started);
+        const refresh = await shared.ensure(dueAt ?? started, schedule === "manual");
         const { experiment, config, stored, guard } = await withTeam(db, team, async (tx) => ({
           experiment: await getExperiment(tx, key),
           config: await getDecisionConfig(tx, key),

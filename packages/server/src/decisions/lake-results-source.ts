@@ -43,9 +43,12 @@ export function createSharedRefresh(source: Pick<ResultsSource, "refresh">) {
   let last: { refresh: Refresh; promise: Promise<Refresh> } | null = null;
   let chain: Promise<unknown> = Promise.resolve();
   return {
-    /** A refresh started at or after `requestedAt`: the one in flight or done, else a new one after it. */
-    ensure(requestedAt: Date): Promise<Refresh> {
-      if (last !== null && last.refresh.startedAt.getTime() >= requestedAt.getTime()) return last.promise;
+    /**
+     * A refresh serving `requestedAt`: the one in flight or done for that time or later, else a new one after it;
+     * with `fresh` (a person asked for this run) always a new one.
+     */
+    ensure(requestedAt: Date, fresh = false): Promise<Refresh> {
+      if (!fresh && last !== null && last.refresh.startedAt.getTime() >= requestedAt.getTime()) return last.promise;
       const refresh: { startedAt: Date; inputs: Record<string, unknown> } = {
         startedAt: requestedAt,
         inputs: {},
