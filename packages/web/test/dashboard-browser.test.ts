@@ -102,6 +102,17 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     const revenue = page.locator('article[aria-labelledby="metric-revenue_7d"] .results-table');
     const itt = await revenue.textContent();
     expect(itt).toMatch(/\d/);
+    // The interval and p-value are the experiment's analysis method's (always-valid for the demo), labelled,
+    // with the fixed-sample numbers beside them as supporting detail; the note says what the interval means.
+    const analysis = (await call("GET", "/api/experiments/exp_checkout/summary")) as {
+      analysis: { method: string; label: string; note: string };
+    };
+    expect(analysis.analysis.method).toBe("always_valid");
+    expect(itt).toContain("Always-valid (confidence sequence) interval");
+    expect(itt).toContain("Fixed-sample 95% interval, p");
+    expect(
+      await page.locator('article[aria-labelledby="metric-revenue_7d"] .analysis-note').textContent(),
+    ).toBe(analysis.analysis.note);
     await shot("experiment");
     await page.getByLabel("Exposed only").check();
     await page.waitForFunction(

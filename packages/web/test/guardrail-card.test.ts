@@ -88,7 +88,7 @@ function summaryWith(guardrails: SummaryGuardrails | undefined): ExperimentSumma
 
 function card(summary: ExperimentSummary) {
   const o = overview(experiment, summary, "itt", "raw", "2026-02-14T12:00:00Z");
-  return { o, card: guardrailCard(experiment, summary, o.metrics, o.guardrails) };
+  return { o, card: guardrailCard(experiment, summary, o.metrics) };
 }
 
 const evaluated: SummaryGuardrails = {
@@ -126,10 +126,11 @@ const evaluated: SummaryGuardrails = {
 };
 
 describe("Guardrails card: the decision engine's verdict is the status", () => {
-  it("shows within threshold where the fixed-sample rule says breached, keeping that reading as labelled detail", () => {
+  it("shows the engine's within threshold where the fixed-sample interval is beyond it, keeping that interval as labelled detail", () => {
     const { o, card: c } = card(summaryWith(evaluated));
-    // The old rule (interval vs threshold at a fixed sample) on the same numbers:
-    expect(o.guardrails.find((g) => g.metricKey === "refund_rate")?.state).toBe("breached");
+    // The fixed-sample interval on the same numbers lies beyond the 20 % tolerance; the dashboard judges nothing.
+    expect(o.metrics.find((m) => m.metricKey === "refund_rate")?.comparisons[0]?.upliftRel).toBe(0.3);
+    expect(o).not.toHaveProperty("guardrails");
     const refund = c.rows.find((r) => r.metricKey === "refund_rate");
     expect(refund).toMatchObject({
       status: "within_threshold",
@@ -143,7 +144,7 @@ describe("Guardrails card: the decision engine's verdict is the status", () => {
         upliftRel: 0.3,
         ciLow: 0.0012,
         ciHigh: 0.0048,
-        reading: "treatment: significant rise beyond the 20% tolerance",
+        method: "fixed_sample",
       },
     ]);
     expect(c).toMatchObject({ evaluatedAt: EVALUATED, resultsDt: "2026-02-13", failClosed: null });

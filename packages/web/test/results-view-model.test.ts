@@ -1,8 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Experiment, ExperimentSummary, ResultRow } from "../src/api/api-types.js";
-import { decide } from "../src/format/decision.js";
 import { overview } from "../src/format/experiment-overview.js";
-import { guardrailState } from "../src/format/guardrail-check.js";
 import { comparisonCells } from "../src/format/metric-format.js";
 import { metricViews, toneOf } from "../src/format/metric-results.js";
 import { projectPower } from "../src/format/power-projection.js";
@@ -160,22 +158,6 @@ describe("metric views", () => {
   });
 });
 
-describe("guardrails", () => {
-  const base = metricViews(experiment, summary, "itt", "raw")[1]!.comparisons[0]!;
-  it("is ok when the change is small and not significant", () => {
-    expect(guardrailState(base, "decrease", 0.2)).toBe("ok");
-  });
-  it("is breached when the harm is significant and beyond the tolerance", () => {
-    expect(guardrailState({ ...base, upliftRel: 0.25, significant: true }, "decrease", 0.2)).toBe("breached");
-    expect(guardrailState({ ...base, upliftRel: 0.25, significant: false }, "decrease", 0.2)).toBe("at_risk");
-    expect(guardrailState({ ...base, upliftRel: 0.1, significant: true }, "decrease", 0.2)).toBe("at_risk");
-    expect(
-      guardrailState({ ...base, upliftAbs: -0.01, upliftRel: -0.3, significant: true }, "decrease", 0.2),
-    ).toBe("ok");
-    expect(guardrailState({ ...base, pValue: null }, "decrease", 0.2)).toBe("no_data");
-  });
-});
-
 describe("power projection", () => {
   it("projects the end date from the rate of the smallest arm", () => {
     const p = projectPower({
@@ -212,20 +194,41 @@ describe("power projection", () => {
 });
 
 describe("SRM view and quality warnings", () => {
-  it("uses the pipeline's unit counts and p-value, alerting below 0.01", () => {
+  it("takes the verdict from the decision engine's sequential test and keeps the χ² p as detail", () => {
+    const withQuality = {
+      ...summary,
+      quality: { ...quality, srm_p_value_itt: 0.004, units_by_variant_itt: { control: 600, treatment: 400 } },
+    };
+    // A one-look χ² p of 0.004 alone is no verdict: the engine has not tested the split yet.
+    expect(srmView(experiment.variants, withQuality, "itt")).toMatchObject({
+      detected: false,
+      threshold: null,
+      chiSquareP: 0.004,
+    });
     const s = srmView(
       experiment.variants,
       {
-        ...summary,
-        quality: {
-          ...quality,
-          srm_p_value_itt: 0.004,
-          units_by_variant_itt: { control: 600, treatment: 400 },
+        ...withQuality,
+        decision: {
+          experiment_key: "exp_1",
+          experiment_status: "running",
+          status: "inconclusive",
+          reasons: [],
+          evaluated_at: "2026-02-10T03:00:00.000Z",
+          run_id: 1,
+          fail_closed: null,
+          details: { srm: { p_min: 0.0005, active: true, threshold: 0.01 } },
         },
       },
       "itt",
     );
-    expect(s).toMatchObject({ detected: true, total: 1000, pValue: 0.004 });
+    expect(s).toMatchObject({
+      detected: true,
+      total: 1000,
+      pValue: 0.0005,
+      threshold: 0.01,
+      chiSquareP: 0.004,
+    });
     expect(s.shares.map((x) => [x.variationId, x.observedShare, x.expectedShare])).toEqual([
       ["control", 0.6, 0.5],
       ["treatment", 0.4, 0.5],
@@ -262,63 +265,68 @@ const quality = {
 
 describe("decision", () => {
   const now = "2026-02-10T00:00:00Z";
-  it("ships a significant primary win at the planned sample with clean guardrails", () => {
-    const d = overview(experiment, summary, "itt", "raw", now).decision;
-    expect(d.kind).toBe("ship");
-    expect(d.reasons[0]).toContain("conversion_7d improved significantly in treatment");
+  const server = (d: Partial<NonNullable<ExperimentSummary["decision"]>>): ExperimentSummary => ({
+    ...summary,
+    decision: {
+      experiment_key: "exp_1",
+      experiment_status: "running",
+      status: "keep_running",
+      reasons: [],
+      evaluated_at: "2026-02-10T03:00:00.000Z",
+      run_id: 7,
+      fail_closed: null,
+      details: {},
+      ...d,
+    },
   });
-  it("keeps running when the win comes before the planned sample", () => {
-    const d = overview({ ...experiment, minimum_sample_size: 20_000 }, summary, "itt", "raw", now).decision;
-    expect(d.kind).toBe("keep_running");
-  });
-  it("puts SRM before everything else", () => {
+  it("renders the policy's status and reasons, blocking ones first, with a readable time", () => {
     const d = overview(
       experiment,
-      { ...summary, quality: { ...quality, srm_p_value_itt: 0.0001 } },
+      server({
+        status: "ship",
+        reasons: [
+          {
+            kind: "srm",
+            severity: "ok",
+            code: "srm_ok",
+            values: { p_value: 0.6 },
+            message: "no sample ratio mismatch",
+          },
+          {
+            kind: "primary",
+            severity: "blocking",
+            code: "efficacy",
+            metric: "conversion_7d",
+            variant: "treatment",
+            values: { p_value: 0.001 },
+            message: "conversion_7d: treatment +20.0% vs control, significant",
+          },
+        ],
+      }),
       "itt",
       "raw",
       now,
     ).decision;
-    expect(d.kind).toBe("investigate");
-    expect(d.reasons[0]).toContain("p = < 0.001");
+    expect(d).toMatchObject({ kind: "ship", label: "Ship", tone: "positive" });
+    expect(d.lines.map((l) => l.code)).toEqual(["efficacy", "srm_ok", null]);
+    expect(d.lines.at(-1)?.text).not.toMatch(/T03:00:00/);
   });
-  it("stops on a breached guardrail", () => {
-    const o = overview(experiment, summary, "itt", "raw", now);
-    const d = decide({
-      status: "running",
-      hasResults: true,
-      srmDetected: false,
-      srmPValue: 0.5,
-      guardrails: [
-        {
-          metricKey: "refund_rate",
-          variationId: "treatment",
-          state: "breached",
-          reason: "treatment: significant rise beyond the 20% tolerance",
-        },
-      ],
-      primary: o.primary,
-      power: o.power,
-    });
-    expect(d.kind).toBe("stop");
+  it("says a tripped fail-closed guard first", () => {
+    const d = overview(
+      experiment,
+      server({ status: "roll_back", fail_closed: { active: true, tripped_at: "2026-02-09T01:00:00.000Z" } }),
+      "itt",
+      "raw",
+      now,
+    ).decision;
     expect(d.tone).toBe("negative");
+    expect(d.lines[0]?.code).toBe("fail_closed");
   });
-  it("reports no effect at the planned sample without significance, and not started without results", () => {
-    const o = overview(experiment, summary, "exposed", "raw", now);
+  it("derives no verdict of its own: a significant fixed-sample win without an evaluation is 'not evaluated yet'", () => {
+    const d = overview(experiment, summary, "itt", "raw", now).decision;
+    expect(d).toMatchObject({ kind: "not_evaluated", label: "Not evaluated yet", tone: "neutral" });
     expect(
-      decide({
-        status: "running",
-        hasResults: true,
-        srmDetected: false,
-        srmPValue: 0.5,
-        guardrails: [],
-        primary: o.primary,
-        power: { ...o.power, progress: 1 },
-      }).kind,
-    ).toBe("no_effect");
-    expect(
-      overview({ ...experiment, status: "draft" }, { ...summary, results: [] }, "itt", "raw", now).decision
-        .kind,
-    ).toBe("not_started");
+      overview(experiment, server({ evaluated_at: null }), "itt", "raw", now).decision.lines[0]?.text,
+    ).toBe("The decision engine has not evaluated this experiment yet.");
   });
 });

@@ -248,9 +248,14 @@ export interface ServerDecision {
   readonly experiment_key: string;
   readonly experiment_status: string;
   readonly status: "ship" | "roll_back" | "keep_running" | "inconclusive";
+  /** The policy's reasons: stable codes and their numbers, and the words the policy wrote for them. */
   readonly reasons: ReadonlyArray<{
     readonly kind: "primary" | "guardrail" | "srm" | "data_quality" | "power";
-    readonly severity: string;
+    readonly severity: "ok" | "warning" | "blocking";
+    readonly code: string;
+    readonly metric?: string;
+    readonly variant?: string;
+    readonly values: Readonly<Record<string, number | string | null>>;
     readonly message: string;
   }>;
   readonly evaluated_at: string | null;
@@ -294,8 +299,36 @@ export interface SummaryGuardrails {
 }
 
 /** `GET /api/experiments/{key}/summary`. Optional parts are drawn when the server provides them. */
+/** The experiment's analysis method, whose interval decisions act on (`summary.analysis`). */
+export interface AnalysisInfo {
+  readonly method: "always_valid" | "group_sequential" | "fixed_horizon";
+  readonly label: string;
+  readonly alpha: number;
+  readonly note: string;
+  /** False for a fixed-horizon interval before the planned end: not for acting on yet. */
+  readonly final: boolean;
+}
+
+/** One treatment's interval and p-value under the experiment's analysis method. */
+export interface MethodInference {
+  readonly p_value: number | null;
+  readonly ci: { readonly low: number | null; readonly high: number | null };
+  readonly rel_ci: { readonly low: number | null; readonly high: number | null };
+  readonly boundary: number | null;
+}
+
+/** `summary.metrics[]`: per metric and mode, each variant with the method's inference. */
+export interface SummaryMetric {
+  readonly metric_key: string;
+  readonly itt: ReadonlyArray<{ readonly variant: string; readonly inference: MethodInference | null }>;
+  readonly exposed: ReadonlyArray<{ readonly variant: string; readonly inference: MethodInference | null }>;
+}
+
 export interface ExperimentSummary {
   readonly experiment_key: string;
+  /** The analysis method's label and note; absent from older servers. */
+  readonly analysis?: AnalysisInfo;
+  readonly metrics?: ReadonlyArray<SummaryMetric>;
   readonly computed_at?: string | null;
   readonly data_window?: { readonly start: string | null; readonly end: string; readonly dt: string };
   readonly alpha?: number;

@@ -1,7 +1,6 @@
 import type { AnalysisMode, Experiment, ExperimentSummary } from "../api/api-types.js";
 
-import { type Decision, decide, fromServerDecision } from "./decision.js";
-import { type GuardrailStatus, guardrailStatuses } from "./guardrail-check.js";
+import { type Decision, decisionView } from "./decision.js";
 import { type MetricView, metricViews, type Variance } from "./metric-results.js";
 import { type PowerProjection, projectPower } from "./power-projection.js";
 import { type QualityWarning, qualityWarnings } from "./quality-warnings.js";
@@ -12,7 +11,6 @@ export interface ExperimentOverview {
   readonly metrics: ReadonlyArray<MetricView>;
   readonly primary: MetricView | undefined;
   readonly srm: SrmView;
-  readonly guardrails: ReadonlyArray<GuardrailStatus>;
   readonly warnings: ReadonlyArray<QualityWarning>;
   readonly power: PowerProjection;
   readonly decision: Decision;
@@ -32,7 +30,6 @@ export function overview(
   const metrics = metricViews(experiment, summary, mode, variance);
   const primary = metrics.find((m) => m.role === "primary");
   const srm = srmView(experiment.variants, summary, mode);
-  const guardrails = guardrailStatuses(metrics);
   const armSizes =
     primary === undefined ? [] : [primary.control?.nUsers ?? 0, ...primary.comparisons.map((c) => c.nUsers)];
   const power = projectPower({
@@ -42,19 +39,7 @@ export function overview(
     plannedEndAt: experiment.end_at,
     now,
   });
-  // The decision service's verdict once it has evaluated the experiment; until then the fixed-sample rules.
-  const server = summary.decision;
-  const decision =
-    server !== undefined && server !== null && server.evaluated_at !== null
-      ? fromServerDecision(server)
-      : decide({
-          status: experiment.status,
-          hasResults: summary.results.length > 0,
-          srmDetected: srm.detected,
-          srmPValue: srm.pValue,
-          guardrails,
-          primary,
-          power,
-        });
-  return { metrics, primary, srm, guardrails, warnings: qualityWarnings(summary.quality), power, decision };
+  // The decision policy's verdict, rendered; never re-derived here.
+  const decision = decisionView(summary.decision);
+  return { metrics, primary, srm, warnings: qualityWarnings(summary.quality), power, decision };
 }

@@ -1,5 +1,4 @@
 import type { Experiment, ExperimentSummary, GuardrailVerdictStatus } from "../api/api-types.js";
-import type { GuardrailStatus } from "./guardrail-check.js";
 import type { MetricView } from "./metric-results.js";
 
 /** One treatment's fixed-sample interval of a guardrail: supporting detail, never the card's status. */
@@ -8,8 +7,8 @@ export interface FixedSampleDetail {
   readonly upliftRel: number | null;
   readonly ciLow: number | null;
   readonly ciHigh: number | null;
-  /** The dashboard's interval-vs-threshold reading (`guardrailStatuses`). */
-  readonly reading: string;
+  /** Which method the interval follows (the experiment's, or the fixed sample). */
+  readonly method: "analysis" | "fixed_sample";
 }
 
 /** One guardrail metric as the Guardrails card shows it. */
@@ -44,15 +43,14 @@ const tones = { breached: "negative", within_threshold: "positive", not_evaluate
 
 /**
  * The Guardrails card: per guardrail metric of the contract, the decision engine's verdict (`summary.guardrails`,
- * its sequential rule and fail-closed guard) as the status, with the fixed-sample interval vs threshold of the
- * chosen analysis mode kept as supporting detail only.
- * @example guardrailCard(experiment, summary, o.metrics, o.guardrails).rows[0]?.label // "within threshold"
+ * its always-valid rule and fail-closed guard) as the status, with the interval of the chosen analysis mode
+ * kept as supporting detail only: the dashboard judges nothing itself.
+ * @example guardrailCard(experiment, summary, o.metrics).rows[0]?.label // "within threshold"
  */
 export function guardrailCard(
   experiment: Pick<Experiment, "metrics">,
   summary: Pick<ExperimentSummary, "guardrails">,
   metrics: ReadonlyArray<MetricView>,
-  fixedSample: ReadonlyArray<GuardrailStatus>,
 ): GuardrailCardView {
   const engine = summary.guardrails;
   const verdicts = new Map((engine?.metrics ?? []).map((m) => [m.metric_key, m]));
@@ -86,9 +84,7 @@ export function guardrailCard(
           upliftRel: c.upliftRel,
           ciLow: c.ciLow,
           ciHigh: c.ciHigh,
-          reading:
-            fixedSample.find((g) => g.metricKey === m.metric_key && g.variationId === c.variationId)
-              ?.reason ?? `${c.variationId}: no comparison yet`,
+          method: c.method,
         })),
       };
     });

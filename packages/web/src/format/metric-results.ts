@@ -1,11 +1,24 @@
 import type {
+  AnalysisInfo,
   AnalysisMode,
   Experiment,
   ExperimentMetric,
   ExperimentSummary,
+  MethodInference,
   MetricRole,
   ResultRow,
 } from "../api/api-types.js";
+
+/** The server's interval under the experiment's analysis method for one treatment (null: none sent). */
+function inferenceOf(
+  summary: ExperimentSummary,
+  metricKey: string,
+  mode: AnalysisMode,
+  variant: string,
+): MethodInference | null {
+  const metric = summary.metrics?.find((m) => m.metric_key === metricKey);
+  return metric?.[mode].find((v) => v.variant === variant)?.inference ?? null;
+}
 
 export type MetricKind = "proportion" | "number";
 export type Variance = "raw" | "cuped";
@@ -27,6 +40,14 @@ export interface Comparison {
   /** CUPED was asked for and applied; false when falling back to the raw estimate. */
   readonly cuped: boolean;
   readonly varianceReductionPct: number | null;
+  /** Which method `ciLow`/`ciHigh`/`pValue` follow: the experiment's (raw estimates) or the fixed sample (CUPED, old servers). */
+  readonly method: "analysis" | "fixed_sample";
+  /** The fixed-sample interval and p-value: supporting detail when `method` is the experiment's. */
+  readonly fixed: {
+    readonly ciLow: number | null;
+    readonly ciHigh: number | null;
+    readonly pValue: number | null;
+  };
 }
 
 export interface MetricView {
@@ -77,6 +98,8 @@ function compare(
   variance: Variance,
   alpha: number,
   direction: "increase" | "decrease",
+  inference: MethodInference | null,
+  analysis: AnalysisInfo | undefined,
 ): Comparison {
   const hasCuped = row.cuped_uplift_abs !== null && row.cuped_ci_low !== null && row.cuped_ci_high !== null;
   const useCuped = variance === "cuped" && hasCuped;
@@ -88,20 +111,34 @@ function compare(
       ? upliftAbs / controlMean
       : null
     : row.uplift_rel;
-  const significant = pValue !== null && pValue < alpha;
+  const fixed = {
+    ciLow: useCuped ? row.cuped_ci_low : row.ci_low,
+    ciHigh: useCuped ? row.cuped_ci_high : row.ci_high,
+    pValue,
+  };
+  // The experiment's method decides what is significant; the fixed-sample numbers stay as detail.
+  const byMethod = !useCuped && inference !== null && analysis !== undefined;
+  const shown = byMethod
+    ? { ciLow: inference.ci.low, ciHigh: inference.ci.high, pValue: inference.p_value }
+    : fixed;
+  const significant = byMethod
+    ? analysis.final && shown.pValue !== null && shown.pValue <= analysis.alpha
+    : pValue !== null && pValue < alpha;
   return {
     variationId: row.variation_id,
     nUsers: row.n_users,
     mean: row.mean,
     upliftAbs,
     upliftRel,
-    ciLow: useCuped ? row.cuped_ci_low : row.ci_low,
-    ciHigh: useCuped ? row.cuped_ci_high : row.ci_high,
-    pValue,
+    ciLow: shown.ciLow,
+    ciHigh: shown.ciHigh,
+    pValue: shown.pValue,
     significant,
     tone: toneOf(upliftAbs, significant, direction),
     cuped: useCuped,
     varianceReductionPct: useCuped ? row.cuped_variance_reduction_pct : null,
+    method: byMethod ? "analysis" : "fixed_sample",
+    fixed,
   };
 }
 
@@ -148,7 +185,17 @@ export function metricViews(
         control === undefined
           ? null
           : { variationId: control.variation_id, nUsers: control.n_users, mean: control.mean },
-      comparisons: treatments.map((r) => compare(r, control, variance, alpha, direction)),
+      comparisons: treatments.map((r) =>
+        compare(
+          r,
+          control,
+          variance,
+          alpha,
+          direction,
+          inferenceOf(summary, metricKey, mode, r.variation_id),
+          summary.analysis,
+        ),
+      ),
       cupedUnavailable: variance === "cuped" && !treatments.some((r) => r.cuped_uplift_abs !== null),
     });
   }

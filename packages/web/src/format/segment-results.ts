@@ -72,6 +72,8 @@ export function segmentMetricViews(results: SegmentResults): SegmentMetricView[]
               tone: toneOf(c.uplift_abs, c.significant, direction),
               cuped: c.cuped,
               varianceReductionPct: null,
+              method: "fixed_sample",
+              fixed: { ciLow: c.ci.low, ciHigh: c.ci.high, pValue: c.p_value },
             },
           }),
         ),

@@ -1,8 +1,5 @@
 import type { AnalysisMode, ExperimentSummary, Variant } from "../api/api-types.js";
 
-/** Seed 002 §3: alert on sample ratio mismatch when p < 0.01. */
-export const SRM_THRESHOLD = 0.01;
-
 export interface SrmShare {
   readonly variationId: string;
   readonly observed: number;
@@ -11,8 +8,13 @@ export interface SrmShare {
 }
 
 export interface SrmView {
+  /** The decision engine's verdict: the running minimum of its always-valid p (sequential test, ITT units). */
   readonly pValue: number | null;
   readonly detected: boolean;
+  /** Null until the engine has evaluated the experiment: the card then says "not evaluated yet". */
+  readonly threshold: number | null;
+  /** The pipeline's one-look χ² p-value of the chosen mode's units: supporting detail, never the verdict. */
+  readonly chiSquareP: number | null;
   readonly total: number;
   readonly shares: ReadonlyArray<SrmShare>;
 }
@@ -30,9 +32,16 @@ function unitCounts(summary: ExperimentSummary, mode: AnalysisMode): Map<string,
   return counts;
 }
 
+interface EngineSrm {
+  readonly p_min?: number;
+  readonly active?: boolean;
+  readonly threshold?: number;
+}
+
 /**
- * Observed against expected shares of units per variant, with the pipeline's χ² p-value.
- * @example srmView(variants, summary, "itt").detected // true when p < 0.01
+ * Observed against expected shares of units per variant; the verdict is the decision engine's (its sequential
+ * SRM test, valid however often it runs), the pipeline's χ² p-value is shown as detail.
+ * @example srmView(variants, summary, "itt").detected // the engine's `details.srm.active`
  */
 export function srmView(
   variants: ReadonlyArray<Pick<Variant, "key" | "allocation">>,
@@ -42,12 +51,14 @@ export function srmView(
   const counts = unitCounts(summary, mode);
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const weight = variants.reduce((a, v) => a + v.allocation, 0);
-  const pValue =
+  const chiSquareP =
     (mode === "itt" ? summary.quality?.srm_p_value_itt : summary.quality?.srm_p_value_exposed) ?? null;
-  const flagged = mode === "itt" ? summary.quality?.srm_detected_itt : summary.quality?.srm_detected_exposed;
+  const engine = (summary.decision?.details as { srm?: EngineSrm } | undefined)?.srm;
   return {
-    pValue,
-    detected: flagged ?? (pValue !== null && pValue < SRM_THRESHOLD),
+    pValue: typeof engine?.p_min === "number" ? engine.p_min : null,
+    detected: engine?.active === true,
+    threshold: typeof engine?.threshold === "number" ? engine.threshold : null,
+    chiSquareP,
     total,
     shares: variants.map((v) => {
       const observed = counts.get(v.key) ?? 0;

@@ -215,12 +215,12 @@ function Results({
         <h2 id="results-title">Results</h2>
         {o.metrics.length === 0 ? <Empty>No results computed for this analysis mode yet.</Empty> : null}
         {o.metrics.map((m) => (
-          <MetricResults key={m.metricKey} view={m} alpha={alpha} />
+          <MetricResults key={m.metricKey} view={m} alpha={alpha} analysis={summary.analysis} />
         ))}
       </section>
       <div className="two-col">
         <SrmCard o={o} mode={mode} />
-        <GuardrailCard card={guardrailCard(e, summary, o.metrics, o.guardrails)} alpha={alpha} />
+        <GuardrailCard card={guardrailCard(e, summary, o.metrics)} alpha={alpha} />
         <PowerCard o={o} experiment={e} />
         <QualityCard o={o} />
       </div>
@@ -243,9 +243,11 @@ function DecisionCard({ o }: { readonly o: ExperimentOverview }): ReactNode {
       <h2 id="decision-title">
         Decision: <span className="decision-label">{o.decision.label}</span>
       </h2>
-      <ul>
-        {o.decision.reasons.map((r) => (
-          <li key={r}>{r}</li>
+      <ul className="decision-reasons">
+        {o.decision.lines.map((r) => (
+          <li key={`${r.code}-${r.text}`} className={`reason-${r.severity}`} data-code={r.code ?? undefined}>
+            {r.text}
+          </li>
         ))}
       </ul>
     </section>
@@ -259,15 +261,18 @@ function SrmCard({ o, mode }: { readonly o: ExperimentOverview; readonly mode: A
         Sample ratio{" "}
         {o.srm.detected ? (
           <Badge tone="negative">mismatch</Badge>
-        ) : o.srm.pValue === null ? (
-          <Badge tone="neutral">unknown</Badge>
+        ) : o.srm.threshold === null ? (
+          <Badge tone="neutral">not evaluated yet</Badge>
         ) : (
           <Badge tone="positive">ok</Badge>
         )}
       </h2>
       <p className="muted small">
-        χ² test of {mode === "itt" ? "assigned" : "exposed"} units against the configured allocation: p ={" "}
-        {formatPValue(o.srm.pValue)} (alert below 0.01)
+        {o.srm.threshold === null
+          ? "The decision engine has not tested the split yet."
+          : `Decision engine, sequential test of assigned units (valid at every hourly run): always-valid p = ${formatPValue(o.srm.pValue)}, alert below ${o.srm.threshold}.`}{" "}
+        Supporting detail: one-look χ² of {mode === "itt" ? "assigned" : "exposed"} units, p ={" "}
+        {formatPValue(o.srm.chiSquareP)}.
       </p>
       <table className="table">
         <thead>
@@ -344,11 +349,11 @@ function GuardrailCard({
             </ul>
             {r.fixedSample.length === 0 ? null : (
               <p className="muted small guardrail-fixed-sample">
-                Supporting detail, not the verdict — fixed-sample {confidence} interval vs threshold:{" "}
+                Supporting detail, not the verdict — the results' interval:{" "}
                 {r.fixedSample
                   .map(
                     (f) =>
-                      `${f.variationId} ${formatSignedPercent(f.upliftRel, 1)}, interval ${formatInterval(f.ciLow, f.ciHigh, formatDifference(r.kind))} (${f.reading.replace(`${f.variationId}: `, "")})`,
+                      `${f.variationId} ${formatSignedPercent(f.upliftRel, 1)}, ${f.method === "analysis" ? "analysis-method" : `fixed-sample ${confidence}`} interval ${formatInterval(f.ciLow, f.ciHigh, formatDifference(r.kind))}`,
                   )
                   .join("; ")}
                 .

@@ -1,9 +1,16 @@
 import type { ReactNode } from "react";
+import type { AnalysisInfo } from "../api/api-types.js";
 import { Badge } from "../components/badge.js";
 import { ForestPlot } from "../components/forest-plot.js";
 import { comparisonCells, formatDifference, formatLevel } from "../format/metric-format.js";
 import type { MetricView } from "../format/metric-results.js";
-import { formatCount, formatPercent, formatSignedPercent } from "../format/number-format.js";
+import {
+  formatCount,
+  formatInterval,
+  formatPercent,
+  formatPValue,
+  formatSignedPercent,
+} from "../format/number-format.js";
 
 const roleTone = { primary: "info", secondary: "neutral", guardrail: "warning", other: "neutral" } as const;
 
@@ -11,13 +18,18 @@ const roleTone = { primary: "info", secondary: "neutral", guardrail: "warning", 
 export function MetricResults({
   view,
   alpha,
+  analysis,
 }: {
   readonly view: MetricView;
   readonly alpha: number;
+  /** The experiment's analysis method (from the summary); absent from older servers. */
+  readonly analysis?: AnalysisInfo | undefined;
 }): ReactNode {
   const level = formatLevel(view.kind);
   const diff = formatDifference(view.kind);
   const confidence = `${Math.round((1 - alpha) * 100)}%`;
+  const byMethod = analysis !== undefined && view.comparisons.some((c) => c.method === "analysis");
+  const intervalLabel = byMethod ? `${analysis.label} interval` : `${confidence} interval (fixed sample)`;
   return (
     <article className="metric card" aria-labelledby={`metric-${view.metricKey}`}>
       <header className="metric-head">
@@ -48,11 +60,16 @@ export function MetricResults({
                 Relative
               </th>
               <th scope="col" className="num">
-                {confidence} interval
+                {intervalLabel}
               </th>
               <th scope="col" className="num">
-                p-value
+                {byMethod ? "p-value (method)" : "p-value"}
               </th>
+              {byMethod ? (
+                <th scope="col" className="num muted">
+                  Fixed-sample {confidence} interval, p
+                </th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -64,7 +81,7 @@ export function MetricResults({
                 </th>
                 <td className="num">{formatCount(view.control.nUsers)}</td>
                 <td className="num">{level(view.control.mean)}</td>
-                <td className="num muted" colSpan={4}>
+                <td className="num muted" colSpan={byMethod ? 5 : 4}>
                   baseline
                 </td>
               </tr>
@@ -83,12 +100,18 @@ export function MetricResults({
                     {cells.pValue}
                     {c.significant ? <span className="visually-hidden"> (significant)</span> : null}
                   </td>
+                  {byMethod ? (
+                    <td className="num muted">
+                      {formatInterval(c.fixed.ciLow, c.fixed.ciHigh, diff)}, {formatPValue(c.fixed.pValue)}
+                    </td>
+                  ) : null}
                 </tr>
               );
             })}
           </tbody>
         </table>
       </div>
+      {byMethod ? <p className="muted small analysis-note">{analysis.note}</p> : null}
       {view.comparisons.some((c) => c.cuped && c.varianceReductionPct !== null) ? (
         <p className="muted small">
           CUPED variance reduction:{" "}
