@@ -48,7 +48,8 @@ export function createSharedRefresh(source: Pick<ResultsSource, "refresh">) {
      * with `fresh` (a person asked for this run) always a new one.
      */
     ensure(requestedAt: Date, fresh = false): Promise<Refresh> {
-      if (!fresh && last !== null && last.refresh.startedAt.getTime() >= requestedAt.getTime()) return last.promise;
+      if (!fresh && last !== null && last.refresh.startedAt.getTime() >= requestedAt.getTime())
+        return last.promise;
       const refresh: { startedAt: Date; inputs: Record<string, unknown> } = {
         startedAt: requestedAt,
         inputs: {},
