@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "..");
-const order = ["stats", "sdk", "pipeline", "server", "cli"];
+const order = ["stats", "sdk", "decisions", "pipeline", "server", "cli"];
 const only = process.argv.slice(2);
 mkdirSync(join(root, "bench-results"), { recursive: true });
 let failed = 0;

@@ -10,7 +10,7 @@ const ratioKeys = new Set(["n", "sum_num", "sum_num_squares", "sum_den", "sum_de
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 const isKey = (k: string) => k.length > 0 && k.length <= 200 && !controlCharacter.test(k);
-const isCount = (v: unknown) => typeof v === "number" && Number.isInteger(v) && v >= 0;
+const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const isFiniteNumber = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 
 function isInstant(v: unknown): boolean {

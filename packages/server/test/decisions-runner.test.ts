@@ -121,6 +121,23 @@ describe("decision runner", () => {
     expect((await call("ana", "GET", "/api/experiments/exp_r3/decision")).json.status).toBe("ship");
   });
 
+  it("records the analysis method with the preregistration: it cannot change once the experiment has left draft", async () => {
+    const config = (await call("ana", "GET", "/api/experiments/exp_r2/decision-config")).json;
+    expect(config.method).toBe("always_valid");
+    const changed = await call("ana", "PUT", "/api/experiments/exp_r2/decision-config", {
+      ...config,
+      method: "fixed_horizon",
+    });
+    expect(changed.status).toBe(409);
+    expect(changed.json.error.field).toBe("method");
+    // Other settings may still change (schedules, retry, alphas of monitoring).
+    const ok = await call("ana", "PUT", "/api/experiments/exp_r2/decision-config", {
+      ...config,
+      auto_fail_closed: false,
+    });
+    expect(ok.status).toBe(200);
+  });
+
   it("answers a failed run with an error naming the run, records it failed, and keeps the last decision", async () => {
     const before = (await call("ana", "GET", "/api/experiments/exp_r1/decision")).json;
     failNext = true;

@@ -2,6 +2,7 @@ import { decisionConfigSchema } from "@assay/decisions";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { Database } from "../db/database.js";
+import { ConflictError } from "../http/http-error.js";
 import { parseInput } from "../http/parse-input.js";
 import { notificationEventTypes } from "../notifications/notification-event.js";
 import { appendAudit } from "../registry/audit-log.js";
@@ -76,8 +77,15 @@ export function registerDecisionRoutes(
     const { key } = parseInput(keyParams, request.params);
     const config = parseInput(decisionConfigSchema, request.body);
     return withTeam(db, p.team, async (tx) => {
-      await getExperiment(tx, key);
+      const experiment = await getExperiment(tx, key);
       const before = await getDecisionConfig(tx, key);
+      // The analysis method is part of the preregistration: fixed once the experiment leaves draft.
+      if (experiment.status !== "draft" && before.method !== config.method) {
+        throw new ConflictError(
+          `the analysis method is preregistered (${before.method}); it cannot change once the experiment is ${experiment.status}`,
+          "method",
+        );
+      }
       await putDecisionConfig(tx, p.team, key, config);
       await appendAudit(tx, p, {
         entityType: "experiment",
