@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs each package's benchmarks (packages/<name>/bench/run.ts, then bench/engines.ts if present); each writes its figures to bench-results/<name>.json and .md.
+// Runs each package's benchmarks (packages/<name>/bench/run.ts, then bench/engines.ts if present; for decisions also
+// packages/server/bench/decision-cycle.ts); each writes its figures to bench-results/<name>.json and .md.
 // `npm run bench -- sdk stats` runs only those packages.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
@@ -12,12 +13,14 @@ mkdirSync(join(root, "bench-results"), { recursive: true });
 let failed = 0;
 // bench/run.ts writes <name>.*; bench/engines.ts (if present) writes <name>-engines.* (`npm run bench -- pipeline-engines` runs only it).
 for (const name of order) {
-  for (const [file, id] of [
-    ["run.ts", name],
-    ["engines.ts", `${name}-engines`],
+  for (const [file, id, pkg] of [
+    ["run.ts", name, name],
+    ["engines.ts", `${name}-engines`, name],
+    // The decisions bench's second part, the server's hourly cycle over many experiments, lives with the server.
+    ...(name === "decisions" ? [["decision-cycle.ts", "decisions-cycle", "server"]] : []),
   ]) {
     if (only.length > 0 && !only.includes(name) && !only.includes(id)) continue;
-    const script = join(root, "packages", name, "bench", file);
+    const script = join(root, "packages", pkg, "bench", file);
     if (!existsSync(script)) continue;
     console.log(`\n== bench: ${id}`);
     const result = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", script], {
