@@ -48,7 +48,12 @@ export {
   readPolicyState,
 } from "./policy-state.js";
 export { monitorPower, type PowerMonitorInput, type PowerReport } from "./power-monitor.js";
-export { DEFAULT_TUNING_N, evaluatePrimary, type PrimaryComparison } from "./primary-rule.js";
+export {
+  DEFAULT_TUNING_N,
+  evaluatePrimary,
+  type PrimaryComparison,
+  primaryBoundary,
+} from "./primary-rule.js";
 export {
   historySchema,
   type ReplayOutcome,

@@ -3,7 +3,7 @@ import type { ArmComparison } from "./arm-comparison.js";
 import type { DecisionConfig } from "./decision-config.js";
 import { type DecisionReason, reason } from "./decision-reason.js";
 import type { PrimaryOutcome } from "./policy-state.js";
-import { lookAt, planFromConfig } from "./sequential-plan.js";
+import { boundaryAt, lookAt, planFromConfig } from "./sequential-plan.js";
 
 /** One treatment's primary comparison under the experiment's analysis method. */
 export interface PrimaryComparison extends ArmComparison {
@@ -145,6 +145,37 @@ export function evaluatePrimary(input: PrimaryInput): PrimaryVerdict {
     analysedLook = look;
   }
   return { outcome, look: analysedLook, comparisons: out, reasons: reasonsOf(input, out, outcome, look) };
+}
+
+/**
+ * The |z| the experiment's method requires of one treatment's comparison at a sample: the confidence sequence's
+ * boundary (always_valid), the current planned look's (group_sequential; the first look's before any) or the
+ * fixed-horizon quantile — what charts draw as the decision boundary. Null when there is no sample yet.
+ * @example primaryBoundary(defaultDecisionConfig, { treatments: 1, plannedPerVariant: 10000, totalUnits: 8000, informationFraction: 0.4 });
+ */
+export function primaryBoundary(
+  config: DecisionConfig,
+  at: {
+    readonly treatments: number;
+    readonly plannedPerVariant: number | null;
+    readonly totalUnits: number;
+    readonly informationFraction: number | null;
+  },
+): number | null {
+  const k = Math.max(1, at.treatments);
+  if (config.method === "always_valid") {
+    if (!(at.totalUnits > 0)) return null;
+    const alpha = config.alpha / k;
+    const rho = mixtureRho(
+      alpha,
+      at.plannedPerVariant === null ? DEFAULT_TUNING_N : 2 * at.plannedPerVariant,
+    );
+    return mixtureBoundary(alpha, at.totalUnits * rho * rho, "two-sided");
+  }
+  if (config.method === "fixed_horizon") return normalQuantile(1 - config.alpha / (2 * k));
+  if (at.informationFraction === null) return null;
+  const plan = planFromConfig(config.sequential);
+  return boundaryAt(plan, lookAt(plan, at.informationFraction));
 }
 
 function untestable(b: ArmComparison & { z: number }): PrimaryComparison {

@@ -128,13 +128,26 @@ describe("GET /api/experiments/{key}/summary", () => {
       ci_low: latest.ci_low,
       ci_high: latest.ci_high,
     });
-    // The boundary is the decision engine's plan (default Pocock, 5 looks) at the first look before any is reached.
-    expect(s.sequential).toMatchObject({ method: "pocock_spending", looks: [0.2, 0.4, 0.6, 0.8, 1] });
+    // The boundary is the decision policy's for the experiment's method: always-valid by default, the confidence
+    // sequence's half-width at the point's sample (stats-contract.md: ρ tuned at the planned total, N = both arms).
+    expect(s.analysis).toMatchObject({ method: "always_valid", alpha: 0.05, final: true });
     const p = series.points[1];
     const se = (latest.ci_high! - latest.ci_low!) / (2 * 1.959963984540054);
-    expect(p.information_fraction).toBeLessThan(0.2);
-    expect(p.bound_high).toBeCloseTo(s.sequential.bounds[0] * se, 10);
+    const control = rows.find(
+      (r) => r.metric_id === "conversion_7d" && r.is_control && r.analysis_mode === "itt",
+    )!;
+    const n = latest.n_users + control.n_users;
+    const l = -2 * Math.log(0.05);
+    const rho2 = (l + Math.log(l + 1)) / (2 * s.sequential.planned_per_variant);
+    const u = n * rho2;
+    const z = Math.sqrt(((2 * (u + 1)) / u) * Math.log(Math.sqrt(u + 1) / 0.05));
+    expect(p.bound_high).toBeCloseTo(z * se, 10);
     expect(p.bound_low).toBeCloseTo(-p.bound_high, 12);
+    // Each treatment's row carries the method's interval: wider than the fixed-sample one (any look is safe).
+    const conversion = s.metrics.find((m: { metric_key: string }) => m.metric_key === "conversion_7d");
+    const treated = conversion.itt.find((v: { is_control: boolean }) => !v.is_control);
+    expect(treated.inference.ci.high - treated.inference.ci.low).toBeGreaterThan(treated.ci.high - treated.ci.low);
+    expect(conversion.itt.find((v: { is_control: boolean }) => v.is_control).inference).toBeNull();
     // Contract metrics first (primary, secondary, guardrail), extra pipeline metrics after.
     expect(
       s.metrics.slice(0, 2).map((m: { metric_key: string; role: string }) => [m.metric_key, m.role]),

@@ -1,5 +1,5 @@
-import { boundaryAt, lookAt, type SequentialPlan } from "@assay/decisions";
-import { sequentialBounds } from "@assay/stats";
+import { type DecisionConfig, primaryBoundary } from "@assay/decisions";
+import { normalQuantile } from "@assay/stats";
 import type { PartitionResultRow } from "./lake-results-reader.js";
 
 export interface CumulativePoint {
@@ -10,7 +10,7 @@ export interface CumulativePoint {
   readonly ci_high: number | null;
   /** Smallest arm ÷ planned units per variant, as the decision engine computes it (null without a plan). */
   readonly information_fraction: number | null;
-  /** The decision engine's sequential boundary at this point on the uplift scale: ∓ c_k · se. */
+  /** The experiment's method's boundary at this point on the uplift scale: ∓ c · se (always-valid: the confidence sequence's). */
   readonly bound_low: number | null;
   readonly bound_high: number | null;
 }
@@ -24,20 +24,20 @@ export interface CumulativeSeries {
 
 /**
  * One series per metric × treatment variation × analysis mode, one point per results partition (each
- * partition is cumulative up to its `dt`). The boundary is the one the decision engine applies: the
- * experiment's sequential plan (`decision-config`), the look reached at information fraction
- * smallest arm ÷ `plannedPerVariant`, the first look's boundary before any look; `se` is recovered from
- * the fixed-sample interval at `alpha`.
- * @example cumulativeSeries(rows, createSequentialPlan({ fractions: [0.5, 1] }), 1000, 0.05)
+ * partition is cumulative up to its `dt`). The boundary is the one the decision policy applies
+ * (`primaryBoundary`): the confidence sequence's at the point's sample (always_valid), the look reached at
+ * information fraction smallest arm ÷ `plannedPerVariant` (group_sequential), or the fixed-horizon quantile;
+ * `se` is recovered from the fixed-sample interval at `alpha`.
+ * @example cumulativeSeries(rows, defaultDecisionConfig, 1000, 0.05, 1)
  */
 export function cumulativeSeries(
   rows: ReadonlyArray<PartitionResultRow>,
-  plan: SequentialPlan,
+  config: DecisionConfig,
   plannedPerVariant: number | null,
   alpha: number,
+  treatments: number,
 ): CumulativeSeries[] {
-  const zFixed =
-    sequentialBounds({ method: plan.method, alpha, informationFractions: [1] }).zBounds[0] ?? 1.96;
+  const zFixed = normalQuantile(1 - alpha / 2);
   const groups = new Map<string, PartitionResultRow[]>();
   for (const r of rows) {
     const k = `${r.metric_id}\u0000${r.analysis_mode}\u0000${r.dt}`;
@@ -54,7 +54,12 @@ export function cumulativeSeries(
           ? null
           : Math.min(1, smallest / plannedPerVariant);
       const se = r.ci_low === null || r.ci_high === null ? null : (r.ci_high - r.ci_low) / (2 * zFixed);
-      const c = t === null ? null : boundaryAt(plan, lookAt(plan, t));
+      const c = primaryBoundary(config, {
+        treatments,
+        plannedPerVariant,
+        totalUnits: r.n_users + (control?.n_users ?? 0),
+        informationFraction: t,
+      });
       const half = se === null || c === null || !Number.isFinite(c) ? null : c * se;
       const key = `${r.metric_id}\u0000${r.variation_id}\u0000${r.analysis_mode}`;
       const s = series.get(key) ?? {

@@ -336,7 +336,13 @@ export async function buildExperimentSummary(
       skipped_comparisons: report.skipped_comparisons.filter((s) => s.experiment_id === experiment.key),
     },
     exposure_daily: history.exposureDaily.get(experiment.key) ?? [],
-    cumulative: cumulativeSeries(history.results, plan, planned, RESULTS_ALPHA),
+    cumulative: cumulativeSeries(
+      history.results,
+      config,
+      planned,
+      RESULTS_ALPHA,
+      experiment.variants.filter((v) => !v.is_control).length,
+    ),
     sequential: {
       method: plan.method,
       alpha: plan.alpha,
