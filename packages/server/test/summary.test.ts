@@ -146,7 +146,9 @@ describe("GET /api/experiments/{key}/summary", () => {
     // Each treatment's row carries the method's interval: wider than the fixed-sample one (any look is safe).
     const conversion = s.metrics.find((m: { metric_key: string }) => m.metric_key === "conversion_7d");
     const treated = conversion.itt.find((v: { is_control: boolean }) => !v.is_control);
-    expect(treated.inference.ci.high - treated.inference.ci.low).toBeGreaterThan(treated.ci.high - treated.ci.low);
+    expect(treated.inference.ci.high - treated.inference.ci.low).toBeGreaterThan(
+      treated.ci.high - treated.ci.low,
+    );
     expect(conversion.itt.find((v: { is_control: boolean }) => v.is_control).inference).toBeNull();
     // Contract metrics first (primary, secondary, guardrail), extra pipeline metrics after.
     expect(
