@@ -176,6 +176,9 @@ describe("decisions end to end: a guardrail regression fails closed", () => {
     // The list's guardrail badge is the engine's verdict (sequential boundary), not a fixed-sample rule.
     const entry = await listed();
     expect(entry.results.badges.guardrail_breach).toBe(true);
+    // The list row's verdict is the engine's decision (not a fixed-sample p-value), its SRM badge the engine's test.
+    expect(entry.results.decision).toMatchObject({ status: "roll_back", method: "always_valid" });
+    expect(entry.results.badges.srm).toBe(false);
     expect(entry.results.guardrails_evaluated_at).toBe(run.json.evaluated_at);
     const line = entry.results.badge_reasons.find((r: string) => r.startsWith("guardrail revenue_7d"));
     expect(line).toContain(`z = ${breach.z.toFixed(2)} ≥ ${breach.boundary.toFixed(2)}`);

@@ -10,9 +10,15 @@ export interface GuardrailBreach {
   readonly boundary: number | null;
 }
 
-/** The decision engine's guardrail verdict for an experiment, as of its latest evaluation. */
+/** The decision engine's verdict for an experiment, as of its latest evaluation. */
 export interface GuardrailBreachStatus {
   readonly evaluated_at: string;
+  /** The decision's status (ship, roll_back, keep_running, inconclusive) at that evaluation. */
+  readonly status: string;
+  /** The analysis method the decision followed (absent from an older server's decisions). */
+  readonly method: string | null;
+  /** The sequential SRM test's verdict: established, with its always-valid p (running minimum). */
+  readonly srm: { readonly active: boolean; readonly p_value: number | null } | null;
   readonly breaches: ReadonlyArray<GuardrailBreach>;
   /** A breach made the experiment fail closed and nobody has re-enabled it yet. */
   readonly fail_closed: boolean;
@@ -38,7 +44,12 @@ export async function readGuardrailBreaches(
     experiment_key: string;
     decision: {
       evaluatedAt?: string;
-      details?: { guardrails?: ReadonlyArray<StoredGuardrail> };
+      status?: string;
+      details?: {
+        guardrails?: ReadonlyArray<StoredGuardrail>;
+        method?: string;
+        srm?: { active?: boolean; p_min?: number | null };
+      };
     } | null;
     guard_active: boolean | null;
   }>(
@@ -49,8 +60,12 @@ export async function readGuardrailBreaches(
   );
   for (const r of rows) {
     if (r.decision?.evaluatedAt === undefined) continue;
+    const srm = r.decision.details?.srm;
     out.set(r.experiment_key, {
       evaluated_at: r.decision.evaluatedAt,
+      status: r.decision.status ?? "keep_running",
+      method: r.decision.details?.method ?? null,
+      srm: srm === undefined ? null : { active: srm.active === true, p_value: srm.p_min ?? null },
       breaches: (r.decision.details?.guardrails ?? [])
         .filter((g) => g.breached === true)
         .map(({ breached: _, ...g }) => g),

@@ -37,6 +37,12 @@ export interface ListResults {
   };
   /** One line per raised badge. */
   readonly badge_reasons: string[];
+  /** The decision engine's latest decision (null: not evaluated yet): what the list row shows as the verdict. */
+  readonly decision: {
+    readonly status: string;
+    readonly evaluated_at: string;
+    readonly method: string | null;
+  } | null;
   /** When the decision engine last evaluated the guardrails (null: not yet, so no guardrail badge). */
   readonly guardrails_evaluated_at: string | null;
 }
@@ -57,9 +63,9 @@ const qualityCounts = [
 const pct = (x: number | null) => (x === null ? "?" : `${(x * 100).toFixed(1)}%`);
 
 /**
- * Badges: SRM = the pipeline's χ² flag (ITT); a guardrail breach = the decision engine's latest evaluation
- * (its sequential rule: the harm beyond the threshold significant at the look's boundary, the same verdict that
- * makes an experiment fail closed), none before the engine has evaluated the experiment; a data-quality warning
+ * Badges: SRM = the decision engine's sequential SRM test (valid however often it runs; the pipeline's one-look
+ * χ² is no verdict), a guardrail breach = the engine's always-valid guardrail rule (the same verdict that makes
+ * an experiment fail closed), neither before the engine has evaluated the experiment; a data-quality warning
  * for any count a clean log would not have, a collapsed exposure day or a failed data test.
  * @example listBadges(quality, [], breaches.get(experiment.key))
  */
@@ -67,14 +73,14 @@ export function listBadges(
   quality: ExperimentQuality | null,
   failedTests: ReadonlyArray<string>,
   guardrails: GuardrailBreachStatus | undefined,
-): Pick<ListResults, "badges" | "badge_reasons" | "guardrails_evaluated_at"> {
+): Pick<ListResults, "badges" | "badge_reasons" | "guardrails_evaluated_at" | "decision"> {
   const reasons: string[] = [];
-  const srm = quality?.srm_detected_itt === true;
-  if (srm) reasons.push(`sample ratio mismatch (p = ${quality?.srm_p_value_itt})`);
+  const srm = guardrails?.srm?.active === true;
+  if (srm) reasons.push(`sample ratio mismatch (always-valid p = ${guardrails?.srm?.p_value})`);
   const breach = (guardrails?.breaches.length ?? 0) > 0 || guardrails?.fail_closed === true;
   for (const g of guardrails?.breaches ?? []) {
     reasons.push(
-      `guardrail ${g.metric_key} (${g.variant}) ${pct(g.relative_harm)} worse than control, beyond its ${pct(g.threshold)} tolerance at the sequential boundary (z = ${g.z?.toFixed(2) ?? "?"} ≥ ${g.boundary?.toFixed(2) ?? "?"})`,
+      `guardrail ${g.metric_key} (${g.variant}) ${pct(g.relative_harm)} worse than control, beyond its ${pct(g.threshold)} tolerance (always-valid, z = ${g.z?.toFixed(2) ?? "?"} ≥ ${g.boundary?.toFixed(2) ?? "?"})`,
     );
   }
   if (guardrails?.fail_closed === true)
@@ -102,6 +108,10 @@ export function listBadges(
     badges: { srm, guardrail_breach: breach, data_quality: dataQuality },
     badge_reasons: reasons,
     guardrails_evaluated_at: guardrails?.evaluated_at ?? null,
+    decision:
+      guardrails === undefined
+        ? null
+        : { status: guardrails.status, evaluated_at: guardrails.evaluated_at, method: guardrails.method },
   };
 }
 

@@ -92,6 +92,12 @@ export interface ExperimentListResults {
   readonly badge_reasons: ReadonlyArray<string>;
   /** The decision engine's latest guardrail evaluation (the breach badge is its verdict); null: not evaluated. */
   readonly guardrails_evaluated_at?: string | null;
+  /** The decision engine's latest decision; null: not evaluated yet. */
+  readonly decision?: {
+    readonly status: "ship" | "roll_back" | "keep_running" | "inconclusive";
+    readonly evaluated_at: string;
+    readonly method: string | null;
+  } | null;
 }
 
 /** What the create form sends (`POST /api/experiments`). */

@@ -8,10 +8,20 @@ import { Empty, ErrorView, Loading } from "../components/state-views.js";
 import { filterExperiments } from "../format/experiment-filter.js";
 import { overview } from "../format/experiment-overview.js";
 import { comparisonCells } from "../format/metric-format.js";
-import { formatDate } from "../format/number-format.js";
+import { formatDate, formatDateTime } from "../format/number-format.js";
 import { hrefOf } from "../router.js";
 
-/** The primary metric (ITT, raw) and the server's badges, from the list answer itself. */
+const decisionLabels = {
+  ship: ["Ship", "positive"],
+  roll_back: ["Roll back", "negative"],
+  keep_running: ["Keep running", "neutral"],
+  inconclusive: ["Inconclusive", "warning"],
+} as const;
+
+/**
+ * The primary metric's observed change (ITT, raw; no significance colour: a fixed-sample p-value at every
+ * refresh invites peeking), the decision engine's verdict and the server's badges, from the list answer itself.
+ */
 function ResultCell({ experiment }: { readonly experiment: Experiment }): ReactNode {
   const r = experiment.results;
   if (r === undefined || r === null) {
@@ -36,12 +46,21 @@ function ResultCell({ experiment }: { readonly experiment: Experiment }): ReactN
       {first === undefined || o.primary === undefined ? (
         <span className="muted">no primary result</span>
       ) : (
-        <span className={`tone-text-${first.tone}`}>
-          {o.primary.metricKey}: {comparisonCells(first, o.primary.kind).relative}{" "}
-          <span className="muted">p {comparisonCells(first, o.primary.kind).pValue}</span>
+        <span>
+          {o.primary.metricKey}: {comparisonCells(first, o.primary.kind).relative}
         </span>
       )}
       <span className="badges">
+        {r.decision === undefined || r.decision === null ? (
+          <span className="muted small">not evaluated yet</span>
+        ) : (
+          <Badge
+            tone={decisionLabels[r.decision.status][1]}
+            title={`Decision engine, ${r.decision.method ?? "group_sequential"}, evaluated ${formatDateTime(r.decision.evaluated_at)}`}
+          >
+            {decisionLabels[r.decision.status][0]}
+          </Badge>
+        )}
         {r.badges.srm ? (
           <Badge tone="negative" title={reasons}>
             SRM
