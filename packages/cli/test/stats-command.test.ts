@@ -72,6 +72,23 @@ describe("assay stats as a child process", () => {
     expect(cs.cases.flatMap((c, i) => mismatches(c, results[i] ?? {}))).toEqual([]);
   });
 
+  it("answers every public metrics-contract case (quantile, regression_adjusted, ratio_cuped) within tolerance", () => {
+    // fixtures/reference/stats-metrics-public.json: numpy 1.24 / scipy 1.10 from unit-level data, see PROVENANCE.md.
+    const metrics = JSON.parse(
+      readFileSync(join(root, "fixtures/reference/stats-metrics-public.json"), "utf8"),
+    ) as {
+      cases: ReferenceCase[];
+    };
+    const run = runAssay(["stats"], JSON.stringify({ tests: metrics.cases.map((c) => c.request) }));
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const { results } = JSON.parse(run.stdout) as { results: Record<string, unknown>[] };
+    expect(new Set(metrics.cases.map((c) => c.request.kind))).toEqual(
+      new Set(["quantile", "regression_adjusted", "ratio_cuped"]),
+    );
+    expect(metrics.cases.flatMap((c, i) => mismatches(c, results[i] ?? {}))).toEqual([]);
+  });
+
   it("exits 2 with a one-line message on stderr for unreadable JSON", () => {
     const run = runAssay(["stats"], "{ not json");
     expect(run.status).toBe(2);

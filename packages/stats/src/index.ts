@@ -25,7 +25,21 @@ export {
   mixtureRho,
 } from "./normal-mixture.js";
 export { type AdjustmentMethod, adjustPValues } from "./p-value-adjustment.js";
+export {
+  type QuantileArm,
+  type QuantileSummary,
+  type QuantileTestResult,
+  quantileRanks,
+  quantileTest,
+  summarizeQuantile,
+} from "./quantile-test.js";
+export { type RatioCupedArm, type RatioCupedResult, ratioCupedTest } from "./ratio-cuped-test.js";
 export { ratioTest, summarizeRatioArm } from "./ratio-test.js";
+export {
+  type RegressionAdjustedResult,
+  type RegressionArm,
+  regressionAdjustedTest,
+} from "./regression-adjusted-test.js";
 export { relativeLiftSe } from "./relative-lift.js";
 export {
   type MdeInput,

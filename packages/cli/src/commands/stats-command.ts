@@ -9,7 +9,10 @@ import {
   meanSampleSize,
   meanTest,
   minimumDetectableEffect,
+  quantileTest,
+  ratioCupedTest,
   ratioTest,
+  regressionAdjustedTest,
   sampleSize,
   sequentialBounds,
   srmTest,
@@ -38,6 +41,21 @@ const ratioArm = z.object({
 });
 const cupedArm = meanArm.extend({ sum_x: finite, sum_x_squares: finite, sum_xy: finite });
 const binomialArm = z.object({ n: count, conversions: count });
+const quantileArm = z.union([
+  z.object({ values: z.array(finite).min(2).max(10_000_000) }),
+  z.object({ n: count, quantile_value: finite, order_lower: finite, order_upper: finite }),
+]);
+const regressionArm = meanArm.extend({
+  sum_x: z.array(finite).min(1).max(100),
+  sum_xx: z.array(z.array(finite).max(100)).max(100),
+  sum_xy: z.array(finite).max(100),
+});
+const ratioCupedArm = ratioArm.extend({
+  sum_x: finite,
+  sum_x_squares: finite,
+  sum_x_num: finite,
+  sum_x_den: finite,
+});
 const meanEffect = {
   baseline_mean: finite,
   baseline_sd: finite,
@@ -106,6 +124,41 @@ const kinds = {
       ),
     }),
   ),
+  quantile: kind(
+    z.object({ ...testOptions, quantile: finite, control: quantileArm, treatment: quantileArm }),
+    (r) => {
+      const arm = (a: z.infer<typeof quantileArm>) =>
+        "values" in a
+          ? { values: a.values }
+          : { n: a.n, quantileValue: a.quantile_value, orderLower: a.order_lower, orderUpper: a.order_upper };
+      const options = defined({ alpha: r.alpha, alternative: r.alternative });
+      return { ...quantileTest(arm(r.control), arm(r.treatment), r.quantile, options) };
+    },
+  ),
+  regression_adjusted: kind(
+    z.object({ ...testOptions, control: regressionArm, treatment: regressionArm }),
+    (r) => {
+      const arm = (a: z.infer<typeof regressionArm>) => ({
+        ...meanArmOf(a),
+        sumX: a.sum_x,
+        sumXX: a.sum_xx,
+        sumXY: a.sum_xy,
+      });
+      const options = defined({ alpha: r.alpha, alternative: r.alternative });
+      return { ...regressionAdjustedTest(arm(r.control), arm(r.treatment), options) };
+    },
+  ),
+  ratio_cuped: kind(z.object({ ...testOptions, control: ratioCupedArm, treatment: ratioCupedArm }), (r) => {
+    const arm = (a: z.infer<typeof ratioCupedArm>) => ({
+      ...ratioArmOf(a),
+      sumX: a.sum_x,
+      sumXSquares: a.sum_x_squares,
+      sumXNum: a.sum_x_num,
+      sumXDen: a.sum_x_den,
+    });
+    const options = defined({ alpha: r.alpha, alternative: r.alternative });
+    return { ...ratioCupedTest(arm(r.control), arm(r.treatment), options) };
+  }),
   cuped: kind(z.object({ ...testOptions, control: cupedArm, treatment: cupedArm }), (r) => {
     const options = defined({ alpha: r.alpha, alternative: r.alternative });
     return { ...cupedTest(cupedArmOf(r.control), cupedArmOf(r.treatment), options) };
