@@ -35,9 +35,11 @@ function checkArm(arm: RegressionArm, k: number, field: string): void {
   if (arm.sumXX.length !== k || arm.sumXX.some((row) => row.length !== k)) {
     throw new StatsInputError(`${field}.sum_xx`, `must be a ${k} × ${k} matrix`);
   }
-  arm.sumX.forEach((v, i) => requireFinite(v, `${field}.sum_x[${i}]`));
-  arm.sumXY.forEach((v, i) => requireFinite(v, `${field}.sum_xy[${i}]`));
-  arm.sumXX.forEach((row, i) => row.forEach((v, j) => requireFinite(v, `${field}.sum_xx[${i}][${j}]`)));
+  for (const [i, v] of arm.sumX.entries()) requireFinite(v, `${field}.sum_x[${i}]`);
+  for (const [i, v] of arm.sumXY.entries()) requireFinite(v, `${field}.sum_xy[${i}]`);
+  for (const [i, row] of arm.sumXX.entries()) {
+    for (const [j, v] of row.entries()) requireFinite(v, `${field}.sum_xx[${i}][${j}]`);
+  }
 }
 
 /** Cholesky factor of a symmetric matrix, or null when a pivot is at or below `tolerance` (not positive definite). */
