@@ -61,7 +61,7 @@ const counts: Record<GuaranteeScenario, number> = {
 const rates: ScenarioRates[] = [];
 for (const scenario of Object.keys(guaranteeScenarios) as GuaranteeScenario[]) {
   const t = performance.now();
-  const r = measureScenario(scenario, counts[scenario], 7_000_000 + rates.length * 100_000);
+  const r = await measureScenario(scenario, counts[scenario], 7_000_000 + rates.length * 100_000);
   rates.push(r);
   console.log(scenario, r, `${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
