@@ -7,6 +7,7 @@ import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
 import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
+import { admitJson, admitStrings } from "./http/admission.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
@@ -147,6 +148,35 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     }
     request.log.error(error);
     return reply.status(500).send(new HttpError("internal", "internal error").toJSON());
+  });
+  // Input admission (http/admission.ts): the JSON body is parsed here (a `__proto__` key is then a named 400, not
+  // "not valid JSON") and checked once; headers, path parameters and the query string before every handler.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (_request, text, done) => {
+    const source = typeof text === "string" ? text : text.toString("utf8");
+    if (source.trim() === "")
+      return done(
+        new HttpError("bad_request", "body: must not be empty with content-type application/json", {
+          field: "body",
+        }),
+      );
+    let body: unknown;
+    try {
+      body = JSON.parse(source);
+    } catch (error) {
+      return done(new HttpError("bad_request", "body: is not valid JSON", { field: "body", cause: error }));
+    }
+    try {
+      admitJson(body);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, body);
+  });
+  app.addHook("preValidation", async (request) => {
+    admitStrings(request.headers, "headers");
+    admitStrings(request.params, "params");
+    admitStrings(request.query, "query");
   });
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(new HttpError("not_found", `no route ${request.method} ${request.url}`).toJSON());
