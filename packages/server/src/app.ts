@@ -53,6 +53,7 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
+import { checkTeamPayload } from "./registry/payload-check.js";
 import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
@@ -127,6 +128,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
   const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
+  // A registry write commits only if the team's whole SDK payload still passes the SDK's own validatePayload.
+  const writeInTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) =>
+    withTeam(db, p.team, async (tx) => {
+      const result = await fn(tx);
+      await checkTeamPayload(tx);
+      return result;
+    });
   const changed = (p: Principal) => snapshots.invalidate(p.team);
   const syncConfig =
     options.pipelineConfig === false
@@ -266,7 +274,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     const input = parseInput(experimentInputSchema, request.body);
     checkTargetingCondition(input.targeting.condition, "targeting.condition");
-    const created = await inTeam(p, (tx) => createExperiment(tx, p, input));
+    const created = await writeInTeam(p, (tx) => createExperiment(tx, p, input));
     changed(p);
     await syncConfig();
     reply.status(201);
@@ -282,7 +290,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const patch = parseInput(experimentPatchSchema, request.body);
     checkTargetingCondition(patch.targeting?.condition, "targeting.condition");
-    const updated = await inTeam(p, (tx) => updateExperiment(tx, p, key, patch));
+    const updated = await writeInTeam(p, (tx) => updateExperiment(tx, p, key, patch));
     changed(p);
     await syncConfig();
     return updated;
@@ -291,7 +299,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
     const { status } = parseInput(transitionSchema, request.body);
-    const updated = await inTeam(p, (tx) => transitionExperiment(tx, p, key, status));
+    const updated = await writeInTeam(p, (tx) => transitionExperiment(tx, p, key, status));
     if (!deliveredStatuses.has(status)) assignments.forgetExperiment(key);
     changed(p);
     await syncConfig();
@@ -372,7 +380,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const segment = parseInput(segmentSchema, { ...(request.body as object), key });
     checkTargetingCondition(segment.condition, "condition");
-    const saved = await inTeam(p, (tx) => putSegment(tx, p, segment));
+    const saved = await writeInTeam(p, (tx) => putSegment(tx, p, segment));
     changed(p);
     return saved;
   });
@@ -390,7 +398,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const flag = parseInput(flagSchema, { ...(request.body as object), key });
     checkTargetingCondition(flag.targeting.condition, "targeting.condition");
-    const saved = await inTeam(p, (tx) => putFlag(tx, p, flag));
+    const saved = await writeInTeam(p, (tx) => putFlag(tx, p, flag));
     changed(p);
     return saved;
   });
@@ -399,7 +407,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     app.post(`/api/flags/:key/${action}`, async (request) => {
       const p = await auth(request);
       const { key } = parseInput(keyParams, request.params);
-      const { flag, changed: didChange } = await inTeam(p, (tx) => switchFlag(tx, p, key, action));
+      const { flag, changed: didChange } = await writeInTeam(p, (tx) => switchFlag(tx, p, key, action));
       if (didChange) changed(p);
       return flag;
     });
