@@ -5,6 +5,17 @@ import type { EventIdWindow } from "./event-id-window.js";
 import type { EventLog } from "./event-log.js";
 import { type CollectedEvent, collectedEventSchema, parseEventFast } from "./event-schema.js";
 import { checkAgainstPlan, type VersionedTrackingPlan } from "./tracking-plan.js";
+import { isReadableWalLine } from "./wal-record.js";
+
+const unreadable = "cannot be stored: not well-formed UTF-16 (lone surrogate)";
+/** The first field of an event whose text the log could not read back. */
+function unreadableField(e: CollectedEvent): string {
+  for (const f of ["event_id", "user_id", "event_name", "experiment_id", "variant_id"] as const) {
+    const v = (e as Record<string, unknown>)[f];
+    if (typeof v === "string" && !isReadableWalLine(JSON.stringify({ v }))) return f;
+  }
+  return "properties";
+}
 
 /** Why one event of a batch was refused. */
 export interface RejectedEvent {
@@ -113,6 +124,10 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
             return;
           }
           line = productEventLine(e, time);
+          if (!isReadableWalLine(line)) {
+            rejected.push({ index, event_id: e.event_id, field: unreadableField(e), reason: unreadable });
+            return;
+          }
         } else {
           const variants = experiments.get(e.experiment_id);
           if (variants === undefined) {
@@ -141,6 +156,10 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
             variant_id: e.variant_id,
             exposure_time_utc: time,
           });
+          if (!isReadableWalLine(line)) {
+            rejected.push({ index, event_id: e.event_id, field: unreadableField(e), reason: unreadable });
+            return;
+          }
           // Also for a duplicate exposure: a batch retried after a failed assignment append logs it then.
           if (
             assignments !== undefined &&

@@ -2,6 +2,7 @@ import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
+import { type QuarantineReport, quarantineUnreadableLines } from "./wal-quarantine.js";
 
 const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 // The compactor's files are named after their WAL segment: `wal-<segment>.parquet`.
@@ -66,8 +67,20 @@ export interface Lake {
   close(): Promise<void>;
 }
 
+export interface LakeOptions {
+  /** Told about WAL lines the compactor could not read and moved to `<wal>/quarantine/` (default: stderr). */
+  readonly onQuarantine?: (report: QuarantineReport) => void;
+}
+
+const logQuarantine = (r: QuarantineReport): void => {
+  process.stderr.write(
+    `assay: error: ${r.lines} unreadable line(s) of WAL segment ${r.segment} moved to ${r.quarantinePath}\n`,
+  );
+};
+
 /** Opens the lake at `dir` with an embedded DuckDB (session time zone UTC). */
-export async function openLake(dir: string): Promise<Lake> {
+export async function openLake(dir: string, options: LakeOptions = {}): Promise<Lake> {
+  const onQuarantine = options.onQuarantine ?? logQuarantine;
   await mkdir(join(dir, "raw"), { recursive: true });
   const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
   const connection = await instance.connect();
@@ -99,11 +112,22 @@ export async function openLake(dir: string): Promise<Lake> {
     compactSegment: (log, segment) =>
       serial(async () => {
         const name = `${compactedPrefix}${String(segment.number).padStart(9, "0")}.parquet`;
-        await connection.run(
-          `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
-             format = 'newline_delimited', columns = ${walColumns})
-           QUALIFY row_number() OVER (PARTITION BY kind, event_id) = 1`,
-        );
+        const load = () =>
+          connection.run(
+            `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
+               format = 'newline_delimited', columns = ${walColumns})
+             QUALIFY row_number() OVER (PARTITION BY kind, event_id) = 1`,
+          );
+        try {
+          await load();
+        } catch (error) {
+          // A line the reader refuses (written before the writer checked, or damaged on disk) is quarantined with a
+          // logged error; the rest of the segment is compacted. Any other failure is the caller's to see.
+          const report = await quarantineUnreadableLines(segment.path);
+          if (report === undefined) throw error;
+          onQuarantine(report);
+          await load();
+        }
         const parts = await query<{ kind: string; dt: string; n: number }>(
           `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc, assignment_time_utc, observed_time_utc), 1, 10) AS dt,
              count(*) AS n

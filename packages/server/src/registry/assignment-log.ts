@@ -1,4 +1,6 @@
 import type { EventLog } from "../collector/event-log.js";
+import { isWellFormedUtf16 } from "../http/admission.js";
+import { BadRequestError } from "../http/http-error.js";
 import { observedAttributes, userAttributeLine } from "./segment-attributes.js";
 
 /** One assignment decision of a request. */
@@ -80,6 +82,13 @@ export function createAssignmentLog(
     records: ReadonlyArray<AssignmentRecord>,
     attributes?: UserAttributes,
   ): Promise<boolean[]> {
+    // Only what the log's reader reads back is logged (collector/wal-record.ts): checked before any pair is claimed.
+    for (const r of records) {
+      if (!isWellFormedUtf16(r.userId))
+        throw new BadRequestError("user_id", "is not well-formed UTF-16 (lone surrogate)");
+      if (!isWellFormedUtf16(r.experimentKey) || !isWellFormedUtf16(r.variant))
+        throw new BadRequestError("experiment_key", "is not well-formed UTF-16 (lone surrogate)");
+    }
     const out: boolean[] = [];
     let lines = "";
     let claimed: AssignmentRecord[] | undefined;

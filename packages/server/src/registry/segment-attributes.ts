@@ -1,3 +1,5 @@
+import { isWellFormedUtf16 } from "../http/admission.js";
+
 /**
  * User attributes the server records for segment drill-downs. Only allowlisted keys are ever stored: the
  * attributes an SDK sends with `POST /api/assign` may hold anything (e-mail, name), so a key must be listed
@@ -8,6 +10,8 @@
 export const defaultSegmentAttributes = ["platform", "country", "device", "browser", "plan"] as const;
 
 const attributeName = /^[a-z][a-z0-9_]{0,63}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters.
+const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /** Longest value recorded; longer values are free text, not a segment, and are dropped. */
 export const MAX_SEGMENT_VALUE_LENGTH = 128;
@@ -60,6 +64,8 @@ export function observedAttributes(
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") continue;
     const value = String(v);
     if (value === "" || value.length > MAX_SEGMENT_VALUE_LENGTH) continue;
+    // A value that is no segment label (a control character, a lone surrogate) is never stored.
+    if (!isWellFormedUtf16(value) || controlCharacter.test(value)) continue;
     out.push([name, value]);
   }
   return out;
