@@ -1,10 +1,10 @@
 import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { sqlString } from "@assay/pipeline";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
 import { type QuarantineReport, quarantineUnreadableLines } from "./wal-quarantine.js";
 
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 // The compactor's files are named after their WAL segment: `wal-<segment>.parquet`.
 const compactedPrefix = "wal-";
 

@@ -1,8 +1,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { sqlString } from "@assay/pipeline";
 import { type Lake, listFiles } from "../collector/lake.js";
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /** Columns that name a person in lake files (the unit, and both sides of an identity link). */
 const personColumns = ["user_id", "anon_id", "identity_id"];
