@@ -16,6 +16,7 @@ import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
+import type { ErasureScope } from "./lifecycle/erase-user.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
 import {
@@ -25,7 +26,14 @@ import {
 } from "./lifecycle/warehouse-erasure.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
-import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
+import {
+  createApiKey,
+  createAuthenticator,
+  hasRole,
+  type Principal,
+  requireRole,
+  roles,
+} from "./registry/auth.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "./registry/definition-schemas.js";
 import {
   getFlag,
@@ -58,6 +66,7 @@ import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
+import { createTeam, listTeams, teamInputSchema } from "./registry/team-store.js";
 import { listResults } from "./results/experiment-list-results.js";
 import { createPipelineConfigSync } from "./results/pipeline-config.js";
 import {
@@ -415,14 +424,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   // --- Tracking plan --------------------------------------------------------------------------
   app.get("/api/tracking-plan", async (request) => {
-    await auth(request);
-    return plans.get();
+    const p = await auth(request);
+    return plans.get(p.team);
   });
   app.put("/api/tracking-plan", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
     const plan = parseInput(trackingPlanSchema, request.body);
-    return plans.publish(plan, p.actor);
+    return plans.publish(p.team, plan, p.actor);
   });
 
   // --- Delivery and assignment ----------------------------------------------------------------
@@ -461,10 +470,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const toLog: AssignmentRecord[] = [];
     const logIndex: number[] = [];
     // An erased (tombstoned) user is still assigned, so the product renders, but nothing about them is stored.
-    const erased = privacy.tombstones.has(body.user_id);
+    const erased = privacy.tombstones.has(p.team, body.user_id);
     decided.forEach((a, i) => {
       if (erased || !a.inExperiment || a.variant === null) return;
-      toLog.push({ experimentKey: keys[i]!, userId: body.user_id, variant: a.variant });
+      toLog.push({ experimentKey: keys[i]!, userId: body.user_id, variant: a.variant, team: p.team });
       logIndex.push(i);
     });
     const first = new Array<boolean>(keys.length).fill(false);
@@ -474,7 +483,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         toLog,
         segmentAttributes.length === 0
           ? undefined
-          : { userId: body.user_id, attributes: body.attributes, allowlist: segmentAttributes },
+          : { userId: body.user_id, attributes: body.attributes, allowlist: segmentAttributes, team: p.team },
       );
       logged.forEach((f, j) => {
         first[logIndex[j]!] = f;
@@ -499,9 +508,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const ingestEvents = async (authorization: string | undefined, raw: unknown) => {
     const p = await authenticate(authorization);
     const { events } = parseInput(eventBatchSchema, raw);
-    const [plan, snapshot] = await Promise.all([plans.get(), snapshots.get(p.team)]);
-    return privacy.ingest(events, (kept) =>
-      collector.ingest(kept, plan, snapshot.variantsByExperiment, snapshot.runningExperiments),
+    const [plan, snapshot] = await Promise.all([plans.get(p.team), snapshots.get(p.team)]);
+    return privacy.ingest(
+      events,
+      (kept) =>
+        collector.ingest(kept, plan, snapshot.variantsByExperiment, snapshot.runningExperiments, p.team),
+      p.team,
     );
   };
   app.post("/api/events", (request) => ingestEvents(request.headers.authorization, request.body));
@@ -510,33 +522,57 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     requireRole(p, "admin");
     const { id } = parseInput(z.object({ id: z.string().min(1).max(256) }), request.params);
+    // A team admin erases within the team; the platform owner across all teams (docs/server.md, "Tenancy").
+    const everywhere = hasRole(p, "owner");
+    const ownExperiments = everywhere
+      ? []
+      : (
+          await db.query<{ experiment_key: string }>(
+            "select experiment_key from experiment_registry where owner_team = $1",
+            [p.team],
+          )
+        ).rows.map((r) => r.experiment_key);
+    const otherExperiments = everywhere
+      ? []
+      : (
+          await db.query<{ experiment_key: string }>(
+            "select experiment_key from experiment_registry where owner_team <> $1",
+            [p.team],
+          )
+        ).rows.map((r) => r.experiment_key);
+    const scope: ErasureScope = everywhere
+      ? { kind: "all" }
+      : { kind: "team", team: p.team, otherExperiments };
     // Tombstone first (later events for the user are dropped), then compact what was acknowledged and erase it
     // from raw, silver and gold.
-    const erasure = await privacy.erase(id, p.actor);
+    const erasure = await privacy.erase(id, p.actor, scope);
     const lakeRows = Object.values(erasure.rows).reduce((a, b) => a + b, 0);
-    const derivedRows = (await options.eraseDerived?.(id)) ?? 0;
-    assignments.forgetUser(id);
-    const warehouseErasures = await eraseUserFromWarehouses(warehouses, id);
+    // The results store and the warehouses hold rows without a team: a team erasure reaches them only when the user
+    // has no row of another team (`exclusive`), like the lake's shared tables.
+    const derivedRows = erasure.exclusive ? ((await options.eraseDerived?.(id)) ?? 0) : 0;
+    assignments.forgetUser(id, everywhere ? undefined : ownExperiments);
+    const warehouseErasures = erasure.exclusive ? await eraseUserFromWarehouses(warehouses, id) : [];
     const warehouseRows = warehouseErasures.reduce((sum, w) => sum + w.rows, 0);
     const warehouseFailures = warehouseErasures.filter((w) => w.error !== undefined);
-    await db.transaction((tx) =>
-      tx.query(
-        "insert into audit_log (actor, owner_team, entity_type, entity_key, action, before, after) values ($1, $2, 'user', $3, 'dsar_erase', null, $4)",
-        [
-          p.actor,
-          p.team,
-          id,
-          JSON.stringify({
-            lake_rows: lakeRows,
-            lake_rows_by_area: erasure.rows,
-            reports_scrubbed: erasure.reportsScrubbed,
-            derived_rows: derivedRows,
-            warehouse_rows: warehouseRows,
-            warehouses: warehouseErasures,
-          }),
-        ],
-      ),
-    );
+    const teams = everywhere ? await listTeams(db) : [p.team];
+    const record = JSON.stringify({
+      scope: everywhere ? "all_teams" : "team",
+      shared_data_erased: erasure.exclusive,
+      lake_rows: lakeRows,
+      lake_rows_by_area: erasure.rows,
+      reports_scrubbed: erasure.reportsScrubbed,
+      derived_rows: derivedRows,
+      warehouse_rows: warehouseRows,
+      warehouses: warehouseErasures,
+    });
+    // Audited in every team the erasure touched (the owner's: all of them).
+    await db.transaction(async (tx) => {
+      for (const team of teams)
+        await tx.query(
+          "insert into audit_log (actor, owner_team, entity_type, entity_key, action, before, after) values ($1, $2, 'user', $3, 'dsar_erase', null, $4)",
+          [p.actor, team, id, record],
+        );
+    });
     // Everything else is erased and audited; a warehouse that failed makes the request fail, and a retry is safe.
     if (warehouseFailures.length > 0)
       throw new HttpError(
@@ -545,6 +581,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       );
     return {
       user_id: id,
+      scope: everywhere ? "all_teams" : "team",
+      teams,
       removed: {
         lake_rows: lakeRows,
         lake_rows_by_area: erasure.rows,
@@ -555,6 +593,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       },
       tombstoned: true,
     };
+  });
+  // --- Teams (platform owner) ----------------------------------------------------------------
+  app.post("/api/teams", async (request, reply) => {
+    const p = await auth(request);
+    requireRole(p, "owner");
+    const created = await createTeam(db, p, parseInput(teamInputSchema, request.body));
+    reply.status(201);
+    return created;
   });
   registerRetention(app, { db, lake: context.lake, auth });
   app.post("/api/admin/compact", async (request) => {

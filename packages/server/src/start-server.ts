@@ -46,7 +46,10 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
   readonly home: string;
-  /** The bootstrap admin key (team `demo`), created on the first start and kept in `<home>/api-keys.json`. */
+  /**
+   * The bootstrap key, created on the first start and kept in `<home>/api-keys.json`: the platform owner (admin of
+   * team `demo`, creates teams, erases across teams).
+   */
   readonly adminKey: string;
   close(): Promise<void>;
 }
@@ -94,7 +97,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const firstStart = keys === undefined;
   if (keys === undefined) {
-    const { secret } = await createApiKey(db, { team: "demo", role: "admin", name: "bootstrap-admin" });
+    const { secret } = await createApiKey(db, { team: "demo", role: "owner", name: "bootstrap-admin" });
     keys = { team: "demo", admin: secret };
     await writeFile(keyPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   }
@@ -163,6 +166,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   if (firstStart && options.onFirstStart !== undefined) await options.onFirstStart(server);
   print(`Assay server listening on ${url} (registry: ${db.dialect}, home: ${home})`);
-  print(`API key (team ${keys.team}, admin): ${keys.admin}  — also in ${keyPath}`);
+  print(`API key (platform owner; admin of team ${keys.team}): ${keys.admin}  — also in ${keyPath}`);
   return server;
 }

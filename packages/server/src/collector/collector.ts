@@ -1,7 +1,7 @@
 import { HttpError } from "../http/http-error.js";
 import { formatFieldPath } from "../http/parse-input.js";
 import type { AssignmentLog, AssignmentRecord } from "../registry/assignment-log.js";
-import type { EventIdWindow } from "./event-id-window.js";
+import { type EventIdWindow, teamEventKey } from "./event-id-window.js";
 import type { EventLog } from "./event-log.js";
 import { type CollectedEvent, collectedEventSchema, parseEventFast } from "./event-schema.js";
 import { checkAgainstPlan, type VersionedTrackingPlan } from "./tracking-plan.js";
@@ -40,9 +40,11 @@ export interface IngestResult {
 export function productEventLine(
   e: { event_id: string; user_id: string; event_name: string; value: number | null; properties: object },
   time: string,
+  team?: string,
 ): string {
   const value = e.value === null ? "null" : JSON.stringify(e.value);
-  return `{"kind":"event","event_id":${JSON.stringify(e.event_id)},"user_id":${JSON.stringify(e.user_id)},"event_name":${JSON.stringify(e.event_name)},"event_time_utc":${JSON.stringify(time)},"value":${value},"properties":${JSON.stringify(JSON.stringify(e.properties))}}`;
+  const owner = team === undefined ? "" : `,"team":${JSON.stringify(team)}`;
+  return `{"kind":"event","event_id":${JSON.stringify(e.event_id)},"user_id":${JSON.stringify(e.user_id)},"event_name":${JSON.stringify(e.event_name)},"event_time_utc":${JSON.stringify(time)},"value":${value},"properties":${JSON.stringify(JSON.stringify(e.properties))}${owner}}`;
 }
 
 /** Experiments an exposure may name: key → its variant keys. */
@@ -60,6 +62,8 @@ export interface Collector {
     plan: VersionedTrackingPlan,
     experiments: KnownExperiments,
     running?: ReadonlySet<string>,
+    /** The sending key's team: written on every row, and the namespace of its event ids (default ""). */
+    team?: string,
   ): Promise<IngestResult>;
   readonly seen: EventIdWindow;
   readonly counters: { accepted: number; duplicates: number; rejected: number };
@@ -86,7 +90,7 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
   return {
     seen,
     counters,
-    async ingest(events, plan, experiments, running) {
+    async ingest(events, plan, experiments, running, team = "") {
       const rejected: RejectedEvent[] = [];
       const ids: string[] = [];
       // (experiment, user) → the assignment an exposure logs: the pair's earliest exposure in the batch.
@@ -123,7 +127,7 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
             rejected.push({ index, event_id: e.event_id, ...problem });
             return;
           }
-          line = productEventLine(e, time);
+          line = productEventLine(e, time, team);
           if (!isReadableWalLine(line)) {
             rejected.push({ index, event_id: e.event_id, field: unreadableField(e), reason: unreadable });
             return;
@@ -155,6 +159,7 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
             experiment_id: e.experiment_id,
             variant_id: e.variant_id,
             exposure_time_utc: time,
+            team,
           });
           if (!isReadableWalLine(line)) {
             rejected.push({ index, event_id: e.event_id, field: unreadableField(e), reason: unreadable });
@@ -175,16 +180,19 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
                 userId: e.user_id,
                 variant: e.variant_id,
                 at: time,
+                team,
               });
           }
         }
         // Checked and claimed synchronously, so concurrent batches cannot both write one id.
-        if (seen.has(e.event_id)) {
+        // Event ids are a team's own: another team's id is never a duplicate of this one.
+        const id = teamEventKey(team, e.event_id);
+        if (seen.has(id)) {
           duplicates++;
           return;
         }
-        seen.add(e.event_id);
-        ids.push(e.event_id);
+        seen.add(id);
+        ids.push(id);
         lines += `${line}\n`;
       });
       if (ids.length > 0 || firstAssignments !== undefined) {

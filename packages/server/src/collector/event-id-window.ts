@@ -74,3 +74,8 @@ export function dedupeWindowFromEnv(env: Record<string, string | undefined>): nu
     throw new RangeError(`ASSAY_DEDUPE_WINDOW_MINUTES must be a positive number of minutes, got "${raw}"`);
   return minutes * 60_000;
 }
+
+/** The de-duplication key of an event id: ids are namespaced by the sending team. */
+export function teamEventKey(team: string, eventId: string): string {
+  return `${team}\u0000${eventId}`;
+}

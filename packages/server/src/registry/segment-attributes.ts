@@ -79,8 +79,9 @@ export function userAttributeLine(
   userId: string,
   [attribute, value]: AttributeObservation,
   at: string,
+  team?: string,
 ): string {
   const u = JSON.stringify(userId);
   const a = JSON.stringify(attribute);
-  return `{"kind":"user_attribute","event_id":${JSON.stringify(`${userId}\u0000${attribute}\u0000${at}`)},"user_id":${u},"attribute":${a},"attribute_value":${JSON.stringify(value)},"observed_time_utc":"${at}"}\n`;
+  return `{"kind":"user_attribute","event_id":${JSON.stringify(`${userId}\u0000${attribute}\u0000${at}`)},"user_id":${u},"attribute":${a},"attribute_value":${JSON.stringify(value)},"observed_time_utc":"${at}"${team === undefined ? "" : `,"team":${JSON.stringify(team)}`}}\n`;
 }
