@@ -7,6 +7,8 @@ import type { Database } from "./db/database.js";
 import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
 import { createDecisionService, type DecisionServiceOptions } from "./decisions/decision-service.js";
+import { settleWithin } from "./lifecycle/shutdown-deadline.js";
+import { recoverAtStartup } from "./lifecycle/startup-recovery.js";
 import { createApiKey } from "./registry/auth.js";
 import { applyDefinitions, readDefinitionsDir } from "./registry/definitions-loader.js";
 import { createLakeSummary } from "./results/experiment-summary.js";
@@ -39,6 +41,11 @@ export interface StartServerOptions {
   readonly logger?: boolean;
   /** Where progress lines go; default stdout. */
   readonly print?: (line: string) => void;
+  /**
+   * How long `close()` waits for decision runs in flight (and their pending retries) before it leaves them to the
+   * exit, so a stop (SIGTERM) finishes well within 10 s. Default `ASSAY_SHUTDOWN_GRACE_MS` or 4000.
+   */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -88,6 +95,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     lakeDir: paths.lakeDir,
     dedupeWindowMs: dedupeWindowFromEnv(process.env),
   });
+  // After a crash: stale temporaries of the lake and the WAL, decision runs left `running`.
+  const recovered = await recoverAtStartup(db, paths);
+  if (recovered.removed.length + recovered.restored.length + recovered.failedRuns > 0)
+    print(
+      `Recovered after an unclean stop: ${recovered.removed.length} stale temporaries removed, ${recovered.restored.length} folders restored, ${recovered.failedRuns} interrupted decision runs marked failed`,
+    );
   const keyPath = join(home, "api-keys.json");
   let keys: KeyFile | undefined;
   try {
@@ -157,7 +170,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     adminKey: keys.admin,
     async close() {
       clearInterval(timer);
-      await decisions?.stop();
+      // Pending retries are not waited for: a run still going after the grace period is abandoned (its row is
+      // marked failed at the next start), and the log is compacted all the same.
+      const graceMs = options.shutdownGraceMs ?? Number(process.env.ASSAY_SHUTDOWN_GRACE_MS ?? 4000);
+      if (!(await settleWithin(decisions?.stop(), graceMs)))
+        print(`Stopping: decision runs still in flight after ${graceMs} ms were abandoned`);
       await app.close();
       await context.compact();
       await context.close();

@@ -67,11 +67,18 @@ export function registerServeCommand(program: Command): void {
           const stop = () => {
             process.off("SIGINT", stop);
             process.off("SIGTERM", stop);
+            // A stop finishes within 10 s: close() bounds its wait for decision runs; this is the backstop.
+            setTimeout(() => {
+              process.stderr.write("assay serve: not stopped after 9.5 s; exiting\n");
+              process.exit(1);
+            }, 9_500).unref();
             void server.close().then(resolve);
           };
           process.on("SIGINT", stop);
           process.on("SIGTERM", stop);
         });
+        // Timers of abandoned work (a retry's backoff) must not keep the process alive once the server is closed.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
       },
     );
 }
