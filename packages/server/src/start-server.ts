@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApp, type SummaryProvider } from "./app.js";
-import { dedupeWindowFromEnv } from "./collector/event-id-window.js";
+import { dedupeMaxIdsFromEnv, dedupeWindowFromEnv } from "./collector/event-id-window.js";
 import type { Database } from "./db/database.js";
 import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
@@ -94,6 +94,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     walDir: paths.walDir,
     lakeDir: paths.lakeDir,
     dedupeWindowMs: dedupeWindowFromEnv(process.env),
+    dedupeMaxIds: dedupeMaxIdsFromEnv(process.env),
   });
   // After a crash: stale temporaries of the lake and the WAL, decision runs left `running`.
   const recovered = await recoverAtStartup(db, paths);

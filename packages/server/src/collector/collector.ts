@@ -77,6 +77,8 @@ export interface Collector {
  */
 export function createCollector(log: EventLog, seen: EventIdWindow, assignments?: AssignmentLog): Collector {
   const counters = { accepted: 0, duplicates: 0, rejected: 0 };
+  // Event keys whose append is in flight → that append (only as many as the appends not yet durable).
+  const pending = new Map<string, Promise<void>>();
   // Events of a batch mostly share few timestamps: the last conversion is reused.
   let lastTimestamp = "";
   let lastTime = "";
@@ -97,6 +99,7 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
       let firstAssignments: Map<string, AssignmentRecord> | undefined;
       let lines = "";
       let duplicates = 0;
+      let waits: Promise<void>[] | undefined;
       events.forEach((raw, index) => {
         const eventId =
           raw !== null &&
@@ -189,6 +192,9 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
         const id = teamEventKey(team, e.event_id);
         if (seen.has(id)) {
           duplicates++;
+          // A duplicate of an event whose append is still in flight is acknowledged only once that is durable.
+          const original = pending.get(id);
+          if (original !== undefined) (waits ??= []).push(original);
           return;
         }
         seen.add(id);
@@ -204,12 +210,30 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
                 for (const id of ids) seen.delete(id);
                 throw error;
               });
+        if (ids.length > 0) {
+          for (const id of ids) pending.set(id, appended);
+          void appended
+            .catch(() => undefined)
+            .finally(() => {
+              for (const id of ids) if (pending.get(id) === appended) pending.delete(id);
+            });
+        }
         const logged =
           firstAssignments === undefined ? undefined : assignments!.record([...firstAssignments.values()]);
         try {
           await Promise.all([appended, logged]);
         } catch (error) {
           await Promise.allSettled([appended, logged]);
+          throw new HttpError("internal", "the event log could not be written; retry the batch", {
+            cause: error,
+          });
+        }
+      }
+      if (waits !== undefined) {
+        try {
+          await Promise.all(waits);
+        } catch (error) {
+          // The original was not stored: neither is this copy acknowledged (the client retries, and is taken then).
           throw new HttpError("internal", "the event log could not be written; retry the batch", {
             cause: error,
           });
