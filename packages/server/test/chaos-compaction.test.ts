@@ -47,7 +47,7 @@ describe("chaos: SIGKILL during compaction", () => {
         }));
         const res = await post(server.url, server.key, "/api/events", { events });
         expect(res.status).toBe(200);
-        if (res.json.accepted + res.json.duplicates === events.length)
+        if ((res.json.accepted ?? 0) + (res.json.duplicates ?? 0) === events.length)
           acked.push(...events.map((e) => e.event_id));
       }
       // Start a compaction and kill the process while it runs.

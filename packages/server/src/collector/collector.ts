@@ -194,7 +194,10 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
           duplicates++;
           // A duplicate of an event whose append is still in flight is acknowledged only once that is durable.
           const original = pending.get(id);
-          if (original !== undefined) (waits ??= []).push(original);
+          if (original !== undefined) {
+            if (waits === undefined) waits = [];
+            waits.push(original);
+          }
           return;
         }
         seen.add(id);
