@@ -163,6 +163,19 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       );
       return reply.status(fastifyError.statusCode).send(http.toJSON());
     }
+    // A value the registry's column cannot hold (SQLSTATE class 22: out of range, bad encoding) is the caller's
+    // error: a 400, never a 500, even where a schema missed a bound.
+    const sqlState = fastifyError.code;
+    if (typeof sqlState === "string" && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+      request.log.warn(error);
+      return reply
+        .status(400)
+        .send(
+          new HttpError("bad_request", `body: a value the registry cannot store (${fastifyError.message})`, {
+            field: "body",
+          }).toJSON(),
+        );
+    }
     request.log.error(error);
     return reply.status(500).send(new HttpError("internal", "internal error").toJSON());
   });

@@ -145,6 +145,17 @@ describe("admission at the edge: the issue's low findings answer 400, never 500 
     expect(exp.json.error.field).toBe("start_at");
   });
 
+  it("a minimum_sample_size past the registry's integer column is a 400 (found by a probe of the fuzz's bodies)", async () => {
+    const res = await t.request(
+      "ana",
+      "POST",
+      "/api/experiments",
+      experimentBody("exp_big", { minimum_sample_size: 2 ** 40 }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.json.error.field).toBe("minimum_sample_size");
+  });
+
   it("prereg_url javascript: is refused", async () => {
     const res = await t.request(
       "ana",

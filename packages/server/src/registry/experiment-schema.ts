@@ -58,7 +58,13 @@ export const experimentInputSchema = z.object({
   targeting: targetingSchema.default({ include_segments: [], exclude_segments: [], condition: null }),
   start_at: isoDate.nullable().default(null),
   end_at: isoDate.nullable().default(null),
-  minimum_sample_size: z.number().int().positive("must be a positive integer").nullable().default(null),
+  minimum_sample_size: z
+    .number()
+    .int()
+    .positive("must be a positive integer")
+    .max(2_147_483_647, "must be at most 2147483647")
+    .nullable()
+    .default(null),
   prereg_url: z
     .url({ message: "must be a URL" })
     .refine((u) => urlProblem(u) === undefined, "must be an http(s) URL")
