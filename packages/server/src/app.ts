@@ -168,13 +168,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const sqlState = fastifyError.code;
     if (typeof sqlState === "string" && /^22[0-9A-Z]{3}$/.test(sqlState)) {
       request.log.warn(error);
-      return reply
-        .status(400)
-        .send(
-          new HttpError("bad_request", `body: a value the registry cannot store (${fastifyError.message})`, {
-            field: "body",
-          }).toJSON(),
-        );
+      return reply.status(400).send(
+        new HttpError("bad_request", `body: a value the registry cannot store (${fastifyError.message})`, {
+          field: "body",
+        }).toJSON(),
+      );
     }
     request.log.error(error);
     return reply.status(500).send(new HttpError("internal", "internal error").toJSON());
