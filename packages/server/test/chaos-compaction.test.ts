@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { listFiles, openLake } from "../src/index.js";
+import { createPgliteDatabase, listFiles, openLake } from "../src/index.js";
 import { spawnServer } from "./helpers/server-process.js";
 import { useTempDirs } from "./helpers/temp-dirs.js";
 
@@ -30,7 +30,7 @@ async function staleEntries(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Issue 16 chaos test: `kill -9` during compaction, then restart: no data lost, no stale folders. */
+/** Issue 16 chaos test: `kill -9` during compaction, then restart: no data lost, no stale folders, no run stuck. */
 describe("chaos: SIGKILL during compaction", () => {
   it("loses no acknowledged event and leaves no stale temporaries over three kills mid-compaction", async () => {
     const home = await tempDir();
@@ -56,11 +56,22 @@ describe("chaos: SIGKILL during compaction", () => {
       server.child.kill("SIGKILL");
       await new Promise((r) => server.child.once("exit", r));
     }
+    // A decision run the killed process left `running` (as a kill during a run leaves it).
+    const registry = await createPgliteDatabase(join(home, "registry"));
+    await registry.query(
+      `insert into decision_run (experiment_key, owner_team, schedule, attempt, started_at, status)
+       values ('exp_killed', 'demo', 'hourly', 1, now(), 'running')`,
+    );
+    await registry.close();
     // Restart: start-up recovery and the compaction at start; then stop cleanly (SIGTERM compacts again).
     const last = await spawnServer(home);
     expect((await fetch(`${last.url}/health`)).status).toBe(200);
     last.child.kill("SIGTERM");
     await new Promise((r) => last.child.once("exit", r));
+    const after = await createPgliteDatabase(join(home, "registry"));
+    const { rows: runs } = await after.query<{ status: string }>("select status from decision_run");
+    await after.close();
+    expect(runs.map((r) => r.status)).toEqual(["failed"]);
     expect(await staleEntries(join(home, "lake"))).toEqual([]);
     expect(await staleEntries(join(home, "wal"))).toEqual([]);
     const lake = await openLake(join(home, "lake"));
