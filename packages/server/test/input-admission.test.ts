@@ -80,6 +80,12 @@ describe("admission at the edge: the issue's low findings answer 400, never 500 
     expect(assign.json().error.field).toBe("user_id");
   });
 
+  it("a NUL in an allowlisted attribute is a 400 before it can reach the lake or SQL (finding 5)", async () => {
+    const res = await rawPost("/api/assign", `{"user_id":"u-nul","attributes":{"platform":"a\\u0000b"}}`);
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.field).toBe("attributes.platform");
+  });
+
   it("NUL in names, descriptions and salts is a 400", async () => {
     for (const overrides of [
       { name: "a\u0000b" },

@@ -24,7 +24,7 @@ export function registerServeCommand(program: Command): void {
     .option("--no-demo", "do not create the demo experiments and data on the first start")
     .addHelpText(
       "after",
-      "\nOn the first start it creates an admin API key (printed, and kept in <home>/api-keys.json) and,\nunless --no-demo, two running demo experiments with 14 days of synthetic data and their results.\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
+      "\nOn the first start it creates the platform owner API key (admin of team demo; printed, and kept in <home>/api-keys.json) and,\nunless --no-demo, two running demo experiments with 14 days of synthetic data and their results.\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
     )
     .action(
       async (opts: {
