@@ -61,7 +61,7 @@ describe("the write-ahead log is unpoisonable", () => {
           for (const r of result.rejected) expect(r.reason).toMatch(/UTF-16|required/);
         },
       ),
-      { numRuns: 40, seed: 16 },
+      { numRuns: 20, seed: 16 },
     );
     // Every accepted user id reads back unchanged from the lake.
     const rows = await context.lake.query<{ n: number }>(
