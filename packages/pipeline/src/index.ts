@@ -8,6 +8,7 @@ export type { Capabilities, Dialect, FunctionTable, LogicalType } from "./dialec
 export { duckdbDialect } from "./dialect/duckdb/index.js";
 export { modelsForDialect } from "./dialect/models-for-dialect.js";
 export { postgresDialect } from "./dialect/postgres/index.js";
+export { assertSqlEncodable, SqlStringError, sqlString } from "./dialect/sql-string.js";
 export {
   type ClickHouseEngine,
   type ClickHouseTopology,

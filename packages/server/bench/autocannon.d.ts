@@ -23,6 +23,8 @@ declare module "autocannon" {
     duration?: number;
     /** Stop after this many requests instead of after `duration`. */
     amount?: number;
+    /** Requests per second over all connections (a fixed rate instead of as fast as possible). */
+    overallRate?: number;
     headers?: Record<string, string>;
     requests?: Array<{
       body?: string;

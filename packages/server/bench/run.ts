@@ -328,13 +328,13 @@ const eventsBody = () => {
 
 const connectionLevels = (process.env.ASSAY_BENCH_CONNECTIONS ?? "10,50,100").split(",").map(Number);
 const figures: Figures[] = [];
-// ASSAY_BENCH_ONLY=assign|returning|new|events runs only those rows (for profiling; returning and new = assign,
+// ASSAY_BENCH_ONLY=assign|returning|new|events|rss runs only those rows (for profiling; returning and new = assign,
 // returning or new users).
 const only = process.env.ASSAY_BENCH_ONLY;
 if (only === "new")
   for (const connections of connectionLevels)
     figures.push(await load("assign, new users", "/api/assign", connections, assignNewBody, 1));
-else if (only !== "events") {
+else if (only !== "events" && only !== "rss") {
   // Log the pool's pairs first: afterwards every request of the returning rows is a repeat.
   await once("/api/assign", 50, 600, assignReturningBody, returningPool);
   for (const connections of connectionLevels)
@@ -352,13 +352,81 @@ if (only === undefined || only === "events") {
   for (const connections of connectionLevels)
     figures.push(await load("events (batches of 100)", "/api/events", connections, eventsBody, 100));
 }
+
+/** The server process's resident set size in MiB (VmRSS from /proc, Linux); null where unavailable. */
+async function serverRssMiB(pid: number | undefined): Promise<number | null> {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, "utf8"));
+    return m === null ? null : Math.round(Number(m[1]) / 102.4) / 10;
+  } catch {
+    return null;
+  }
+}
+
+/** The collector's memory under sustained ingestion: RSS while events arrive at a fixed rate for a long time. */
+interface RssRow {
+  readonly eventsPerSecondTarget: number;
+  readonly eventsPerSecondAchieved: number;
+  readonly seconds: number;
+  readonly rssStartMiB: number | null;
+  readonly rssMaxMiB: number | null;
+  readonly rssEndMiB: number | null;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+let rssRow: RssRow | undefined;
+// ASSAY_BENCH_RSS_SECONDS (default 600) and ASSAY_BENCH_RSS_EVENTS_PER_SECOND (default 50,000): the sustained run;
+// ASSAY_BENCH_RSS_SECONDS=0 skips it, ASSAY_BENCH_ONLY=rss runs only it.
+const rssSeconds = Number(process.env.ASSAY_BENCH_RSS_SECONDS ?? 600);
+const rssRate = Number(process.env.ASSAY_BENCH_RSS_EVENTS_PER_SECOND ?? 50_000);
+if ((only === undefined || only === "rss") && rssSeconds > 0) {
+  const rssStart = await serverRssMiB(child.pid);
+  let rssMax = rssStart;
+  const sampler = setInterval(() => {
+    void serverRssMiB(child.pid).then((r) => {
+      if (r !== null && (rssMax === null || r > rssMax)) rssMax = r;
+    });
+  }, 1000);
+  const result = await new Promise<{ total: number; duration: number; non2xx: number; errors: number }>(
+    (resolve, reject) => {
+      autocannon(
+        {
+          url: `${url}/api/events`,
+          method: "POST",
+          connections: 20,
+          overallRate: rssRate / 100,
+          duration: rssSeconds,
+          headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+          requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: eventsBody() }) }],
+        },
+        (error, r) =>
+          error !== null
+            ? reject(error)
+            : resolve({ total: r.requests.total, duration: r.duration, non2xx: r.non2xx, errors: r.errors }),
+      );
+    },
+  );
+  clearInterval(sampler);
+  rssRow = {
+    eventsPerSecondTarget: rssRate,
+    eventsPerSecondAchieved: Math.round((result.total * 100) / result.duration),
+    seconds: rssSeconds,
+    rssStartMiB: rssStart,
+    rssMaxMiB: rssMax,
+    rssEndMiB: await serverRssMiB(child.pid),
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+  console.log("collector RSS", JSON.stringify(rssRow));
+}
+
 child.kill("SIGTERM");
 await new Promise((r) => child.once("exit", r));
 await rm(home, { recursive: true, force: true });
 
 // The floor on this machine at this moment: a bare node:http server answering an assign-shaped JSON
 // (parse the body, stringify an answer), no Assay, no Fastify. Most of its cost is the kernel's loopback TCP.
-if (only !== "events") {
+if (only !== "events" && only !== "rss") {
   const bare = spawn(...onServerCore(process.execPath, ["-e", bareServer]), {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -380,7 +448,10 @@ const machine = {
   loadAverage1mAfter: Math.round(loadavg()[0]! * 10) / 10,
   pinned: pin,
 };
-await writeFile(join(outDir, "server.json"), `${JSON.stringify({ machine, figures }, null, 2)}\n`);
+await writeFile(
+  join(outDir, "server.json"),
+  `${JSON.stringify({ machine, figures, collectorRss: rssRow ?? null }, null, 2)}\n`,
+);
 const md = [
   "# Server benchmark (autocannon on loopback, `assay serve` in its own process, embedded PGlite registry)",
   "",
@@ -414,6 +485,20 @@ const md = [
   "",
   "Targets: assignment p95 < 50 ms at ≥ 10,000 requests/s on 2 cores; ingestion ≥ 50,000 events/s in batches of 100.",
   "",
+  ...(rssRow === undefined
+    ? []
+    : [
+        "## Collector memory under sustained ingestion",
+        "",
+        `Events (batches of 100, every event id new) sent at a fixed ${rssRow.eventsPerSecondTarget} events/s for ${rssRow.seconds} s`,
+        "(`ASSAY_BENCH_RSS_EVENTS_PER_SECOND`, `ASSAY_BENCH_RSS_SECONDS`; the server compacts every 10 s); the server's RSS",
+        "sampled every second. Target: < 1 GiB.",
+        "",
+        "| events/s target | events/s achieved | seconds | RSS start MiB | RSS max MiB | RSS end MiB | non-2xx | errors |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        `| ${rssRow.eventsPerSecondTarget} | ${rssRow.eventsPerSecondAchieved} | ${rssRow.seconds} | ${rssRow.rssStartMiB ?? "–"} | ${rssRow.rssMaxMiB ?? "–"} | ${rssRow.rssEndMiB ?? "–"} | ${rssRow.non2xx} | ${rssRow.errors} |`,
+        "",
+      ]),
 ].join("\n");
 await writeFile(join(outDir, "server.md"), md);
 console.log(md);

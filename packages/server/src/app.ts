@@ -7,6 +7,7 @@ import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
 import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
+import { admitJson, admitStrings } from "./http/admission.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
@@ -15,6 +16,7 @@ import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
+import type { ErasureScope } from "./lifecycle/erase-user.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
 import {
@@ -24,7 +26,14 @@ import {
 } from "./lifecycle/warehouse-erasure.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
-import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
+import {
+  createApiKey,
+  createAuthenticator,
+  hasRole,
+  type Principal,
+  requireRole,
+  roles,
+} from "./registry/auth.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "./registry/definition-schemas.js";
 import {
   getFlag,
@@ -52,10 +61,12 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
+import { checkTeamPayload } from "./registry/payload-check.js";
 import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
+import { createTeam, listTeams, teamInputSchema } from "./registry/team-store.js";
 import { listResults } from "./results/experiment-list-results.js";
 import { createPipelineConfigSync } from "./results/pipeline-config.js";
 import {
@@ -126,6 +137,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const startedAt = Date.now();
   const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
+  // A registry write commits only if the team's whole SDK payload still passes the SDK's own validatePayload.
+  const writeInTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) =>
+    withTeam(db, p.team, async (tx) => {
+      const result = await fn(tx);
+      await checkTeamPayload(tx);
+      return result;
+    });
   const changed = (p: Principal) => snapshots.invalidate(p.team);
   const syncConfig =
     options.pipelineConfig === false
@@ -145,8 +163,48 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       );
       return reply.status(fastifyError.statusCode).send(http.toJSON());
     }
+    // A value the registry's column cannot hold (SQLSTATE class 22: out of range, bad encoding) is the caller's
+    // error: a 400, never a 500, even where a schema missed a bound.
+    const sqlState = fastifyError.code;
+    if (typeof sqlState === "string" && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+      request.log.warn(error);
+      return reply.status(400).send(
+        new HttpError("bad_request", `body: a value the registry cannot store (${fastifyError.message})`, {
+          field: "body",
+        }).toJSON(),
+      );
+    }
     request.log.error(error);
     return reply.status(500).send(new HttpError("internal", "internal error").toJSON());
+  });
+  // Input admission (http/admission.ts): the JSON body is parsed here (a `__proto__` key is then a named 400, not
+  // "not valid JSON") and checked once; headers, path parameters and the query string before every handler.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit }, (_request, text, done) => {
+    const source = typeof text === "string" ? text : text.toString("utf8");
+    if (source.trim() === "")
+      return done(
+        new HttpError("bad_request", "body: must not be empty with content-type application/json", {
+          field: "body",
+        }),
+      );
+    let body: unknown;
+    try {
+      body = JSON.parse(source);
+    } catch (error) {
+      return done(new HttpError("bad_request", "body: is not valid JSON", { field: "body", cause: error }));
+    }
+    try {
+      admitJson(body);
+    } catch (error) {
+      return done(error as Error);
+    }
+    done(null, body);
+  });
+  app.addHook("preValidation", async (request) => {
+    admitStrings(request.headers, "headers");
+    admitStrings(request.params, "params");
+    admitStrings(request.query, "query");
   });
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(new HttpError("not_found", `no route ${request.method} ${request.url}`).toJSON());
@@ -236,7 +294,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     const input = parseInput(experimentInputSchema, request.body);
     checkTargetingCondition(input.targeting.condition, "targeting.condition");
-    const created = await inTeam(p, (tx) => createExperiment(tx, p, input));
+    const created = await writeInTeam(p, (tx) => createExperiment(tx, p, input));
     changed(p);
     await syncConfig();
     reply.status(201);
@@ -252,7 +310,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const patch = parseInput(experimentPatchSchema, request.body);
     checkTargetingCondition(patch.targeting?.condition, "targeting.condition");
-    const updated = await inTeam(p, (tx) => updateExperiment(tx, p, key, patch));
+    const updated = await writeInTeam(p, (tx) => updateExperiment(tx, p, key, patch));
     changed(p);
     await syncConfig();
     return updated;
@@ -261,7 +319,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
     const { status } = parseInput(transitionSchema, request.body);
-    const updated = await inTeam(p, (tx) => transitionExperiment(tx, p, key, status));
+    const updated = await writeInTeam(p, (tx) => transitionExperiment(tx, p, key, status));
     if (!deliveredStatuses.has(status)) assignments.forgetExperiment(key);
     changed(p);
     await syncConfig();
@@ -342,7 +400,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const segment = parseInput(segmentSchema, { ...(request.body as object), key });
     checkTargetingCondition(segment.condition, "condition");
-    const saved = await inTeam(p, (tx) => putSegment(tx, p, segment));
+    const saved = await writeInTeam(p, (tx) => putSegment(tx, p, segment));
     changed(p);
     return saved;
   });
@@ -360,7 +418,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const { key } = parseInput(keyParams, request.params);
     const flag = parseInput(flagSchema, { ...(request.body as object), key });
     checkTargetingCondition(flag.targeting.condition, "targeting.condition");
-    const saved = await inTeam(p, (tx) => putFlag(tx, p, flag));
+    const saved = await writeInTeam(p, (tx) => putFlag(tx, p, flag));
     changed(p);
     return saved;
   });
@@ -369,7 +427,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     app.post(`/api/flags/:key/${action}`, async (request) => {
       const p = await auth(request);
       const { key } = parseInput(keyParams, request.params);
-      const { flag, changed: didChange } = await inTeam(p, (tx) => switchFlag(tx, p, key, action));
+      const { flag, changed: didChange } = await writeInTeam(p, (tx) => switchFlag(tx, p, key, action));
       if (didChange) changed(p);
       return flag;
     });
@@ -377,14 +435,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   // --- Tracking plan --------------------------------------------------------------------------
   app.get("/api/tracking-plan", async (request) => {
-    await auth(request);
-    return plans.get();
+    const p = await auth(request);
+    return plans.get(p.team);
   });
   app.put("/api/tracking-plan", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
     const plan = parseInput(trackingPlanSchema, request.body);
-    return plans.publish(plan, p.actor);
+    return plans.publish(p.team, plan, p.actor);
   });
 
   // --- Delivery and assignment ----------------------------------------------------------------
@@ -423,10 +481,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const toLog: AssignmentRecord[] = [];
     const logIndex: number[] = [];
     // An erased (tombstoned) user is still assigned, so the product renders, but nothing about them is stored.
-    const erased = privacy.tombstones.has(body.user_id);
+    const erased = privacy.tombstones.has(p.team, body.user_id);
     decided.forEach((a, i) => {
       if (erased || !a.inExperiment || a.variant === null) return;
-      toLog.push({ experimentKey: keys[i]!, userId: body.user_id, variant: a.variant });
+      toLog.push({ experimentKey: keys[i]!, userId: body.user_id, variant: a.variant, team: p.team });
       logIndex.push(i);
     });
     const first = new Array<boolean>(keys.length).fill(false);
@@ -436,7 +494,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         toLog,
         segmentAttributes.length === 0
           ? undefined
-          : { userId: body.user_id, attributes: body.attributes, allowlist: segmentAttributes },
+          : { userId: body.user_id, attributes: body.attributes, allowlist: segmentAttributes, team: p.team },
       );
       logged.forEach((f, j) => {
         first[logIndex[j]!] = f;
@@ -461,9 +519,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const ingestEvents = async (authorization: string | undefined, raw: unknown) => {
     const p = await authenticate(authorization);
     const { events } = parseInput(eventBatchSchema, raw);
-    const [plan, snapshot] = await Promise.all([plans.get(), snapshots.get(p.team)]);
-    return privacy.ingest(events, (kept) =>
-      collector.ingest(kept, plan, snapshot.variantsByExperiment, snapshot.runningExperiments),
+    const [plan, snapshot] = await Promise.all([plans.get(p.team), snapshots.get(p.team)]);
+    return privacy.ingest(
+      events,
+      (kept) =>
+        collector.ingest(kept, plan, snapshot.variantsByExperiment, snapshot.runningExperiments, p.team),
+      p.team,
     );
   };
   app.post("/api/events", (request) => ingestEvents(request.headers.authorization, request.body));
@@ -472,33 +533,57 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     const p = await auth(request);
     requireRole(p, "admin");
     const { id } = parseInput(z.object({ id: z.string().min(1).max(256) }), request.params);
+    // A team admin erases within the team; the platform owner across all teams (docs/server.md, "Tenancy").
+    const everywhere = hasRole(p, "owner");
+    const ownExperiments = everywhere
+      ? []
+      : (
+          await db.query<{ experiment_key: string }>(
+            "select experiment_key from experiment_registry where owner_team = $1",
+            [p.team],
+          )
+        ).rows.map((r) => r.experiment_key);
+    const otherExperiments = everywhere
+      ? []
+      : (
+          await db.query<{ experiment_key: string }>(
+            "select experiment_key from experiment_registry where owner_team <> $1",
+            [p.team],
+          )
+        ).rows.map((r) => r.experiment_key);
+    const scope: ErasureScope = everywhere
+      ? { kind: "all" }
+      : { kind: "team", team: p.team, otherExperiments };
     // Tombstone first (later events for the user are dropped), then compact what was acknowledged and erase it
     // from raw, silver and gold.
-    const erasure = await privacy.erase(id, p.actor);
+    const erasure = await privacy.erase(id, p.actor, scope);
     const lakeRows = Object.values(erasure.rows).reduce((a, b) => a + b, 0);
-    const derivedRows = (await options.eraseDerived?.(id)) ?? 0;
-    assignments.forgetUser(id);
-    const warehouseErasures = await eraseUserFromWarehouses(warehouses, id);
+    // The results store and the warehouses hold rows without a team: a team erasure reaches them only when the user
+    // has no row of another team (`exclusive`), like the lake's shared tables.
+    const derivedRows = erasure.exclusive ? ((await options.eraseDerived?.(id)) ?? 0) : 0;
+    assignments.forgetUser(id, everywhere ? undefined : ownExperiments);
+    const warehouseErasures = erasure.exclusive ? await eraseUserFromWarehouses(warehouses, id) : [];
     const warehouseRows = warehouseErasures.reduce((sum, w) => sum + w.rows, 0);
     const warehouseFailures = warehouseErasures.filter((w) => w.error !== undefined);
-    await db.transaction((tx) =>
-      tx.query(
-        "insert into audit_log (actor, owner_team, entity_type, entity_key, action, before, after) values ($1, $2, 'user', $3, 'dsar_erase', null, $4)",
-        [
-          p.actor,
-          p.team,
-          id,
-          JSON.stringify({
-            lake_rows: lakeRows,
-            lake_rows_by_area: erasure.rows,
-            reports_scrubbed: erasure.reportsScrubbed,
-            derived_rows: derivedRows,
-            warehouse_rows: warehouseRows,
-            warehouses: warehouseErasures,
-          }),
-        ],
-      ),
-    );
+    const teams = everywhere ? await listTeams(db) : [p.team];
+    const record = JSON.stringify({
+      scope: everywhere ? "all_teams" : "team",
+      shared_data_erased: erasure.exclusive,
+      lake_rows: lakeRows,
+      lake_rows_by_area: erasure.rows,
+      reports_scrubbed: erasure.reportsScrubbed,
+      derived_rows: derivedRows,
+      warehouse_rows: warehouseRows,
+      warehouses: warehouseErasures,
+    });
+    // Audited in every team the erasure touched (the owner's: all of them).
+    await db.transaction(async (tx) => {
+      for (const team of teams)
+        await tx.query(
+          "insert into audit_log (actor, owner_team, entity_type, entity_key, action, before, after) values ($1, $2, 'user', $3, 'dsar_erase', null, $4)",
+          [p.actor, team, id, record],
+        );
+    });
     // Everything else is erased and audited; a warehouse that failed makes the request fail, and a retry is safe.
     if (warehouseFailures.length > 0)
       throw new HttpError(
@@ -507,6 +592,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       );
     return {
       user_id: id,
+      scope: everywhere ? "all_teams" : "team",
+      teams,
       removed: {
         lake_rows: lakeRows,
         lake_rows_by_area: erasure.rows,
@@ -517,6 +604,14 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       },
       tombstoned: true,
     };
+  });
+  // --- Teams (platform owner) ----------------------------------------------------------------
+  app.post("/api/teams", async (request, reply) => {
+    const p = await auth(request);
+    requireRole(p, "owner");
+    const created = await createTeam(db, p, parseInput(teamInputSchema, request.body));
+    reply.status(201);
+    return created;
   });
   registerRetention(app, { db, lake: context.lake, auth });
   app.post("/api/admin/compact", async (request) => {

@@ -17,6 +17,8 @@ export interface ServerContextOptions {
   readonly segmentBytes?: number;
   /** How long the collector remembers an event id for de-duplication (ms). Default 60 minutes. */
   readonly dedupeWindowMs?: number;
+  /** The most event ids a de-duplication generation holds (fixed memory; default `defaultDedupeMaxIds`). */
+  readonly dedupeMaxIds?: number;
 }
 
 /** Everything a running server holds: the registry, the durable event log, the lake. */
@@ -70,7 +72,11 @@ export async function createServerContext(options: ServerContextOptions): Promis
   };
   await compact();
   const windowMs = options.dedupeWindowMs ?? defaultDedupeWindowMs;
-  const seen = createEventIdWindow({ windowMs, initial: await lake.readEventIds(Date.now() - windowMs) });
+  const seen = createEventIdWindow({
+    windowMs,
+    initial: await lake.readEventIds(Date.now() - windowMs),
+    ...(options.dedupeMaxIds === undefined ? {} : { maxIds: options.dedupeMaxIds }),
+  });
   // Only experiments that can still assign: an ended one's pairs are never looked up again.
   const { rows: live } = await options.db.query<{ experiment_key: string }>(
     "select experiment_key from experiment_registry where status = any($1::text[])",

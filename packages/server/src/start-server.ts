@@ -2,11 +2,13 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import { createApp, type SummaryProvider } from "./app.js";
-import { dedupeWindowFromEnv } from "./collector/event-id-window.js";
+import { dedupeMaxIdsFromEnv, dedupeWindowFromEnv } from "./collector/event-id-window.js";
 import type { Database } from "./db/database.js";
 import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
 import { createDecisionService, type DecisionServiceOptions } from "./decisions/decision-service.js";
+import { settleWithin } from "./lifecycle/shutdown-deadline.js";
+import { recoverAtStartup } from "./lifecycle/startup-recovery.js";
 import { createApiKey } from "./registry/auth.js";
 import { applyDefinitions, readDefinitionsDir } from "./registry/definitions-loader.js";
 import { createLakeSummary } from "./results/experiment-summary.js";
@@ -39,6 +41,11 @@ export interface StartServerOptions {
   readonly logger?: boolean;
   /** Where progress lines go; default stdout. */
   readonly print?: (line: string) => void;
+  /**
+   * How long `close()` waits for decision runs in flight (and their pending retries) before it leaves them to the
+   * exit, so a stop (SIGTERM) finishes well within 10 s. Default `ASSAY_SHUTDOWN_GRACE_MS` or 4000.
+   */
+  readonly shutdownGraceMs?: number;
 }
 
 export interface RunningServer {
@@ -46,7 +53,10 @@ export interface RunningServer {
   readonly app: FastifyInstance;
   readonly context: ServerContext;
   readonly home: string;
-  /** The bootstrap admin key (team `demo`), created on the first start and kept in `<home>/api-keys.json`. */
+  /**
+   * The bootstrap key, created on the first start and kept in `<home>/api-keys.json`: the platform owner (admin of
+   * team `demo`, creates teams, erases across teams).
+   */
   readonly adminKey: string;
   close(): Promise<void>;
 }
@@ -84,7 +94,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     walDir: paths.walDir,
     lakeDir: paths.lakeDir,
     dedupeWindowMs: dedupeWindowFromEnv(process.env),
+    dedupeMaxIds: dedupeMaxIdsFromEnv(process.env),
   });
+  // After a crash: stale temporaries of the lake and the WAL, decision runs left `running`.
+  const recovered = await recoverAtStartup(db, paths);
+  if (recovered.removed.length + recovered.restored.length + recovered.failedRuns > 0)
+    print(
+      `Recovered after an unclean stop: ${recovered.removed.length} stale temporaries removed, ${recovered.restored.length} folders restored, ${recovered.failedRuns} interrupted decision runs marked failed`,
+    );
   const keyPath = join(home, "api-keys.json");
   let keys: KeyFile | undefined;
   try {
@@ -94,7 +111,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   }
   const firstStart = keys === undefined;
   if (keys === undefined) {
-    const { secret } = await createApiKey(db, { team: "demo", role: "admin", name: "bootstrap-admin" });
+    const { secret } = await createApiKey(db, { team: "demo", role: "owner", name: "bootstrap-admin" });
     keys = { team: "demo", admin: secret };
     await writeFile(keyPath, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   }
@@ -154,7 +171,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     adminKey: keys.admin,
     async close() {
       clearInterval(timer);
-      await decisions?.stop();
+      // Pending retries are not waited for: a run still going after the grace period is abandoned (its row is
+      // marked failed at the next start), and the log is compacted all the same.
+      const graceMs = options.shutdownGraceMs ?? Number(process.env.ASSAY_SHUTDOWN_GRACE_MS ?? 4000);
+      if (!(await settleWithin(decisions?.stop(), graceMs)))
+        print(`Stopping: decision runs still in flight after ${graceMs} ms were abandoned`);
       await app.close();
       await context.compact();
       await context.close();
@@ -163,6 +184,6 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   };
   if (firstStart && options.onFirstStart !== undefined) await options.onFirstStart(server);
   print(`Assay server listening on ${url} (registry: ${db.dialect}, home: ${home})`);
-  print(`API key (team ${keys.team}, admin): ${keys.admin}  — also in ${keyPath}`);
+  print(`API key (platform owner; admin of team ${keys.team}): ${keys.admin}  — also in ${keyPath}`);
   return server;
 }

@@ -185,7 +185,10 @@ describe("collector, lake and DSAR (PGlite)", () => {
     });
     await t.context.compact();
     const fresh = await t.context.lake.readEventIds(Date.now() - 3_600_000);
-    expect(fresh).toEqual(expect.arrayContaining(["c9", "w-old", "w-exp"]));
+    // Team-qualified: event ids are a team's own (issue 16).
+    expect(fresh).toEqual(
+      expect.arrayContaining(["growth\u0000c9", "growth\u0000w-old", "growth\u0000w-exp"]),
+    );
     // Files compacted two hours ago (their time is their compaction's) are outside a one-hour window.
     const twoHoursAgo = new Date(Date.now() - 7_200_000);
     for (const file of await listFiles(join(t.context.lake.dir, "raw"), ".parquet"))

@@ -23,22 +23,27 @@ describe("tracking plan cache", () => {
     Date.now = () => now;
     try {
       const plans = createTrackingPlanCache(counting, 1000);
-      const first = await plans.get();
+      const first = await plans.get("growth");
       expect(first.version).toBe(1);
       const before = queries;
-      for (let i = 0; i < 50; i++) await plans.get();
+      for (let i = 0; i < 50; i++) await plans.get("growth");
       expect(queries).toBe(before);
-      const mine = await plans.publish(trackingPlanSchema.parse({ events: { page_view: {} } }), "ada");
-      expect((await plans.get()).version).toBe(mine.version);
+      const mine = await plans.publish(
+        "growth",
+        trackingPlanSchema.parse({ events: { page_view: {} } }),
+        "ada",
+      );
+      expect((await plans.get("growth")).version).toBe(mine.version);
       // Another server publishes straight into the registry: seen once the TTL has passed.
       const theirs = await publishTrackingPlan(
         db,
+        "growth",
         trackingPlanSchema.parse({ events: { signup: {} } }),
         "other-server",
       );
-      expect((await plans.get()).version).toBe(mine.version);
+      expect((await plans.get("growth")).version).toBe(mine.version);
       now += 1001;
-      const fresh = await plans.get();
+      const fresh = await plans.get("growth");
       expect(fresh.version).toBe(theirs.version);
       expect(Object.keys(fresh.plan.events)).toEqual(["signup"]);
     } finally {

@@ -24,7 +24,7 @@ export function registerServeCommand(program: Command): void {
     .option("--no-demo", "do not create the demo experiments and data on the first start")
     .addHelpText(
       "after",
-      "\nOn the first start it creates an admin API key (printed, and kept in <home>/api-keys.json) and,\nunless --no-demo, two running demo experiments with 14 days of synthetic data and their results.\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
+      "\nOn the first start it creates the platform owner API key (admin of team demo; printed, and kept in <home>/api-keys.json) and,\nunless --no-demo, two running demo experiments with 14 days of synthetic data and their results.\nStop with Ctrl-C: the event log is compacted into the lake before exit.",
     )
     .action(
       async (opts: {
@@ -67,11 +67,18 @@ export function registerServeCommand(program: Command): void {
           const stop = () => {
             process.off("SIGINT", stop);
             process.off("SIGTERM", stop);
+            // A stop finishes within 10 s: close() bounds its wait for decision runs; this is the backstop.
+            setTimeout(() => {
+              process.stderr.write("assay serve: not stopped after 9.5 s; exiting\n");
+              process.exit(1);
+            }, 9_500).unref();
             void server.close().then(resolve);
           };
           process.on("SIGINT", stop);
           process.on("SIGTERM", stop);
         });
+        // Timers of abandoned work (a retry's backoff) must not keep the process alive once the server is closed.
+        setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
       },
     );
 }

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createDuckDbEngine, latestResultsDt } from "@assay/pipeline";
+import { createDuckDbEngine, latestResultsDt, sqlString } from "@assay/pipeline";
 import { chooseVariant, getBucket } from "@assay/sdk";
 import type { UsersOutcome } from "./simulate-users.js";
 import { SimulationError } from "./simulation-error.js";
@@ -51,7 +51,6 @@ export interface LakeCheck {
   readonly events: EventCheck;
 }
 
-const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 const glob = (dir: string) => sqlString(join(dir, "*.parquet"));
 
 /** The variant the assignment spec gives an identity. */

@@ -173,7 +173,7 @@ SELECT experiment_id, user_id, variant_id, ${ts("at_s")} AS assignment_time_utc 
     : "";
   const extra = (name: string, fraction: number | undefined, select: string) =>
     fraction && fraction > 0
-      ? `UNION ALL SELECT experiment_id, user_id, ${select} FROM gen_assignment a WHERE ${u(`'${name}'`, "a.k", "a.i")} < ${fraction}`
+      ? `UNION ALL SELECT experiment_id, user_id, ${select} FROM gen_assignment a WHERE ${u(f.string(name), "a.k", "a.i")} < ${fraction}`
       : "";
   await engine.run(`CREATE OR REPLACE TABLE raw_exposures AS
 WITH exposed AS (

@@ -1,10 +1,21 @@
 import { HttpError } from "../http/http-error.js";
 import { formatFieldPath } from "../http/parse-input.js";
 import type { AssignmentLog, AssignmentRecord } from "../registry/assignment-log.js";
-import type { EventIdWindow } from "./event-id-window.js";
+import { type EventIdWindow, teamEventKey } from "./event-id-window.js";
 import type { EventLog } from "./event-log.js";
 import { type CollectedEvent, collectedEventSchema, parseEventFast } from "./event-schema.js";
 import { checkAgainstPlan, type VersionedTrackingPlan } from "./tracking-plan.js";
+import { isReadableWalLine } from "./wal-record.js";
+
+const unreadable = "cannot be stored: not well-formed UTF-16 (lone surrogate)";
+/** The first field of an event whose text the log could not read back. */
+function unreadableField(e: CollectedEvent): string {
+  for (const f of ["event_id", "user_id", "event_name", "experiment_id", "variant_id"] as const) {
+    const v = (e as Record<string, unknown>)[f];
+    if (typeof v === "string" && !isReadableWalLine(JSON.stringify({ v }))) return f;
+  }
+  return "properties";
+}
 
 /** Why one event of a batch was refused. */
 export interface RejectedEvent {
@@ -29,9 +40,11 @@ export interface IngestResult {
 export function productEventLine(
   e: { event_id: string; user_id: string; event_name: string; value: number | null; properties: object },
   time: string,
+  team?: string,
 ): string {
   const value = e.value === null ? "null" : JSON.stringify(e.value);
-  return `{"kind":"event","event_id":${JSON.stringify(e.event_id)},"user_id":${JSON.stringify(e.user_id)},"event_name":${JSON.stringify(e.event_name)},"event_time_utc":${JSON.stringify(time)},"value":${value},"properties":${JSON.stringify(JSON.stringify(e.properties))}}`;
+  const owner = team === undefined ? "" : `,"team":${JSON.stringify(team)}`;
+  return `{"kind":"event","event_id":${JSON.stringify(e.event_id)},"user_id":${JSON.stringify(e.user_id)},"event_name":${JSON.stringify(e.event_name)},"event_time_utc":${JSON.stringify(time)},"value":${value},"properties":${JSON.stringify(JSON.stringify(e.properties))}${owner}}`;
 }
 
 /** Experiments an exposure may name: key → its variant keys. */
@@ -49,6 +62,8 @@ export interface Collector {
     plan: VersionedTrackingPlan,
     experiments: KnownExperiments,
     running?: ReadonlySet<string>,
+    /** The sending key's team: written on every row, and the namespace of its event ids (default ""). */
+    team?: string,
   ): Promise<IngestResult>;
   readonly seen: EventIdWindow;
   readonly counters: { accepted: number; duplicates: number; rejected: number };
@@ -62,6 +77,8 @@ export interface Collector {
  */
 export function createCollector(log: EventLog, seen: EventIdWindow, assignments?: AssignmentLog): Collector {
   const counters = { accepted: 0, duplicates: 0, rejected: 0 };
+  // Event keys whose append is in flight → that append (only as many as the appends not yet durable).
+  const pending = new Map<string, Promise<void>>();
   // Events of a batch mostly share few timestamps: the last conversion is reused.
   let lastTimestamp = "";
   let lastTime = "";
@@ -75,13 +92,14 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
   return {
     seen,
     counters,
-    async ingest(events, plan, experiments, running) {
+    async ingest(events, plan, experiments, running, team = "") {
       const rejected: RejectedEvent[] = [];
       const ids: string[] = [];
       // (experiment, user) → the assignment an exposure logs: the pair's earliest exposure in the batch.
       let firstAssignments: Map<string, AssignmentRecord> | undefined;
       let lines = "";
       let duplicates = 0;
+      let waits: Promise<void>[] | undefined;
       events.forEach((raw, index) => {
         const eventId =
           raw !== null &&
@@ -112,7 +130,11 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
             rejected.push({ index, event_id: e.event_id, ...problem });
             return;
           }
-          line = productEventLine(e, time);
+          line = productEventLine(e, time, team);
+          if (!isReadableWalLine(line)) {
+            rejected.push({ index, event_id: e.event_id, field: unreadableField(e), reason: unreadable });
+            return;
+          }
         } else {
           const variants = experiments.get(e.experiment_id);
           if (variants === undefined) {
@@ -140,7 +162,12 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
             experiment_id: e.experiment_id,
             variant_id: e.variant_id,
             exposure_time_utc: time,
+            team,
           });
+          if (!isReadableWalLine(line)) {
+            rejected.push({ index, event_id: e.event_id, field: unreadableField(e), reason: unreadable });
+            return;
+          }
           // Also for a duplicate exposure: a batch retried after a failed assignment append logs it then.
           if (
             assignments !== undefined &&
@@ -156,16 +183,25 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
                 userId: e.user_id,
                 variant: e.variant_id,
                 at: time,
+                team,
               });
           }
         }
         // Checked and claimed synchronously, so concurrent batches cannot both write one id.
-        if (seen.has(e.event_id)) {
+        // Event ids are a team's own: another team's id is never a duplicate of this one.
+        const id = teamEventKey(team, e.event_id);
+        if (seen.has(id)) {
           duplicates++;
+          // A duplicate of an event whose append is still in flight is acknowledged only once that is durable.
+          const original = pending.get(id);
+          if (original !== undefined) {
+            if (waits === undefined) waits = [];
+            waits.push(original);
+          }
           return;
         }
-        seen.add(e.event_id);
-        ids.push(e.event_id);
+        seen.add(id);
+        ids.push(id);
         lines += `${line}\n`;
       });
       if (ids.length > 0 || firstAssignments !== undefined) {
@@ -177,12 +213,30 @@ export function createCollector(log: EventLog, seen: EventIdWindow, assignments?
                 for (const id of ids) seen.delete(id);
                 throw error;
               });
+        if (ids.length > 0) {
+          for (const id of ids) pending.set(id, appended);
+          void appended
+            .catch(() => undefined)
+            .finally(() => {
+              for (const id of ids) if (pending.get(id) === appended) pending.delete(id);
+            });
+        }
         const logged =
           firstAssignments === undefined ? undefined : assignments!.record([...firstAssignments.values()]);
         try {
           await Promise.all([appended, logged]);
         } catch (error) {
           await Promise.allSettled([appended, logged]);
+          throw new HttpError("internal", "the event log could not be written; retry the batch", {
+            cause: error,
+          });
+        }
+      }
+      if (waits !== undefined) {
+        try {
+          await Promise.all(waits);
+        } catch (error) {
+          // The original was not stored: neither is this copy acknowledged (the client retries, and is taken then).
           throw new HttpError("internal", "the event log could not be written; retry the batch", {
             cause: error,
           });

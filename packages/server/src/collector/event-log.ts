@@ -1,6 +1,7 @@
 import { fdatasync, write } from "node:fs";
 import { type FileHandle, mkdir, open, readdir, readFile, rm, truncate } from "node:fs/promises";
 import { join } from "node:path";
+import { isReadableWalText, WalRecordError } from "./wal-record.js";
 
 const segmentPattern = /^wal-(\d{9})\.ndjson$/;
 const segmentName = (n: number): string => `wal-${String(n).padStart(9, "0")}.ndjson`;
@@ -108,6 +109,11 @@ export async function openEventLog(options: EventLogOptions): Promise<EventLog> 
   return {
     stats,
     append(lines) {
+      // The log holds only what its reader reads back (wal-record.ts): an unreadable append never reaches the disk.
+      if (!isReadableWalText(lines))
+        return Promise.reject(
+          new WalRecordError("the record cannot be read back (lone UTF-16 surrogate or not JSON)"),
+        );
       stats.appends++;
       return new Promise<void>((resolve, reject) => {
         pending.push(lines);

@@ -1,8 +1,13 @@
 import { z } from "zod";
+import { calendarProblem } from "../http/admission.js";
 
 const maxSkewMs = 24 * 3600 * 1000;
 const timestamp = z.iso
   .datetime({ offset: true, message: "must be an ISO 8601 timestamp with a time zone" })
+  .refine(
+    (t) => calendarProblem(t) === undefined,
+    "must be a real calendar date and time (no Feb 30, no 24:00)",
+  )
   .refine((t) => {
     const ms = Date.parse(t);
     return ms >= Date.UTC(2000, 0, 1) && ms <= Date.now() + maxSkewMs;
@@ -107,7 +112,7 @@ export function parseEventFast(raw: unknown): CollectedEvent | undefined {
   const type = typed ? e.type : "event";
   if (!shortString(e.event_id, 128) || !shortString(e.user_id, 256)) return undefined;
   const t = e.timestamp === undefined ? e.event_time_utc : e.timestamp;
-  if (typeof t !== "string" || !isoTimestamp.test(t)) return undefined;
+  if (typeof t !== "string" || !isoTimestamp.test(t) || calendarProblem(t) !== undefined) return undefined;
   const ms = Date.parse(t);
   if (!(ms >= Date.UTC(2000, 0, 1) && ms <= Date.now() + maxSkewMs)) return undefined;
   if (type === "event") {

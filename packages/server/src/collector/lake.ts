@@ -1,9 +1,12 @@
 import { mkdir, readdir, rename, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { sqlString } from "@assay/pipeline";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
+import { type QuarantineReport, quarantineUnreadableLines } from "./wal-quarantine.js";
 
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
+// Every raw row the compactor writes names its team (a WAL line from before tenancy has none: the empty team).
+const teamColumn = "coalesce(team, '') AS team";
 // The compactor's files are named after their WAL segment: `wal-<segment>.parquet`.
 const compactedPrefix = "wal-";
 
@@ -27,7 +30,7 @@ export async function listFiles(dir: string, suffix: string): Promise<string[]> 
 const walColumns = `{kind: 'VARCHAR', event_id: 'VARCHAR', user_id: 'VARCHAR', event_name: 'VARCHAR',
   event_time_utc: 'VARCHAR', value: 'DOUBLE', properties: 'VARCHAR', experiment_id: 'VARCHAR',
   variant_id: 'VARCHAR', exposure_time_utc: 'VARCHAR', assignment_time_utc: 'VARCHAR',
-  attribute: 'VARCHAR', attribute_value: 'VARCHAR', observed_time_utc: 'VARCHAR'}`;
+  attribute: 'VARCHAR', attribute_value: 'VARCHAR', observed_time_utc: 'VARCHAR', team: 'VARCHAR'}`;
 
 /** Rows one compaction moved into the lake, by raw table. */
 export interface CompactionCounts {
@@ -53,8 +56,8 @@ export interface Lake {
    */
   compactSegment(log: EventLog, segment: SealedSegment): Promise<CompactionCounts>;
   /**
-   * The event_ids of the events and exposures the collector compacted into the lake, from files written at or
-   * after `sinceMs` (default all).
+   * The team-qualified event ids (`teamEventKey`) of the events and exposures the collector compacted into the lake,
+   * from files written at or after `sinceMs` (default all).
    */
   readEventIds(sinceMs?: number): Promise<string[]>;
   /** Experiment key → the users with a logged first assignment (`raw/assignments`), for `experiments` only. */
@@ -66,8 +69,20 @@ export interface Lake {
   close(): Promise<void>;
 }
 
+export interface LakeOptions {
+  /** Told about WAL lines the compactor could not read and moved to `<wal>/quarantine/` (default: stderr). */
+  readonly onQuarantine?: (report: QuarantineReport) => void;
+}
+
+const logQuarantine = (r: QuarantineReport): void => {
+  process.stderr.write(
+    `assay: error: ${r.lines} unreadable line(s) of WAL segment ${r.segment} moved to ${r.quarantinePath}\n`,
+  );
+};
+
 /** Opens the lake at `dir` with an embedded DuckDB (session time zone UTC). */
-export async function openLake(dir: string): Promise<Lake> {
+export async function openLake(dir: string, options: LakeOptions = {}): Promise<Lake> {
+  const onQuarantine = options.onQuarantine ?? logQuarantine;
   await mkdir(join(dir, "raw"), { recursive: true });
   const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
   const connection = await instance.connect();
@@ -99,11 +114,22 @@ export async function openLake(dir: string): Promise<Lake> {
     compactSegment: (log, segment) =>
       serial(async () => {
         const name = `${compactedPrefix}${String(segment.number).padStart(9, "0")}.parquet`;
-        await connection.run(
-          `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
-             format = 'newline_delimited', columns = ${walColumns})
-           QUALIFY row_number() OVER (PARTITION BY kind, event_id) = 1`,
-        );
+        const load = () =>
+          connection.run(
+            `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
+               format = 'newline_delimited', columns = ${walColumns})
+             QUALIFY row_number() OVER (PARTITION BY kind, team, event_id) = 1`,
+          );
+        try {
+          await load();
+        } catch (error) {
+          // A line the reader refuses (written before the writer checked, or damaged on disk) is quarantined with a
+          // logged error; the rest of the segment is compacted. Any other failure is the caller's to see.
+          const report = await quarantineUnreadableLines(segment.path);
+          if (report === undefined) throw error;
+          onQuarantine(report);
+          await load();
+        }
         const parts = await query<{ kind: string; dt: string; n: number }>(
           `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc, assignment_time_utc, observed_time_utc), 1, 10) AS dt,
              count(*) AS n
@@ -117,7 +143,7 @@ export async function openLake(dir: string): Promise<Lake> {
           if (part.kind === "assignment") {
             assignments += part.n;
             await copyTo(
-              `SELECT experiment_id, user_id, variant_id, CAST(assignment_time_utc AS TIMESTAMPTZ) AS assignment_time_utc
+              `SELECT experiment_id, user_id, variant_id, CAST(assignment_time_utc AS TIMESTAMPTZ) AS assignment_time_utc, ${teamColumn}
                FROM seg WHERE kind = 'assignment' AND substr(assignment_time_utc, 1, 10) = ${sqlString(part.dt)}
                ORDER BY assignment_time_utc`,
               join(dir, "raw", "assignments", `dt=${part.dt}`, name),
@@ -125,14 +151,14 @@ export async function openLake(dir: string): Promise<Lake> {
           } else if (part.kind === "event") {
             events += part.n;
             await copyTo(
-              `SELECT event_id, user_id, event_name, CAST(event_time_utc AS TIMESTAMPTZ) AS event_time_utc, value, properties
+              `SELECT event_id, user_id, event_name, CAST(event_time_utc AS TIMESTAMPTZ) AS event_time_utc, value, properties, ${teamColumn}
                FROM seg WHERE kind = 'event' AND substr(event_time_utc, 1, 10) = ${sqlString(part.dt)} ORDER BY event_time_utc`,
               join(dir, "raw", "events", `dt=${part.dt}`, name),
             );
           } else if (part.kind === "user_attribute") {
             userAttributes += part.n;
             await copyTo(
-              `SELECT user_id, attribute, attribute_value AS value, CAST(observed_time_utc AS TIMESTAMPTZ) AS observed_time_utc
+              `SELECT user_id, attribute, attribute_value AS value, CAST(observed_time_utc AS TIMESTAMPTZ) AS observed_time_utc, ${teamColumn}
                FROM seg WHERE kind = 'user_attribute' AND substr(observed_time_utc, 1, 10) = ${sqlString(part.dt)}
                ORDER BY observed_time_utc, user_id, attribute`,
               join(dir, "raw", "user_attributes", `dt=${part.dt}`, name),
@@ -140,7 +166,7 @@ export async function openLake(dir: string): Promise<Lake> {
           } else {
             exposures += part.n;
             await copyTo(
-              `SELECT experiment_id, user_id, variant_id, CAST(exposure_time_utc AS TIMESTAMPTZ) AS exposure_time_utc, event_id
+              `SELECT experiment_id, user_id, variant_id, CAST(exposure_time_utc AS TIMESTAMPTZ) AS exposure_time_utc, event_id, ${teamColumn}
                FROM seg WHERE kind = 'exposure' AND substr(exposure_time_utc, 1, 10) = ${sqlString(part.dt)} ORDER BY exposure_time_utc`,
               join(dir, "raw", "exposures", `dt=${part.dt}`, name),
             );
@@ -163,10 +189,17 @@ export async function openLake(dir: string): Promise<Lake> {
             if (sinceMs === 0 || (await stat(file)).mtimeMs >= sinceMs) files.push(file);
           }
           if (files.length === 0) continue;
-          const rows = await query<{ event_id: string }>(
-            `SELECT event_id FROM read_parquet([${files.map(sqlString).join(", ")}])`,
-          );
-          for (const r of rows) ids.push(r.event_id);
+          // Team-qualified (`teamEventKey`); files from before tenancy have no team column: the empty team.
+          const list = files.map((f) => sqlString(f)).join(", ");
+          let rows: Array<{ k: string }>;
+          try {
+            rows = await query<{ k: string }>(
+              `SELECT coalesce(team, '') || chr(0) || event_id AS k FROM read_parquet([${list}], union_by_name = true)`,
+            );
+          } catch {
+            rows = await query<{ k: string }>(`SELECT chr(0) || event_id AS k FROM read_parquet([${list}])`);
+          }
+          for (const r of rows) ids.push(r.k);
         }
         return ids;
       }),

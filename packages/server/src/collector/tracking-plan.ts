@@ -46,30 +46,37 @@ export const defaultTrackingPlan: TrackingPlan = trackingPlanSchema.parse({
   },
 });
 
-/** The newest plan, creating version 1 from the default when there is none. */
-export async function currentTrackingPlan(db: Queryable): Promise<VersionedTrackingPlan> {
+/**
+ * The team's newest plan: its own, else the shared plan published before plans were per team (`owner_team ''`),
+ * else version 1 from the default (created as the shared fallback).
+ */
+export async function currentTrackingPlan(db: Queryable, team: string): Promise<VersionedTrackingPlan> {
   const { rows } = await db.query<{ version: number; plan: TrackingPlan }>(
-    "select version, plan from tracking_plan order by version desc limit 1",
+    `select version, plan from tracking_plan where owner_team = $1 or owner_team = ''
+     order by (owner_team = $1) desc, version desc limit 1`,
+    [team],
   );
   if (rows[0] !== undefined)
     return { version: rows[0].version, plan: trackingPlanSchema.parse(rows[0].plan) };
   await db.query(
-    "insert into tracking_plan (version, plan, created_by) values (1, $1, 'assay') on conflict (version) do nothing",
+    "insert into tracking_plan (owner_team, version, plan, created_by) values ('', 1, $1, 'assay') on conflict (owner_team, version) do nothing",
     [JSON.stringify(defaultTrackingPlan)],
   );
   return { version: 1, plan: defaultTrackingPlan };
 }
 
-/** Stores a new plan version (the previous ones stay, for replaying old data). */
+/** Stores a new version of the team's plan (the previous ones stay, for replaying old data; other teams' are untouched). */
 export async function publishTrackingPlan(
   db: Queryable,
+  team: string,
   plan: TrackingPlan,
   actor: string,
 ): Promise<VersionedTrackingPlan> {
   const { rows } = await db.query<{ version: number }>(
-    `insert into tracking_plan (version, plan, created_by)
-     select coalesce(max(version), 0) + 1, $1, $2 from tracking_plan returning version`,
-    [JSON.stringify(plan), actor],
+    `insert into tracking_plan (owner_team, version, plan, created_by)
+     select $1, coalesce(max(version), 0) + 1, $2, $3 from tracking_plan where owner_team = $1 or owner_team = ''
+     returning version`,
+    [team, JSON.stringify(plan), actor],
   );
   return { version: rows[0]!.version, plan };
 }
@@ -112,31 +119,32 @@ export function checkAgainstPlan(
 }
 
 export interface TrackingPlanCache {
-  get(): Promise<VersionedTrackingPlan>;
-  /** Publishes a new version and serves it at once. */
-  publish(plan: TrackingPlan, actor: string): Promise<VersionedTrackingPlan>;
+  get(team: string): Promise<VersionedTrackingPlan>;
+  /** Publishes a new version of the team's plan and serves it at once. */
+  publish(team: string, plan: TrackingPlan, actor: string): Promise<VersionedTrackingPlan>;
 }
 
 /**
- * The current plan, read from the registry at most once per `ttlMs` (the collector checks every event
+ * Each team's current plan, read from the registry at most once per `ttlMs` (the collector checks every event
  * against it, so it must not cost a query per batch); this server's own publishes show at once.
- * @example const plans = createTrackingPlanCache(db, 1000); const { plan } = await plans.get();
+ * @example const plans = createTrackingPlanCache(db, 1000); const { plan } = await plans.get("growth");
  */
 export function createTrackingPlanCache(db: Queryable, ttlMs: number): TrackingPlanCache {
-  let cached: { at: number; value: Promise<VersionedTrackingPlan> } | undefined;
+  const cache = new Map<string, { at: number; value: Promise<VersionedTrackingPlan> }>();
   return {
-    get() {
+    get(team) {
+      const cached = cache.get(team);
       if (cached !== undefined && Date.now() - cached.at < ttlMs) return cached.value;
-      const entry = { at: Date.now(), value: currentTrackingPlan(db) };
-      cached = entry;
+      const entry = { at: Date.now(), value: currentTrackingPlan(db, team) };
+      cache.set(team, entry);
       entry.value.catch(() => {
-        if (cached === entry) cached = undefined;
+        if (cache.get(team) === entry) cache.delete(team);
       });
       return entry.value;
     },
-    async publish(plan, actor) {
-      const published = await publishTrackingPlan(db, plan, actor);
-      cached = { at: Date.now(), value: Promise.resolve(published) };
+    async publish(team, plan, actor) {
+      const published = await publishTrackingPlan(db, team, plan, actor);
+      cache.set(team, { at: Date.now(), value: Promise.resolve(published) });
       return published;
     },
   };

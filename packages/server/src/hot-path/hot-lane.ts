@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { FastifyInstance } from "fastify";
+import { admitJson } from "../http/admission.js";
 import { HttpError, isHttpError } from "../http/http-error.js";
 
 /** A hot route's work: the `Authorization` header and the parsed JSON body in, the JSON answer out. */
@@ -86,6 +87,12 @@ export function createHotLane(options: { readonly bodyLimit: number }): HotLane 
       } catch {
         viaFastify(req, res, text).catch((error: unknown) => fail(res, path, started, error));
         return;
+      }
+      try {
+        // The same admission as Fastify's JSON parser (depth, lengths, dates, URLs).
+        admitJson(body);
+      } catch (error) {
+        return fail(res, path, started, error);
       }
       handler(req.headers.authorization, body).then(
         (answer) => send(res, path, started, 200, JSON.stringify(answer)),

@@ -9,6 +9,7 @@ import {
   experimentPatchSchema,
   transitionSchema,
 } from "../registry/experiment-schema.js";
+import { teamInputSchema } from "../registry/team-store.js";
 import { guardrailVerdictStatuses } from "../results/guardrail-verdicts.js";
 
 const schema = (s: z.ZodType) =>
@@ -80,6 +81,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         Segment: schema(segmentSchema),
         Flag: schema(flagSchema),
         TrackingPlan: schema(trackingPlanSchema),
+        TeamInput: schema(teamInputSchema),
         EventBatch: schema(eventBatchSchema),
         ProductEvent: schema(productEventSchema),
         ExposureEvent: schema(exposureEventSchema),
@@ -342,11 +344,18 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         post: op("Collect a batch of events and exposures; acknowledged once durable", "EventBatch"),
       },
       "/api/users/{id}": {
-        delete: op("Erase a user's traces from the lake and derived data (DSAR, admin)", undefined, {
-          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
-        }),
+        delete: op(
+          "Erase a user's traces: within the caller's team (admin) or across all teams (owner); DSAR, audited",
+          undefined,
+          {
+            parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          },
+        ),
       },
       "/api/admin/compact": { post: op("Move the event log into the lake now (admin)") },
+      "/api/teams": {
+        post: op("Create a team and its first admin key → `{team, admin_key}` (platform owner)", "TeamInput"),
+      },
     },
   };
 }

@@ -1,8 +1,7 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { sqlString } from "@assay/pipeline";
 import { type Lake, listFiles } from "../collector/lake.js";
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /** Columns that name a person in lake files (the unit, and both sides of an identity link). */
 const personColumns = ["user_id", "anon_id", "identity_id"];
@@ -13,43 +12,109 @@ export interface LakeErasure {
   readonly filesRewritten: number;
   /** JSON reports (quality reports, data test examples) from which the user's entries were removed. */
   readonly reportsScrubbed: number;
+  /**
+   * Whether the erasure could reach the rows no team can be told from: always across all teams; for one team, when
+   * the user has no row of another team (then warehouses and the results store are erased too).
+   */
+  readonly exclusive: boolean;
 }
 
 /**
- * Removes a user from every file of the lake: each Parquet file (raw, silver, gold, derived) holding a row whose
- * `user_id`, `anon_id` or `identity_id` is the user is rewritten without those rows (written beside it and
- * renamed over it, so readers see the old or the new partition, never half of one); JSON reports lose every
- * entry that names the user.
- * @example const erasure = await eraseUserFromLake(context.lake, "u-42");
+ * Whose data an erasure removes: every team's (the platform owner), or one team's. A team erasure never touches a row
+ * that names another team — a raw row whose `team` is another's, a row of another team's experiment
+ * (`experiment_id`) — and touches rows no team can be told from (shared derived tables, identity links, reports,
+ * data loaded without a team) only when the user has no row of another team at all.
  */
-export async function eraseUserFromLake(lake: Lake, userId: string): Promise<LakeErasure> {
+export type ErasureScope =
+  | { readonly kind: "all" }
+  | {
+      readonly kind: "team";
+      readonly team: string;
+      /** The experiments of every other team. */
+      readonly otherExperiments: ReadonlyArray<string>;
+    };
+
+/**
+ * Removes a user from the lake within `scope` (default all teams): each Parquet file (raw, silver, gold, derived)
+ * holding a row whose `user_id`, `anon_id` or `identity_id` is the user (and that is in scope) is rewritten without
+ * those rows (written beside it and renamed over it, so readers see the old or the new partition, never half of
+ * one); JSON reports lose every entry that names the user.
+ * @example const erasure = await eraseUserFromLake(context.lake, "u-42", { kind: "team", team: "growth", experiments: ["checkout"] });
+ */
+export async function eraseUserFromLake(
+  lake: Lake,
+  userId: string,
+  scope: ErasureScope = { kind: "all" },
+): Promise<LakeErasure> {
   const rows: Record<string, number> = {};
   let filesRewritten = 0;
   const id = sqlString(userId);
+  const files: Array<{ area: string; file: string; columns: string[]; person: string[] }> = [];
   for (const area of ["raw", "silver", "gold", "derived"]) {
     rows[area] = 0;
     for (const file of await listFiles(join(lake.dir, area), ".parquet")) {
       const columns = (
         await lake.query<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)
-      )
-        .map((c) => c.column_name)
-        .filter((c) => personColumns.includes(c));
-      if (columns.length === 0) continue;
-      const hit = columns.map((c) => `coalesce(${c} = ${id}, false)`).join(" OR ");
-      const [count] = await lake.query<{ n: number }>(
-        `SELECT count(*) AS n FROM read_parquet(${sqlString(file)}, hive_partitioning = false) WHERE ${hit}`,
-      );
-      if (!count || count.n === 0) continue;
-      const tmp = join(dirname(file), `.erase-${process.pid}-${Date.now()}.tmp`);
-      await lake.query(
-        `COPY (SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false) WHERE NOT (${hit}))
-         TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      await rename(tmp, file);
-      rows[area] += count.n;
-      filesRewritten++;
+      ).map((c) => c.column_name);
+      const person = columns.filter((c) => personColumns.includes(c));
+      if (person.length > 0) files.push({ area, file, columns, person });
     }
   }
+  const personHit = (person: string[]) => person.map((c) => `coalesce(${c} = ${id}, false)`).join(" OR ");
+  // SQL conditions that a row belongs to another team (by its team column, or by its experiment).
+  const theirs =
+    scope.kind === "all"
+      ? undefined
+      : {
+          team: `coalesce(team, '') NOT IN ('', ${sqlString(scope.team)})`,
+          experiment:
+            scope.otherExperiments.length === 0
+              ? "false"
+              : `coalesce(experiment_id IN (${scope.otherExperiments.map((e) => sqlString(e)).join(", ")}), false)`,
+        };
+  const otherTeamOf = (columns: string[]): string | undefined =>
+    theirs === undefined
+      ? undefined
+      : columns.includes("team")
+        ? theirs.team
+        : columns.includes("experiment_id")
+          ? theirs.experiment
+          : undefined;
+  // While the user has a row of another team, the rows no team can be told from are not this team's to erase.
+  let exclusive = true;
+  if (theirs !== undefined) {
+    for (const f of files) {
+      const other = otherTeamOf(f.columns);
+      if (other === undefined) continue;
+      const [found] = await lake.query<{ n: number }>(
+        `SELECT count(*) AS n FROM read_parquet(${sqlString(f.file)}, hive_partitioning = false)
+         WHERE (${personHit(f.person)}) AND ${other}`,
+      );
+      if ((found?.n ?? 0) > 0) {
+        exclusive = false;
+        break;
+      }
+    }
+  }
+  for (const { area, file, columns, person } of files) {
+    let hit = personHit(person);
+    const other = otherTeamOf(columns);
+    if (other !== undefined) hit = `(${hit}) AND NOT (${other})`;
+    else if (theirs !== undefined && !exclusive) continue;
+    const [count] = await lake.query<{ n: number }>(
+      `SELECT count(*) AS n FROM read_parquet(${sqlString(file)}, hive_partitioning = false) WHERE ${hit}`,
+    );
+    if (!count || count.n === 0) continue;
+    const tmp = join(dirname(file), `.erase-${process.pid}-${Date.now()}.tmp`);
+    await lake.query(
+      `COPY (SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false) WHERE NOT (${hit}))
+       TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
+    await rename(tmp, file);
+    rows[area] = (rows[area] ?? 0) + count.n;
+    filesRewritten++;
+  }
+  if (!exclusive) return { rows, filesRewritten, reportsScrubbed: 0, exclusive };
   let reportsScrubbed = 0;
   for (const area of ["silver", "gold"]) {
     for (const file of await listFiles(join(lake.dir, area), ".json")) {
@@ -61,7 +126,7 @@ export async function eraseUserFromLake(lake: Lake, userId: string): Promise<Lak
       reportsScrubbed++;
     }
   }
-  return { rows, filesRewritten, reportsScrubbed };
+  return { rows, filesRewritten, reportsScrubbed, exclusive };
 }
 
 const names = (value: unknown, userId: string): boolean =>

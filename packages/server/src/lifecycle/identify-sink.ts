@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, open, rename } from "node:fs/promises";
 import { join } from "node:path";
+import { sqlString } from "@assay/pipeline";
 import type { Lake } from "../collector/lake.js";
 import type { IdentifyRecord } from "./event-screen.js";
-
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 /**
  * Writes identify events straight into `<lake>/raw/identifies/dt=YYYY-MM-DD/` (the pipeline's optional

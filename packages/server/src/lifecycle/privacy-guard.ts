@@ -1,9 +1,10 @@
 import type { IngestResult } from "../collector/collector.js";
+import { teamEventKey } from "../collector/event-id-window.js";
 import type { ServerContext } from "../server-context.js";
-import { eraseUserFromLake, type LakeErasure } from "./erase-user.js";
+import { type ErasureScope, eraseUserFromLake, type LakeErasure } from "./erase-user.js";
 import { mergeIngestResult, screenEvents } from "./event-screen.js";
 import { writeIdentifies } from "./identify-sink.js";
-import { loadTombstones, type TombstoneStore } from "./tombstones.js";
+import { allTeams, loadTombstones, type TombstoneStore } from "./tombstones.js";
 
 /** Consent, identify events and tombstones around the collector; the lake side of DSAR. */
 export interface PrivacyGuard {
@@ -12,9 +13,13 @@ export interface PrivacyGuard {
   ingest(
     events: ReadonlyArray<unknown>,
     ingest: (events: ReadonlyArray<unknown>) => Promise<IngestResult>,
+    team?: string,
   ): Promise<IngestResult & { erased_user_events: number }>;
-  /** Tombstones the user first (nothing more is accepted for them), then compacts and erases them from the lake. */
-  erase(userId: string, actor: string): Promise<LakeErasure>;
+  /**
+   * Tombstones the user first (nothing more is accepted for them in the scope), then compacts and erases them from
+   * the lake within the scope (default: all teams).
+   */
+  erase(userId: string, actor: string, scope?: ErasureScope): Promise<LakeErasure>;
 }
 
 /**
@@ -27,19 +32,19 @@ export async function createPrivacyGuard(context: ServerContext): Promise<Privac
   const { seen } = context.collector;
   return {
     tombstones,
-    async ingest(events, ingest) {
-      const screened = screenEvents(events, (id) => tombstones.has(id));
-      const fresh = screened.identifies.filter((r) => !seen.has(r.event_id));
+    async ingest(events, ingest, team = "") {
+      const screened = screenEvents(events, (id) => tombstones.has(team, id));
+      const fresh = screened.identifies.filter((r) => !seen.has(teamEventKey(team, r.event_id)));
       const duplicates = screened.identifies.length - fresh.length;
       await writeIdentifies(context.lake, fresh);
-      for (const r of fresh) seen.add(r.event_id);
+      for (const r of fresh) seen.add(teamEventKey(team, r.event_id));
       const result = await ingest(screened.events);
       return mergeIngestResult(screened, result, { accepted: fresh.length, duplicates });
     },
-    async erase(userId, actor) {
-      await tombstones.add(userId, actor);
+    async erase(userId, actor, scope = { kind: "all" }) {
+      await tombstones.add(userId, actor, scope.kind === "all" ? allTeams : scope.team);
       await context.compact();
-      return eraseUserFromLake(context.lake, userId);
+      return eraseUserFromLake(context.lake, userId, scope);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { sqlString } from "@assay/pipeline";
 import { type Lake, listFiles } from "../collector/lake.js";
 import type { Queryable } from "../db/database.js";
 
@@ -53,7 +54,6 @@ export interface RetentionReport {
 }
 
 const DAY = 86_400_000;
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const partitionDay = (file: string) => /dt=(\d{4}-\d{2}-\d{2})/.exec(file)?.[1];
 

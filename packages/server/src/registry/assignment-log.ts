@@ -1,4 +1,6 @@
 import type { EventLog } from "../collector/event-log.js";
+import { isWellFormedUtf16 } from "../http/admission.js";
+import { BadRequestError } from "../http/http-error.js";
 import { observedAttributes, userAttributeLine } from "./segment-attributes.js";
 
 /** One assignment decision of a request. */
@@ -8,6 +10,8 @@ export interface AssignmentRecord {
   readonly variant: string;
   /** When the user was assigned (ISO 8601 UTC); default now. An exposure's time when logged from one. */
   readonly at?: string;
+  /** The team whose request logged it (written on the row; default none). */
+  readonly team?: string;
 }
 
 /**
@@ -27,8 +31,8 @@ export interface AssignmentLog {
   record(records: ReadonlyArray<AssignmentRecord>, attributes?: UserAttributes): Promise<boolean[]>;
   /** Whether the pair is logged (or being logged). */
   has(experimentKey: string, userId: string): boolean;
-  /** Forgets an erased user's pairs, so a later assignment is logged anew. */
-  forgetUser(userId: string): void;
+  /** Forgets an erased user's pairs (of `experiments` only, when given), so a later assignment is logged anew. */
+  forgetUser(userId: string, experiments?: ReadonlyArray<string>): void;
   /** Forgets an ended experiment's pairs (it assigns no one any more): memory holds live experiments only. */
   forgetExperiment(experimentKey: string): void;
   readonly counters: { first: number; repeat: number };
@@ -39,6 +43,7 @@ export interface UserAttributes {
   readonly userId: string;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly allowlist: ReadonlyArray<string>;
+  readonly team?: string;
 }
 
 /** The WAL line of a first assignment (`kind: "assignment"`); `event_id` makes repeats in a segment collapse. */
@@ -46,7 +51,7 @@ export function assignmentLine(r: AssignmentRecord, at: string): string {
   const e = JSON.stringify(r.experimentKey);
   const u = JSON.stringify(r.userId);
   // Same as JSON.stringify of the object, without building it (this is on the request path).
-  return `{"kind":"assignment","event_id":${JSON.stringify(`${r.experimentKey}\u0000${r.userId}`)},"user_id":${u},"experiment_id":${e},"variant_id":${JSON.stringify(r.variant)},"assignment_time_utc":"${at}"}\n`;
+  return `{"kind":"assignment","event_id":${JSON.stringify(`${r.experimentKey}\u0000${r.userId}`)},"user_id":${u},"experiment_id":${e},"variant_id":${JSON.stringify(r.variant)},"assignment_time_utc":"${at}"${r.team === undefined ? "" : `,"team":${JSON.stringify(r.team)}`}}\n`;
 }
 
 /**
@@ -80,6 +85,13 @@ export function createAssignmentLog(
     records: ReadonlyArray<AssignmentRecord>,
     attributes?: UserAttributes,
   ): Promise<boolean[]> {
+    // Only what the log's reader reads back is logged (collector/wal-record.ts): checked before any pair is claimed.
+    for (const r of records) {
+      if (!isWellFormedUtf16(r.userId))
+        throw new BadRequestError("user_id", "is not well-formed UTF-16 (lone surrogate)");
+      if (!isWellFormedUtf16(r.experimentKey) || !isWellFormedUtf16(r.variant))
+        throw new BadRequestError("experiment_key", "is not well-formed UTF-16 (lone surrogate)");
+    }
     const out: boolean[] = [];
     let lines = "";
     let claimed: AssignmentRecord[] | undefined;
@@ -110,7 +122,7 @@ export function createAssignmentLog(
       // Filtered only here: a repeat assignment (most traffic) never looks at the attributes.
       if (attributes !== undefined && at !== undefined)
         for (const o of observedAttributes(attributes.allowlist, attributes.attributes))
-          lines += userAttributeLine(attributes.userId, o, at);
+          lines += userAttributeLine(attributes.userId, o, at, attributes.team);
       const append = log.append(lines);
       for (const r of claimed) {
         let pending = inFlight.get(r.experimentKey);
@@ -140,8 +152,9 @@ export function createAssignmentLog(
     counters,
     record,
     has: (experimentKey, userId) => known.get(experimentKey)?.has(userId) ?? false,
-    forgetUser(userId) {
-      for (const users of known.values()) users.delete(userId);
+    forgetUser(userId, experiments) {
+      if (experiments === undefined) for (const users of known.values()) users.delete(userId);
+      else for (const key of experiments) known.get(key)?.delete(userId);
     },
     forgetExperiment(experimentKey) {
       known.delete(experimentKey);

@@ -2,8 +2,13 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Queryable } from "../db/database.js";
 import { ForbiddenError, HttpError } from "../http/http-error.js";
 
+/** The roles of a team's keys (what `POST /api/keys` can create). */
 export const roles = ["viewer", "editor", "reviewer", "admin"] as const;
-export type Role = (typeof roles)[number];
+/**
+ * A team role, or `owner`: the platform owner (the key printed at first start) is an admin of its own team and also
+ * creates teams (`POST /api/teams`) and erases a user across all teams.
+ */
+export type Role = (typeof roles)[number] | "owner";
 
 /** Who is calling: the key's name (the actor in the audit log), its team and role. */
 export interface Principal {
@@ -13,7 +18,7 @@ export interface Principal {
   readonly role: Role;
 }
 
-const rank: Record<Role, number> = { viewer: 0, editor: 1, reviewer: 2, admin: 3 };
+const rank: Record<Role, number> = { viewer: 0, editor: 1, reviewer: 2, admin: 3, owner: 4 };
 
 /** Roles are cumulative: a reviewer may also edit, an admin may do everything within its team. */
 export function hasRole(principal: Principal, needed: Role): boolean {

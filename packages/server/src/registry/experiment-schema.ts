@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { calendarProblem, urlProblem } from "../http/admission.js";
 
 const keyPattern = /^[a-z][a-z0-9_-]{0,63}$/;
 /** Keys of experiments, flags, metrics, segments and variants: lowercase identifiers. */
@@ -6,7 +7,12 @@ export const keySchema = z
   .string()
   .regex(keyPattern, "must be a lowercase identifier (a-z, 0-9, _ or -, starting with a letter, ≤ 64 chars)");
 
-const isoDate = z.iso.datetime({ offset: true, message: "must be an ISO 8601 timestamp" });
+const isoDate = z.iso
+  .datetime({ offset: true, message: "must be an ISO 8601 timestamp" })
+  .refine(
+    (t) => calendarProblem(t) === undefined,
+    "must be a real calendar date and time (no Feb 30, no 24:00)",
+  );
 
 export const variantSchema = z.object({
   key: keySchema,
@@ -52,8 +58,18 @@ export const experimentInputSchema = z.object({
   targeting: targetingSchema.default({ include_segments: [], exclude_segments: [], condition: null }),
   start_at: isoDate.nullable().default(null),
   end_at: isoDate.nullable().default(null),
-  minimum_sample_size: z.number().int().positive("must be a positive integer").nullable().default(null),
-  prereg_url: z.url({ message: "must be a URL" }).nullable().default(null),
+  minimum_sample_size: z
+    .number()
+    .int()
+    .positive("must be a positive integer")
+    .max(2_147_483_647, "must be at most 2147483647")
+    .nullable()
+    .default(null),
+  prereg_url: z
+    .url({ message: "must be a URL" })
+    .refine((u) => urlProblem(u) === undefined, "must be an http(s) URL")
+    .nullable()
+    .default(null),
   power_analysis: powerAnalysisInputSchema.nullable().default(null),
   assignment_salt: z.string().min(1).max(200).optional(),
   assignment_seed: z.number().int().min(0).max(0xffffffff).default(0),

@@ -14,6 +14,9 @@ export function computePowerAnalysis(input: NonNullable<ExperimentInput["power_a
       alpha: input.alpha,
       power: input.power,
     });
+    // An alpha or power so extreme that no finite sample reaches it (alpha 1e-300) is the caller's error.
+    if (!Number.isFinite(nPerVariant) || nPerVariant > Number.MAX_SAFE_INTEGER)
+      throw new BadRequestError("power_analysis.alpha", "no finite sample size reaches this alpha and power");
     return {
       ...input,
       n_per_variant: nPerVariant,

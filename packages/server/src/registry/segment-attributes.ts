@@ -1,3 +1,5 @@
+import { isWellFormedUtf16 } from "../http/admission.js";
+
 /**
  * User attributes the server records for segment drill-downs. Only allowlisted keys are ever stored: the
  * attributes an SDK sends with `POST /api/assign` may hold anything (e-mail, name), so a key must be listed
@@ -8,6 +10,8 @@
 export const defaultSegmentAttributes = ["platform", "country", "device", "browser", "plan"] as const;
 
 const attributeName = /^[a-z][a-z0-9_]{0,63}$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point is to find control characters.
+const controlCharacter = /[\u0000-\u001f\u007f]/;
 
 /** Longest value recorded; longer values are free text, not a segment, and are dropped. */
 export const MAX_SEGMENT_VALUE_LENGTH = 128;
@@ -60,6 +64,8 @@ export function observedAttributes(
     if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") continue;
     const value = String(v);
     if (value === "" || value.length > MAX_SEGMENT_VALUE_LENGTH) continue;
+    // A value that is no segment label (a control character, a lone surrogate) is never stored.
+    if (!isWellFormedUtf16(value) || controlCharacter.test(value)) continue;
     out.push([name, value]);
   }
   return out;
@@ -73,8 +79,9 @@ export function userAttributeLine(
   userId: string,
   [attribute, value]: AttributeObservation,
   at: string,
+  team?: string,
 ): string {
   const u = JSON.stringify(userId);
   const a = JSON.stringify(attribute);
-  return `{"kind":"user_attribute","event_id":${JSON.stringify(`${userId}\u0000${attribute}\u0000${at}`)},"user_id":${u},"attribute":${a},"attribute_value":${JSON.stringify(value)},"observed_time_utc":"${at}"}\n`;
+  return `{"kind":"user_attribute","event_id":${JSON.stringify(`${userId}\u0000${attribute}\u0000${at}`)},"user_id":${u},"attribute":${a},"attribute_value":${JSON.stringify(value)},"observed_time_utc":"${at}"${team === undefined ? "" : `,"team":${JSON.stringify(team)}`}}\n`;
 }

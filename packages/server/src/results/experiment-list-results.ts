@@ -5,6 +5,7 @@ import {
   partitionFiles,
   type ResultRow,
   readQualityReport,
+  sqlString,
 } from "@assay/pipeline";
 import type { GuardrailBreachStatus } from "../decisions/guardrail-breach-status.js";
 import type { Experiment } from "../registry/experiment-schema.js";
@@ -46,8 +47,6 @@ export interface ListResults {
   /** When the decision engine last evaluated the guardrails (null: not yet, so no guardrail badge). */
   readonly guardrails_evaluated_at: string | null;
 }
-
-const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 
 const qualityCounts = [
   ["assignment_conflict_units", "units assigned to more than one variant"],
@@ -141,8 +140,8 @@ export async function listResults(
   let rows: ResultRow[];
   try {
     rows = await engine.query<ResultRow & Record<string, unknown>>(
-      `SELECT * FROM read_parquet([${files.map(quote).join(", ")}], hive_partitioning = false)
-       WHERE analysis_mode = 'itt' AND experiment_id IN (${[...wanted.keys()].map(quote).join(", ")})
+      `SELECT * FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false)
+       WHERE analysis_mode = 'itt' AND experiment_id IN (${[...wanted.keys()].map(sqlString).join(", ")})
        ORDER BY experiment_id, metric_id, is_control DESC, variation_id`,
     );
   } finally {

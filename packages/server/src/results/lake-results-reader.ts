@@ -1,4 +1,10 @@
-import { createDuckDbEngine, latestResultsDt, listPartitions, partitionFiles } from "@assay/pipeline";
+import {
+  createDuckDbEngine,
+  latestResultsDt,
+  listPartitions,
+  partitionFiles,
+  sqlString,
+} from "@assay/pipeline";
 
 /** One row of `fct_experiment_exposure_quality_daily` (the dashboard's "exposure health per day"). */
 export interface ExposureQualityDay {
@@ -29,8 +35,7 @@ export interface PartitionResultRow {
   readonly ci_high: number | null;
 }
 
-const quote = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-const fileList = (files: ReadonlyArray<string>): string => `[${files.map(quote).join(", ")}]`;
+const fileList = (files: ReadonlyArray<string>): string => `[${files.map(sqlString).join(", ")}]`;
 
 /**
  * Reads from the lake, in one DuckDB session: the cumulative results rows of every results partition
@@ -42,7 +47,7 @@ export async function readLakeHistory(
   lake: string,
   experimentIds: ReadonlyArray<string>,
 ): Promise<{ results: PartitionResultRow[]; exposureDaily: Map<string, ExposureQualityDay[]> }> {
-  const ids = experimentIds.map(quote).join(", ");
+  const ids = experimentIds.map(sqlString).join(", ");
   const exposureDaily = new Map<string, ExposureQualityDay[]>();
   if (experimentIds.length === 0) return { results: [], exposureDaily };
   const parts = listPartitions(lake, "gold", "fct_experiment_results").flatMap((dt) =>
@@ -58,7 +63,7 @@ export async function readLakeHistory(
     for (const p of parts) byDt.set(p.dt, [...(byDt.get(p.dt) ?? []), p.file]);
     const selects = [...byDt].map(
       ([dt, files]) =>
-        `SELECT ${quote(dt)} AS dt, experiment_id, metric_id, analysis_mode, variation_id, is_control, n_users, uplift_abs, ci_low, ci_high
+        `SELECT ${sqlString(dt)} AS dt, experiment_id, metric_id, analysis_mode, variation_id, is_control, n_users, uplift_abs, ci_low, ci_high
          FROM read_parquet(${fileList(files)}, hive_partitioning = false) WHERE experiment_id IN (${ids})`,
     );
     const results =

@@ -1,7 +1,8 @@
 import type { FunctionTable, LogicalType } from "../dialect.js";
+import { sqlString } from "../sql-string.js";
 
-/** Standard SQL string literal: single quotes, an embedded quote doubled. */
-export const standardString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
+/** Standard SQL string literal: single quotes, an embedded quote doubled, NUL as `chr(0)` (see `sqlString`). */
+export const standardString = (value: string): string => sqlString(value);
 
 /** Standard SQL quoted identifier: double quotes, an embedded quote doubled. */
 export const standardIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;

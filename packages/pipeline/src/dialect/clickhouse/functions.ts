@@ -1,5 +1,6 @@
 import { createBaseFunctions } from "../base/functions.js";
 import type { FunctionTable, LogicalType } from "../dialect.js";
+import { assertSqlEncodable } from "../sql-string.js";
 
 const types: Record<LogicalType, string> = {
   text: "String",
@@ -11,7 +12,11 @@ const types: Record<LogicalType, string> = {
   date: "Date",
 };
 
-const string = (value: string) => `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
+// Backslash escapes (ClickHouse reads `\'` and `\0`), on the shared check of `sqlString`.
+const string = (value: string) => {
+  assertSqlEncodable(value);
+  return `'${value.replaceAll("\\", "\\\\").replaceAll("'", "\\'").replaceAll("\u0000", "\\0")}'`;
+};
 const ident = (name: string) => `\`${name.replaceAll("\\", "\\\\").replaceAll("`", "\\`")}\``;
 
 /** Marks a `CREATE TABLE … AS` so the engine can place it (drop first, run on every shard, roll up). */
