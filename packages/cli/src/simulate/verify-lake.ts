@@ -86,7 +86,7 @@ export async function verifyLake(
     }
     const factDir = join(lakeDir, "silver", "fact_assignment", `dt=${dt}`);
     const rows = await engine.query(
-      `SELECT user_id, variant_id FROM read_parquet(${glob(factDir)}, hive_partitioning = false)
+      `SELECT user_id, variant_id FROM read_parquet(${glob(factDir)}, hive_partitioning = false, union_by_name = true)
        WHERE experiment_id = ${sqlString(rule.experimentKey)} AND user_id LIKE ${prefix}`,
     );
     let lakeMismatches = 0;
@@ -113,7 +113,7 @@ export async function verifyLake(
       const dir = join(lakeDir, "raw", area);
       if (existsSync(dir)) {
         parts.push(
-          `SELECT event_id FROM read_parquet(${sqlString(join(dir, "dt=*", "*.parquet"))}, hive_partitioning = false) WHERE event_id LIKE ${runIds}`,
+          `SELECT event_id FROM read_parquet(${sqlString(join(dir, "dt=*", "*.parquet"))}, hive_partitioning = false, union_by_name = true) WHERE event_id LIKE ${runIds}`,
         );
       }
     }
@@ -150,7 +150,7 @@ export async function verifyLake(
     }
     const outcomesDir = join(lakeDir, "gold", "fct_experiment_unit_outcomes", `dt=${dt}`);
     const orders = await engine.query(
-      `SELECT variant_id, sum(value) AS orders FROM read_parquet(${glob(outcomesDir)}, hive_partitioning = false)
+      `SELECT variant_id, sum(value) AS orders FROM read_parquet(${glob(outcomesDir)}, hive_partitioning = false, union_by_name = true)
        WHERE experiment_id = ${sqlString(rule.experimentKey)} AND metric_id = 'orders_7d' AND user_id LIKE ${prefix}
        GROUP BY variant_id`,
     );

@@ -164,7 +164,7 @@ export async function openLake(dir: string): Promise<Lake> {
           }
           if (files.length === 0) continue;
           const rows = await query<{ event_id: string }>(
-            `SELECT event_id FROM read_parquet([${files.map(sqlString).join(", ")}])`,
+            `SELECT event_id FROM read_parquet([${files.map(sqlString).join(", ")}], union_by_name = true)`,
           );
           for (const r of rows) ids.push(r.event_id);
         }
@@ -177,7 +177,7 @@ export async function openLake(dir: string): Promise<Lake> {
         if (files.length === 0 || experiments.length === 0) return pairs;
         // Column-wise: one array per column instead of an object per row (the log can hold millions of pairs).
         const reader = await connection.runAndReadAll(
-          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false)
+          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false, union_by_name = true)
            WHERE experiment_id IN (${experiments.map(sqlString).join(", ")})`,
         );
         const [keys, users] = reader.getColumnsJS() as [string[], string[]];
