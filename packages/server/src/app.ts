@@ -7,6 +7,7 @@ import { registerDecisionRoutes } from "./decisions/decision-routes.js";
 import type { DecisionService } from "./decisions/decision-service.js";
 import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
+import { apiKeyRequestSchema } from "./http/api-key-request.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
@@ -24,7 +25,7 @@ import {
 } from "./lifecycle/warehouse-erasure.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
-import { createApiKey, createAuthenticator, type Principal, requireRole, roles } from "./registry/auth.js";
+import { createApiKey, createAuthenticator, type Principal, requireRole } from "./registry/auth.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "./registry/definition-schemas.js";
 import {
   getFlag,
@@ -172,23 +173,32 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     reply.type("text/plain; version=0.0.4");
     return metrics.render({
       assay_events_accepted_total: {
+        type: "counter",
         help: "Events acknowledged durable.",
         value: collector.counters.accepted,
       },
       assay_events_duplicate_total: {
+        type: "counter",
         help: "Events dropped as duplicates of an event_id.",
         value: collector.counters.duplicates,
       },
       assay_events_rejected_total: {
+        type: "counter",
         help: "Events rejected by validation.",
         value: collector.counters.rejected,
       },
       assay_wal_fsyncs_total: {
+        type: "counter",
         help: "Group commits (one fdatasync each).",
         value: context.log.stats.flushes,
       },
-      assay_assignments_first_total: { help: "First assignments logged.", value: assignments.counters.first },
+      assay_assignments_first_total: {
+        type: "counter",
+        help: "First assignments logged.",
+        value: assignments.counters.first,
+      },
       assay_assignments_repeat_total: {
+        type: "counter",
         help: "Assignments of pairs already logged.",
         value: assignments.counters.repeat,
       },
@@ -200,10 +210,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.post("/api/keys", async (request, reply) => {
     const p = await auth(request);
     requireRole(p, "admin");
-    const body = parseInput(
-      z.object({ name: z.string().min(1).max(100), role: z.enum(roles) }),
-      request.body,
-    );
+    const body = parseInput(apiKeyRequestSchema, request.body);
     const created = await createApiKey(db, { team: p.team, role: body.role, name: body.name });
     reply.status(201);
     return { key_id: created.keyId, secret: created.secret, team: p.team, role: body.role, name: body.name };
