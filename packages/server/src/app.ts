@@ -9,13 +9,16 @@ import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
 import { apiKeyRequestSchema } from "./http/api-key-request.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
+import { bodyWithPathKey } from "./http/body-with-path-key.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
+import { registerFavicon } from "./http/favicon.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { sendJsonWithEtag } from "./http/json-etag.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
+import { unassignableExperiment } from "./http/unassignable-experiment.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
 import {
@@ -330,7 +333,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.put("/api/metrics/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    const metric = parseInput(metricDefinitionSchema, { ...(request.body as object), key });
+    const metric = parseInput(metricDefinitionSchema, bodyWithPathKey(request.body, key));
     const saved = await inTeam(p, (tx) => putMetricDefinition(tx, p, metric));
     await syncConfig();
     return saved;
@@ -347,7 +350,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.put("/api/segments/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    const segment = parseInput(segmentSchema, { ...(request.body as object), key });
+    const segment = parseInput(segmentSchema, bodyWithPathKey(request.body, key));
     checkTargetingCondition(segment.condition, "condition");
     const saved = await inTeam(p, (tx) => putSegment(tx, p, segment));
     changed(p);
@@ -365,7 +368,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.put("/api/flags/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    const flag = parseInput(flagSchema, { ...(request.body as object), key });
+    const flag = parseInput(flagSchema, bodyWithPathKey(request.body, key));
     checkTargetingCondition(flag.targeting.condition, "targeting.condition");
     const saved = await inTeam(p, (tx) => putFlag(tx, p, flag));
     changed(p);
@@ -451,14 +454,23 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     }
     return {
       user_id: body.user_id,
-      assignments: decided.map((a, i) => ({
-        experiment_key: keys[i]!,
-        in_experiment: a.inExperiment,
-        variant: a.variant,
-        value: a.value ?? null,
-        reason: a.reason,
-        first_assignment: first[i]!,
-      })),
+      assignments: decided.map((a, i) => {
+        const key = keys[i]!;
+        // A key the payload lacks: say which experiment and why, instead of the SDK's bare "ERROR".
+        const unassignable =
+          a.reason === "ERROR" && !snapshot.experimentKeys.includes(key)
+            ? unassignableExperiment(key, p.team, snapshot.experiments)
+            : undefined;
+        return {
+          experiment_key: key,
+          in_experiment: a.inExperiment,
+          variant: a.variant,
+          value: a.value ?? null,
+          reason: unassignable?.reason ?? a.reason,
+          ...(unassignable === undefined ? {} : { message: unassignable.message }),
+          first_assignment: first[i]!,
+        };
+      }),
     };
   };
   app.post("/api/assign", (request) => assign(request.headers.authorization, request.body));
@@ -538,6 +550,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   const dashboardDir = options.dashboardDir === undefined ? dashboardDistDir() : options.dashboardDir;
+  registerFavicon(app);
   if (dashboardDir !== null) await registerDashboard(app, dashboardDir);
 
   hotLane.attach(app, metrics.observeRequest);

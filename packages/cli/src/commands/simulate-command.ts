@@ -17,7 +17,7 @@ interface SimulateFlags {
   seed: string;
   experiment: string;
   baseline: string;
-  effect: string[];
+  effect?: string[];
   guardrailRegression: string;
   dropRate: string;
   lostAckRate: string;
@@ -154,9 +154,12 @@ export function registerSimulateCommand(program: Command): void {
     .option("--baseline <rate>", "purchase conversion of control", String(simulationDefaults.baseline))
     .option(
       "--effect <variant=abs>",
-      "true absolute effect on conversion of a treatment (repeat for more variants)",
-      (v: string, all: string[]) => [...all, v],
-      [] as string[],
+      `true absolute effect on conversion of a treatment (repeat for more variants) (default: ${Object.entries(
+        simulationDefaults.effects,
+      )
+        .map(([variant, effect]) => `${variant}=${effect}`)
+        .join(" ")})`,
+      (v: string, all: string[] | undefined) => [...(all ?? []), v],
     )
     .option(
       "--guardrail-regression <share>",
@@ -217,7 +220,7 @@ Exit 0 when every lake check holds, 1 when one fails (listed as PROBLEM lines), 
           seed: numberFlag("seed", flags.seed, true),
           runId: flags.runId ?? `r${Date.now().toString(36)}`,
           baseline: numberFlag("baseline", flags.baseline),
-          effects: parseEffects(flags.effect),
+          effects: parseEffects(flags.effect ?? []),
           guardrailRegression: numberFlag("guardrail-regression", flags.guardrailRegression),
           faults: {
             dropBeforeSend: numberFlag("drop-rate", flags.dropRate),

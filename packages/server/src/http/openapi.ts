@@ -210,6 +210,12 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "text/html" }, "503": { description: "text/plain" } },
         },
       },
+      "/favicon.ico": {
+        get: {
+          summary: "The dashboard's icon (SVG)",
+          responses: { "200": { description: "image/svg+xml" } },
+        },
+      },
       "/api/openapi.json": {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3" } } },
       },

@@ -302,6 +302,8 @@ export const flagResponseSchema = z.object({
   targeting: targetingResponseSchema,
   dependencies: z.array(z.object({ flag_key: z.string(), value: jsonValueSchema })),
   experiment_key: z.string().nullable(),
+  /** Off by its kill switch (only such a flag can be restored), as opposed to saved disabled. */
+  killed: z.boolean(),
   updated_at: z.string().optional(),
 });
 
