@@ -38,7 +38,7 @@ function ResultCell({ experiment }: { readonly experiment: Experiment }): ReactN
       ) : (
         <span className={`tone-text-${first.tone}`}>
           {o.primary.metricKey}: {comparisonCells(first, o.primary.kind).relative}{" "}
-          <span className="muted">p {comparisonCells(first, o.primary.kind).pValue}</span>
+          <span className="muted nowrap">p {comparisonCells(first, o.primary.kind).pValue}</span>
         </span>
       )}
       <span className="badges">
