@@ -41,8 +41,14 @@ export interface EventCheck {
   readonly unknownStored: number;
   /** Stored ids that were sent but never acknowledged (the server kept them, every ack was lost). */
   readonly storedUnacknowledged: number;
-  /** Per variant: acknowledged purchases vs the pipeline's `orders_7d` outcome summed over this run's users. */
-  readonly ordersByVariant: Record<string, { readonly acknowledged: number; readonly pipeline: number }>;
+  /**
+   * Per variant: acknowledged purchases vs the pipeline's `orders_7d` outcome summed over this run's users; null
+   * when `orders_7d` is not in the experiment's metrics (an experiment made elsewhere), so nothing to compare.
+   */
+  readonly ordersByVariant: Record<
+    string,
+    { readonly acknowledged: number; readonly pipeline: number }
+  > | null;
 }
 
 export interface LakeCheck {
@@ -158,6 +164,9 @@ export async function verifyLake(
       const entry = ordersByVariant[String(r.variant_id)];
       if (entry !== undefined) entry.pipeline = Number(r.orders);
     }
+    // The pipeline writes an orders_7d row for every unit of an experiment that has the metric (0 without orders):
+    // no row at all means the experiment does not measure it.
+    const ordersMeasured = orders.length > 0;
     return {
       dt,
       assignments: {
@@ -176,7 +185,7 @@ export async function verifyLake(
         acknowledgedMissing,
         unknownStored,
         storedUnacknowledged,
-        ordersByVariant,
+        ordersByVariant: ordersMeasured ? ordersByVariant : null,
       },
     };
   } finally {
