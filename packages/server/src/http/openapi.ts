@@ -216,6 +216,9 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           responses: { "200": { description: "image/svg+xml" } },
         },
       },
+      "/favicon.svg": {
+        get: { summary: "The dashboard's icon", responses: { "200": { description: "image/svg+xml" } } },
+      },
       "/api/openapi.json": {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3" } } },
       },
