@@ -89,6 +89,73 @@ describe("assay analyze (child process)", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it.each([
+    [
+      "a row with an extra value late in the file",
+      -30,
+      (l: string) => `${l},extra`,
+      /events\.csv line \d+: 6 values for 5 columns .*column 6/,
+    ],
+    [
+      "a row with a missing value",
+      5,
+      (l: string) => l.split(",").slice(0, 3).join(","),
+      /events\.csv line 6: 3 values for 5 columns .*"event_time_utc" is missing/,
+    ],
+    [
+      "an unclosed quote",
+      5,
+      (l: string) =>
+        l
+          .split(",")
+          .map((v, i) => (i === 2 ? `"${v}` : v))
+          .join(","),
+      /events\.csv line 6: column "event_name": a quoted value is not closed/,
+    ],
+  ])(
+    "stops on a malformed CSV (%s) in one or two lines naming file, line and column",
+    (_what, at, edit, expected) => {
+      const data = join(work, "malformed");
+      rmSync(data, { recursive: true, force: true });
+      spawnSync("cp", ["-r", inputDir, data]);
+      const lines = readFileSync(join(data, "events.csv"), "utf8").split("\n");
+      const index = at < 0 ? lines.length + at : at;
+      lines[index] = edit(lines[index]!);
+      writeFileSync(join(data, "events.csv"), lines.join("\n"));
+      const out = join(work, "never-malformed");
+      const run = assay(["analyze", "--config", join(data, "assay.yaml"), "--data", data, "--out", out]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(expected);
+      expect(run.stderr.trimEnd().split("\n").length).toBeLessThanOrEqual(2);
+      expect(run.stderr).not.toMatch(/\n\s+at |sample_size|strict_mode/);
+      expect(existsSync(out)).toBe(false);
+    },
+  );
+
+  it("prints a short data-quality summary naming an injected fault (5 % variant mismatch)", () => {
+    const data = join(work, "mismatch");
+    rmSync(data, { recursive: true, force: true });
+    const generated = assay(["generate", "--csv", data, "--variant-mismatch", "0.05", "--users", "3000"]);
+    expect(generated.status).toBe(0);
+    const run = assay([
+      "analyze",
+      "--config",
+      join(data, "assay.yaml"),
+      "--data",
+      data,
+      "--out",
+      join(work, "mm-out"),
+    ]);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^wrote \d+ result rows/);
+    expect(lines[1]).toMatch(/^data quality: [1-9]\d* warning\(s\)/);
+    expect(run.stdout).toMatch(
+      /exp_checkout: [\d,]+ units.*\n\s+warning: [\d,]+ units exposed to a variant they were not assigned \(\d\.\d% of units\)/,
+    );
+    expect(lines.length).toBeLessThanOrEqual(12);
+  });
+
   it("stops on a config error naming the key path", () => {
     const config = join(work, "bad.yaml");
     writeFileSync(

@@ -87,6 +87,25 @@ describe("assay bucket (a real child process)", () => {
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("refuses weights that do not sum to 100, as the server does", async () => {
+    const line = JSON.stringify({
+      identity_id: "u",
+      experiment_key: "x",
+      variant_weights: [
+        ["a", 45],
+        ["b", 45],
+      ],
+      salt: "",
+      seed: 0,
+    });
+    const { code, stdout, stderr } = await runAssay(["bucket"], `${line}\n`);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(
+      /^assay: line 1: field variant_weights: weights must sum to 100.*\(they sum to 90\)/,
+    );
+  });
+
   it("reports a line that is not JSON", async () => {
     const { code, stderr } = await runAssay(["bucket"], "{nope\n");
     expect(code).toBe(2);

@@ -47,6 +47,7 @@ export {
   runPipelineStep,
   type VariantAggregateRow,
 } from "./lake/pipeline-jobs.js";
+export { type RawLakeColumn, rawLakeColumns, rawLakeSelectList } from "./lake/raw-lake-schema.js";
 export { runPipelineInWarehouse, type WarehousePipelineOptions } from "./lake/warehouse-pipeline.js";
 export { type BulkLoadTarget, isBulkLoadTarget } from "./load/bulk-load-target.js";
 export {

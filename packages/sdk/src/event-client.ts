@@ -30,6 +30,8 @@ export interface EventClientOptions {
   endpoint: string;
   /** Defaults to `globalThis.fetch`. */
   fetch?: Fetch;
+  /** An Assay API key: sent as `authorization: Bearer <apiKey>` (the collector answers 401 without one). */
+  apiKey?: string;
   headers?: Record<string, string>;
   /** Events per request (default 50). */
   batchSize?: number;
@@ -53,6 +55,10 @@ export interface EventClientOptions {
   pageLifecycle?: EventTarget & { visibilityState?: string };
   /** Flush on Node's `beforeExit` when `process` exists (default true). */
   flushOnExit?: boolean;
+  /**
+   * Called for every batch or event lost (rejected, undeliverable, queue overflow). Without it each error is
+   * written to `console.warn`, so a wrong key or endpoint is never silent.
+   */
   onError?: (error: EventClientError) => void;
   /**
    * Whether this user allows analytics (default true). When false nothing is queued or sent: `track`,
@@ -113,6 +119,13 @@ function cryptoId(): string {
   return c.randomUUID();
 }
 
+/** The default `onError`: one line on the console per lost batch. */
+function warnOnConsole(error: EventClientError): void {
+  (globalThis as { console?: { warn?: (...args: unknown[]) => void } }).console?.warn?.(
+    `[assay] events dropped (${error.dropped}): ${error.message}`,
+  );
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -121,7 +134,7 @@ function sleep(ms: number): Promise<void> {
  * A small event client: queues, batches, retries with exponential backoff and full jitter, flushes on page
  * hide (sendBeacon) and on Node's `beforeExit`, caps its queue, and tags each event with a unique `event_id`.
  * @example
- * const events = createEventClient({ endpoint: "https://collect.example.com/v1/events" });
+ * const events = createEventClient({ endpoint: "https://assay.example.com/api/events", apiKey: process.env.ASSAY_KEY });
  * const assay = createAssayClient({ payload, attributes, onExposure: events.exposureHandler });
  * events.track("checkout_completed", "u-42", { value: 31.5 });
  */
@@ -136,8 +149,12 @@ export function createEventClient(options: EventClientOptions): EventClient {
   const random = options.random ?? cryptoRandom;
   const createEventId = options.createEventId ?? cryptoId;
   const now = options.now ?? (() => new Date());
-  const headers = { "content-type": "application/json", ...options.headers };
-  const onError = options.onError ?? (() => {});
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
+    ...options.headers,
+  };
+  const onError = options.onError ?? warnOnConsole;
   const sendBeacon =
     options.beacon ??
     (g.navigator?.sendBeacon
@@ -194,9 +211,13 @@ export function createEventClient(options: EventClientOptions): EventClient {
       }
       const retryable = status === 0 || status === 429 || status >= 500;
       if (!retryable) {
+        const hint =
+          status === 401 || status === 403
+            ? `: check the API key (createEventClient({ apiKey }) sends "authorization: Bearer <key>")`
+            : "";
         report({
           code: "REJECTED",
-          message: `collector rejected a batch (HTTP ${status})`,
+          message: `collector ${options.endpoint} rejected a batch of ${batch.length} event(s) (HTTP ${status})${hint}`,
           status,
           dropped: batch.length,
         });

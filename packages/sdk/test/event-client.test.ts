@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRandom } from "../bench/bench-payload.js";
 import {
   type AssayEvent,
@@ -98,6 +98,51 @@ describe("event client", () => {
     ]);
     expect(events.dropped).toBe(2);
     await events.close();
+  });
+
+  it("never drops silently: without onError a 401 is written to console.warn with the status and the fix", async () => {
+    collector.failWith = [401];
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const events = createEventClient({ endpoint: collector.url, ...quick });
+      events.track("a", "u");
+      await events.flush();
+      expect(events.dropped).toBe(1);
+      expect(warn).toHaveBeenCalledTimes(1);
+      const line = String(warn.mock.calls[0]?.[0]);
+      expect(line).toContain("HTTP 401");
+      expect(line).toContain("API key");
+      expect(line).toContain(collector.url);
+      await events.close();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("sends apiKey as the bearer authorization header the collector requires", async () => {
+    const seen: Array<string | undefined> = [];
+    const guarded = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      req.resume();
+      req.on("end", () => res.writeHead(req.headers.authorization === "Bearer k-1" ? 200 : 401).end());
+    });
+    await new Promise<void>((resolve) => guarded.listen(0, "127.0.0.1", resolve));
+    try {
+      const url = `http://127.0.0.1:${(guarded.address() as AddressInfo).port}/api/events`;
+      const errors: EventClientError[] = [];
+      const events = createEventClient({
+        endpoint: url,
+        apiKey: "k-1",
+        onError: (e) => errors.push(e),
+        ...quick,
+      });
+      events.track("a", "u");
+      await events.close();
+      expect(seen).toEqual(["Bearer k-1"]);
+      expect(errors).toEqual([]);
+    } finally {
+      await new Promise((resolve) => guarded.close(resolve));
+    }
   });
 
   it("retries network errors (nothing listening)", async () => {

@@ -8,14 +8,18 @@ import type { DecisionService } from "./decisions/decision-service.js";
 import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
 import { admitJson, admitStrings } from "./http/admission.js";
+import { apiKeyRequestSchema } from "./http/api-key-request.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
+import { bodyWithPathKey } from "./http/body-with-path-key.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
+import { registerFavicon } from "./http/favicon.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { sendJsonWithEtag } from "./http/json-etag.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
+import { unassignableExperiment } from "./http/unassignable-experiment.js";
 import type { ErasureScope } from "./lifecycle/erase-user.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
@@ -230,23 +234,32 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     reply.type("text/plain; version=0.0.4");
     return metrics.render({
       assay_events_accepted_total: {
+        type: "counter",
         help: "Events acknowledged durable.",
         value: collector.counters.accepted,
       },
       assay_events_duplicate_total: {
+        type: "counter",
         help: "Events dropped as duplicates of an event_id.",
         value: collector.counters.duplicates,
       },
       assay_events_rejected_total: {
+        type: "counter",
         help: "Events rejected by validation.",
         value: collector.counters.rejected,
       },
       assay_wal_fsyncs_total: {
+        type: "counter",
         help: "Group commits (one fdatasync each).",
         value: context.log.stats.flushes,
       },
-      assay_assignments_first_total: { help: "First assignments logged.", value: assignments.counters.first },
+      assay_assignments_first_total: {
+        type: "counter",
+        help: "First assignments logged.",
+        value: assignments.counters.first,
+      },
       assay_assignments_repeat_total: {
+        type: "counter",
         help: "Assignments of pairs already logged.",
         value: assignments.counters.repeat,
       },
@@ -258,10 +271,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.post("/api/keys", async (request, reply) => {
     const p = await auth(request);
     requireRole(p, "admin");
-    const body = parseInput(
-      z.object({ name: z.string().min(1).max(100), role: z.enum(roles) }),
-      request.body,
-    );
+    const body = parseInput(apiKeyRequestSchema, request.body);
     const created = await createApiKey(db, { team: p.team, role: body.role, name: body.name });
     reply.status(201);
     return { key_id: created.keyId, secret: created.secret, team: p.team, role: body.role, name: body.name };
@@ -381,7 +391,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.put("/api/metrics/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    const metric = parseInput(metricDefinitionSchema, { ...(request.body as object), key });
+    const metric = parseInput(metricDefinitionSchema, bodyWithPathKey(request.body, key));
     const saved = await inTeam(p, (tx) => putMetricDefinition(tx, p, metric));
     await syncConfig();
     return saved;
@@ -398,7 +408,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.put("/api/segments/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    const segment = parseInput(segmentSchema, { ...(request.body as object), key });
+    const segment = parseInput(segmentSchema, bodyWithPathKey(request.body, key));
     checkTargetingCondition(segment.condition, "condition");
     const saved = await writeInTeam(p, (tx) => putSegment(tx, p, segment));
     changed(p);
@@ -416,7 +426,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.put("/api/flags/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    const flag = parseInput(flagSchema, { ...(request.body as object), key });
+    const flag = parseInput(flagSchema, bodyWithPathKey(request.body, key));
     checkTargetingCondition(flag.targeting.condition, "targeting.condition");
     const saved = await writeInTeam(p, (tx) => putFlag(tx, p, flag));
     changed(p);
@@ -502,14 +512,23 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     }
     return {
       user_id: body.user_id,
-      assignments: decided.map((a, i) => ({
-        experiment_key: keys[i]!,
-        in_experiment: a.inExperiment,
-        variant: a.variant,
-        value: a.value ?? null,
-        reason: a.reason,
-        first_assignment: first[i]!,
-      })),
+      assignments: decided.map((a, i) => {
+        const key = keys[i]!;
+        // A key the payload lacks: say which experiment and why, instead of the SDK's bare "ERROR".
+        const unassignable =
+          a.reason === "ERROR" && !snapshot.experimentKeys.includes(key)
+            ? unassignableExperiment(key, p.team, snapshot.experiments)
+            : undefined;
+        return {
+          experiment_key: key,
+          in_experiment: a.inExperiment,
+          variant: a.variant,
+          value: a.value ?? null,
+          reason: unassignable?.reason ?? a.reason,
+          ...(unassignable === undefined ? {} : { message: unassignable.message }),
+          first_assignment: first[i]!,
+        };
+      }),
     };
   };
   app.post("/api/assign", (request) => assign(request.headers.authorization, request.body));
@@ -626,6 +645,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   }
 
   const dashboardDir = options.dashboardDir === undefined ? dashboardDistDir() : options.dashboardDir;
+  registerFavicon(app);
   if (dashboardDir !== null) await registerDashboard(app, dashboardDir);
 
   hotLane.attach(app, metrics.observeRequest);

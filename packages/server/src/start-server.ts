@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -7,6 +8,7 @@ import type { Database } from "./db/database.js";
 import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
 import { createDecisionService, type DecisionServiceOptions } from "./decisions/decision-service.js";
+import { dashboardDistDir } from "./http/dashboard-static.js";
 import { settleWithin } from "./lifecycle/shutdown-deadline.js";
 import { recoverAtStartup } from "./lifecycle/startup-recovery.js";
 import { createApiKey } from "./registry/auth.js";
@@ -185,5 +187,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   if (firstStart && options.onFirstStart !== undefined) await options.onFirstStart(server);
   print(`Assay server listening on ${url} (registry: ${db.dialect}, home: ${home})`);
   print(`API key (platform owner; admin of team ${keys.team}): ${keys.admin}  — also in ${keyPath}`);
+  // Last, after any demo data, its results and its decisions: what the dashboard shows from now on is final.
+  print(
+    existsSync(join(dashboardDistDir(), "index.html"))
+      ? `Ready: open ${url}/ and paste the key into the dashboard's top bar`
+      : `Ready: the API answers at ${url}/api; the dashboard is not built (npm run build -w packages/web)`,
+  );
   return server;
 }

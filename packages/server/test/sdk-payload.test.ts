@@ -23,6 +23,7 @@ function flag(overrides: Partial<StoredFlag>): StoredFlag {
     targeting: { include_segments: [], exclude_segments: [], condition: null },
     dependencies: [],
     experiment_key: null,
+    killed: false,
     updated_at: "2026-02-01T00:00:00.000Z",
     ...overrides,
   };

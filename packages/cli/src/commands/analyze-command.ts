@@ -15,6 +15,7 @@ import {
 } from "@assay/pipeline";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
+import { qualitySummary } from "../quality-summary.js";
 import { openWarehouse, parseEngineKind, withEngineOptions } from "./engine-options.js";
 
 /** Maps the pipeline's typed user-facing errors to a one-line CLI error; anything else is a bug and rethrown. */
@@ -134,6 +135,7 @@ Examples:
         process.stdout.write(
           `wrote ${analysis.results.length} result rows for ${config.experiments.length} experiment(s) to ${options.out}${warnings > 0 ? ` (${warnings} data test warning(s))` : ""}\n`,
         );
+        process.stdout.write(`${qualitySummary(analysis.quality).join("\n")}\n`);
       } catch (error) {
         pipelineErrorToCliError(error);
       }

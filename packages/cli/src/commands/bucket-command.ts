@@ -17,6 +17,18 @@ const bucketLine = z
   .refine((line) => line.identity_id !== undefined || line.anon_id !== undefined, {
     message: "required (or anon_id)",
     path: ["identity_id"],
+  })
+  // The same rule as the registry's (traffic allocations sum to 100): any other total would bucket differently
+  // from the server, or leave buckets without a variant.
+  .superRefine((line, ctx) => {
+    const total = line.variant_weights.reduce((sum, [, weight]) => sum + weight, 0);
+    if (Math.abs(total - 100) > 1e-9) {
+      ctx.addIssue({
+        code: "custom",
+        message: `weights must sum to 100, as the server requires (they sum to ${total})`,
+        path: ["variant_weights"],
+      });
+    }
   });
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {
@@ -85,7 +97,7 @@ Input, one JSON object per line:
   {"bucket":4821,"variant":"control"}
 
 bucket = xxHash32(UTF-8 of identity_id:experiment_key:salt, seed) mod 10000; the variant is the first whose
-cumulative weight x 100 exceeds the bucket (docs/sdk.md). A bad line stops with its line number and field (exit 2).
+cumulative weight x 100 exceeds the bucket (docs/sdk.md); the weights must sum to 100. A bad line stops with its line number and field (exit 2).
 
 Example:
   echo '{"identity_id":"u-1","experiment_key":"x","variant_weights":[["a",50],["b",50]],"salt":"","seed":0}' | assay bucket`,

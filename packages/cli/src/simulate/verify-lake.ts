@@ -41,8 +41,14 @@ export interface EventCheck {
   readonly unknownStored: number;
   /** Stored ids that were sent but never acknowledged (the server kept them, every ack was lost). */
   readonly storedUnacknowledged: number;
-  /** Per variant: acknowledged purchases vs the pipeline's `orders_7d` outcome summed over this run's users. */
-  readonly ordersByVariant: Record<string, { readonly acknowledged: number; readonly pipeline: number }>;
+  /**
+   * Per variant: acknowledged purchases vs the pipeline's `orders_7d` outcome summed over this run's users; null
+   * when `orders_7d` is not in the experiment's metrics (an experiment made elsewhere), so nothing to compare.
+   */
+  readonly ordersByVariant: Record<
+    string,
+    { readonly acknowledged: number; readonly pipeline: number }
+  > | null;
 }
 
 export interface LakeCheck {
@@ -85,7 +91,7 @@ export async function verifyLake(
     }
     const factDir = join(lakeDir, "silver", "fact_assignment", `dt=${dt}`);
     const rows = await engine.query(
-      `SELECT user_id, variant_id FROM read_parquet(${glob(factDir)}, hive_partitioning = false)
+      `SELECT user_id, variant_id FROM read_parquet(${glob(factDir)}, hive_partitioning = false, union_by_name = true)
        WHERE experiment_id = ${sqlString(rule.experimentKey)} AND user_id LIKE ${prefix}`,
     );
     let lakeMismatches = 0;
@@ -112,7 +118,7 @@ export async function verifyLake(
       const dir = join(lakeDir, "raw", area);
       if (existsSync(dir)) {
         parts.push(
-          `SELECT event_id FROM read_parquet(${sqlString(join(dir, "dt=*", "*.parquet"))}, hive_partitioning = false) WHERE event_id LIKE ${runIds}`,
+          `SELECT event_id FROM read_parquet(${sqlString(join(dir, "dt=*", "*.parquet"))}, hive_partitioning = false, union_by_name = true) WHERE event_id LIKE ${runIds}`,
         );
       }
     }
@@ -149,7 +155,7 @@ export async function verifyLake(
     }
     const outcomesDir = join(lakeDir, "gold", "fct_experiment_unit_outcomes", `dt=${dt}`);
     const orders = await engine.query(
-      `SELECT variant_id, sum(value) AS orders FROM read_parquet(${glob(outcomesDir)}, hive_partitioning = false)
+      `SELECT variant_id, sum(value) AS orders FROM read_parquet(${glob(outcomesDir)}, hive_partitioning = false, union_by_name = true)
        WHERE experiment_id = ${sqlString(rule.experimentKey)} AND metric_id = 'orders_7d' AND user_id LIKE ${prefix}
        GROUP BY variant_id`,
     );
@@ -157,6 +163,9 @@ export async function verifyLake(
       const entry = ordersByVariant[String(r.variant_id)];
       if (entry !== undefined) entry.pipeline = Number(r.orders);
     }
+    // The pipeline writes an orders_7d row for every unit of an experiment that has the metric (0 without orders):
+    // no row at all means the experiment does not measure it.
+    const ordersMeasured = orders.length > 0;
     return {
       dt,
       assignments: {
@@ -175,7 +184,7 @@ export async function verifyLake(
         acknowledgedMissing,
         unknownStored,
         storedUnacknowledged,
-        ordersByVariant,
+        ordersByVariant: ordersMeasured ? ordersByVariant : null,
       },
     };
   } finally {

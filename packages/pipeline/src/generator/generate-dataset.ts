@@ -132,9 +132,17 @@ export async function generateDataset(engine: Engine, options: GenerateOptions):
   await engine.run(
     `CREATE OR REPLACE TEMP TABLE gen_variant AS SELECT * FROM (VALUES ${variantRows.join(", ")}) t(k, variant_id, low, high, is_control, other_variant_id, log_lift)`,
   );
+  // A user's own propensity to buy (log-normal, mean 1), the same before and after assignment: what makes a
+  // pre-period covariate (CUPED) predictive. Without spendSpread the data set is the same, row for row.
+  const spread = options.spendSpread ?? 0;
+  const basePurchaseP = `0.03 + 0.12 * ${u("'buy'", "i")}`;
+  const purchaseP =
+    spread > 0
+      ? `least(0.9, (${basePurchaseP}) * exp(${spread} * sqrt(-2 * ln(1 - ${u("'lvl1'", "i")})) * cos(2 * pi() * ${u("'lvl2'", "i")}) - ${(spread * spread) / 2}))`
+      : basePurchaseP;
   await engine.run(`CREATE OR REPLACE TEMP TABLE gen_user AS
 SELECT i, 'u' || lpad(CAST(i AS VARCHAR), 8, '0') AS user_id,
-  ${u("'rate'", "i")} AS activity, 0.03 + 0.12 * ${u("'buy'", "i")} AS purchase_p
+  ${u("'rate'", "i")} AS activity, ${purchaseP} AS purchase_p
 FROM range(${Math.trunc(options.users)}) r(i)`);
 
   const srm = faults.sampleRatioMismatch ?? 0;

@@ -48,6 +48,12 @@ export interface GenerateOptions {
   /** Mean sessions per user over the whole period; default 8. */
   readonly sessionsPerUser?: number;
   /**
+   * Standard deviation of each user's log spend level (default 0: every user's purchases are drawn alike). Above
+   * 0 some users spend consistently more, before and after assignment, so a pre-period covariate (CUPED) explains
+   * part of a revenue metric's variance, as in real shops; e.g. 1.
+   */
+  readonly spendSpread?: number;
+  /**
    * Emit `user_attributes` rows (`platform`, `country`, observed at or up to an hour before each assigned user's
    * first assignment, plus some later platform changes the pipeline must ignore); default true. Drawn from their
    * own seeded hashes: assignments, exposures and events are the same rows either way.

@@ -1,5 +1,7 @@
 import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
 import type { Engine } from "../engine/engine.js";
+import { readCsvHeader } from "./csv-header.js";
+import { csvReadError } from "./csv-read-error.js";
 import type { InputFile } from "./input-files.js";
 import { InputError, type InputTableName, type InputTableSpec, inputTables } from "./input-schema.js";
 
@@ -26,12 +28,22 @@ export async function loadInputTable(
     return 0;
   }
   const parts: string[] = [];
+  const headers = new Map<string, string[]>();
   for (const [index, file] of files.entries()) {
     const source = `__src_${spec.relation}_${index}`;
-    const scan =
-      file.format === "csv"
-        ? `SELECT *, row_number() OVER () + 1 AS __row FROM read_csv(${f.string(file.path)}, header = true, all_varchar = true, auto_detect = true)`
-        : `SELECT *, file_row_number AS __row FROM read_parquet(${f.string(file.path)}, file_row_number = true, hive_partitioning = false)`;
+    let scan: string;
+    if (file.format === "csv") {
+      // RFC 4180 with the file's own header, strictly: a malformed line is an error naming its line, where
+      // DuckDB's dialect sniffer would guess another delimiter (one column) or silently skip rows.
+      const header = await readCsvHeader(file.path);
+      if (header.length === 0)
+        throw new InputError(`${file.path} line 1: no header line`, { file: file.path, row: 1 });
+      headers.set(file.path, header);
+      const columns = `{${header.map((name) => `${f.string(name)}: 'VARCHAR'`).join(", ")}}`;
+      scan = `SELECT *, row_number() OVER () + 1 AS __row FROM read_csv(${f.string(file.path)}, header = true, auto_detect = false, delim = ',', quote = '"', escape = '"', strict_mode = true, columns = ${columns})`;
+    } else {
+      scan = `SELECT *, file_row_number AS __row FROM read_parquet(${f.string(file.path)}, file_row_number = true, hive_partitioning = false)`;
+    }
     try {
       await engine.run(`CREATE OR REPLACE TEMP VIEW ${f.ident(source)} AS ${scan}`);
     } catch (cause) {
@@ -89,8 +101,11 @@ export async function loadInputTable(
         : []),
     ];
     const reason = `CASE ${checks.map((c, i) => `WHEN ${c.bad} THEN ${i}`).join(" ")} END`;
-    const [bad] = await engine.query<{ __row: number; reason: number; raw: string | null }>(
-      `SELECT __row, ${reason} AS reason, NULL AS raw FROM ${f.ident(source)} WHERE ${reason} IS NOT NULL ORDER BY __row LIMIT 1`,
+    // The first full read of the file: a CSV parse error surfaces here.
+    const [bad] = await readingCsv(file.path, headers, () =>
+      engine.query<{ __row: number; reason: number; raw: string | null }>(
+        `SELECT __row, ${reason} AS reason, NULL AS raw FROM ${f.ident(source)} WHERE ${reason} IS NOT NULL ORDER BY __row LIMIT 1`,
+      ),
     );
     if (bad) {
       const check = checks[bad.reason]!;
@@ -109,12 +124,28 @@ export async function loadInputTable(
       } FROM ${f.ident(source)}`,
     );
   }
-  await engine.run(f.createTableAs(spec.relation, parts.join("\nUNION ALL\n")));
+  await readingCsv(files[0]?.path ?? "", headers, () =>
+    engine.run(f.createTableAs(spec.relation, parts.join("\nUNION ALL\n"))),
+  );
   for (const index of files.keys()) {
     await engine.run(`DROP VIEW IF EXISTS ${f.ident(`__src_${spec.relation}_${index}`)}`);
   }
   const [count] = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${spec.relation}`);
   return count?.n ?? 0;
+}
+
+/** Runs a read of CSV files, turning DuckDB's CSV parse error into a one-line `InputError` (file, line, column). */
+async function readingCsv<T>(
+  path: string,
+  headers: ReadonlyMap<string, string[]>,
+  read: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const file = /\n\s*file = (.+)\n/.exec(String((error as Error).message))?.[1]?.trim() ?? path;
+    throw csvReadError(file, headers.get(file) ?? [], error) ?? error;
+  }
 }
 
 function parsedTime(column: string, type: string): string | null {

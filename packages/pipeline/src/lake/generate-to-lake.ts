@@ -9,8 +9,9 @@ import { type GeneratedDataset, generateDataset } from "../generator/generate-da
 import type { GenerateOptions } from "../generator/generator-options.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportCsv, exportParquet } from "../io/export-table.js";
-import { inputTables } from "../io/input-schema.js";
+import { inputTableNames, inputTables } from "../io/input-schema.js";
 import { checkDt, daysBetween, lakeConfigPath, partitionDir } from "./lake-layout.js";
+import { rawLakeSelectList } from "./raw-lake-schema.js";
 
 export interface GenerateToLakeOptions extends GenerateOptions {
   readonly lake: string;
@@ -22,7 +23,8 @@ export interface GenerateToLakeOptions extends GenerateOptions {
 }
 
 /**
- * `assay generate`: writes the generated raw rows of each day into `raw/<table>/dt=<day>/part-0.parquet`
+ * `assay generate`: writes the generated raw rows of each day into `raw/<table>/dt=<day>/part-0.parquet` in the
+ * raw lake schema (`rawLakeColumns`, the collector's)
  * (each partition replaced atomically) and the data set's `assay.yaml` into the lake if it has none.
  * @example await generateToLake({ lake: "./data", dt: "2026-02-14", from: "2026-01-18", seed: 1, users: 5000 });
  */
@@ -35,12 +37,19 @@ export async function generateToLake(
   try {
     const dataset = await generateDataset(engine, options);
     const days = daysBetween(first, last);
-    for (const day of days) {
-      for (const [name, spec] of Object.entries(inputTables)) {
+    for (const name of inputTableNames) {
+      const spec = inputTables[name];
+      const columns = await engine.query<{ column_name: string }>(`DESCRIBE ${f.ident(spec.relation)}`);
+      // The collector's schema (rawLakeColumns): a reader of a partition gets the same columns from every file.
+      const select = rawLakeSelectList(
+        name,
+        columns.map((c) => c.column_name),
+      );
+      for (const day of days) {
         await writeDirectoryAtomically(partitionDir(options.lake, "raw", name, day), (dir) =>
           exportParquet(
             engine,
-            `SELECT * FROM ${spec.relation} WHERE CAST(${spec.time} AS DATE) = DATE ${f.string(day)}`,
+            `SELECT ${select} FROM ${spec.relation} WHERE CAST(${spec.time} AS DATE) = DATE ${f.string(day)}`,
             join(dir, "part-0.parquet"),
           ),
         );

@@ -194,7 +194,7 @@ async function runStepOnEngine(
     await engine.run(
       f.createViewAs(
         model,
-        `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false)`,
+        `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false, union_by_name = true)`,
       ),
     );
   }
@@ -279,7 +279,7 @@ async function writeSegmentResults(
     files.length === 0
       ? []
       : await engine.query<SegmentAggregate & Record<string, unknown>>(
-          `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false)`,
+          `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false, union_by_name = true)`,
         );
   const { rows } = computeSegmentResults(aggregates, config, { alpha: options.alpha ?? 0.05 });
   return writeSegmentResultsPartition(engine, lake, dt, rows);
@@ -414,7 +414,7 @@ export async function readExperimentResults(options: {
   const engine = await createDuckDbEngine();
   try {
     const rows = await engine.query<ResultRow & Record<string, unknown>>(
-      `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false) WHERE experiment_id = ${f.string(options.experimentId)}`,
+      `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false, union_by_name = true) WHERE experiment_id = ${f.string(options.experimentId)}`,
     );
     return { dt, rows };
   } finally {
@@ -442,7 +442,7 @@ export async function readExperimentSegmentResults(options: {
   const engine = await createDuckDbEngine();
   try {
     const rows = await engine.query<SegmentResultRow & Record<string, unknown>>(
-      `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false) WHERE experiment_id = ${f.string(options.experimentId)}`,
+      `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false, union_by_name = true) WHERE experiment_id = ${f.string(options.experimentId)}`,
     );
     return { dt, rows };
   } finally {

@@ -197,7 +197,9 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
               `SELECT coalesce(team, '') || chr(0) || event_id AS k FROM read_parquet([${list}], union_by_name = true)`,
             );
           } catch {
-            rows = await query<{ k: string }>(`SELECT chr(0) || event_id AS k FROM read_parquet([${list}])`);
+            rows = await query<{ k: string }>(
+              `SELECT chr(0) || event_id AS k FROM read_parquet([${list}], union_by_name = true)`,
+            );
           }
           for (const r of rows) ids.push(r.k);
         }
@@ -210,7 +212,7 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
         if (files.length === 0 || experiments.length === 0) return pairs;
         // Column-wise: one array per column instead of an object per row (the log can hold millions of pairs).
         const reader = await connection.runAndReadAll(
-          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false)
+          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false, union_by_name = true)
            WHERE experiment_id IN (${experiments.map(sqlString).join(", ")})`,
         );
         const [keys, users] = reader.getColumnsJS() as [string[], string[]];

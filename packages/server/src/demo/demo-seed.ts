@@ -61,6 +61,87 @@ const demoExperiments = [
   },
 ] as const;
 
+/** A segment the demo flags target. */
+const demoSegments = [
+  {
+    key: "beta_testers",
+    name: "Beta testers",
+    description: "Users who opted into the beta programme.",
+    condition: { attribute: "beta", op: "eq", value: true },
+  },
+] as const;
+
+/**
+ * Flags as a product team keeps them: a gradual rollout limited to some countries, a string flag at 10 %, a
+ * flag for beta testers only, a JSON config, and one saved off (not killed) for an unfinished feature.
+ */
+const demoFlags = [
+  {
+    key: "new_search",
+    name: "New search ranking",
+    description: "Gradual rollout of the learned ranking model, EU first.",
+    type: "boolean",
+    default_value: false,
+    variation_value: true,
+    enabled: true,
+    rollout_percentage: 25,
+    targeting: {
+      include_segments: [],
+      exclude_segments: [],
+      condition: { attribute: "country", op: "in", value: ["DE", "GB", "FR"] },
+    },
+  },
+  {
+    key: "recommendation_model",
+    name: "Recommendation model",
+    description: "Which model fills the 'you may also like' row.",
+    type: "string",
+    default_value: "bm25",
+    variation_value: "two_tower_v3",
+    enabled: true,
+    rollout_percentage: 10,
+  },
+  {
+    key: "dark_mode",
+    name: "Dark mode",
+    description: "Dark theme for beta testers.",
+    type: "boolean",
+    default_value: false,
+    variation_value: true,
+    enabled: true,
+    rollout_percentage: 100,
+    targeting: { include_segments: ["beta_testers"], exclude_segments: [], condition: null },
+  },
+  {
+    key: "checkout_limits",
+    name: "Checkout limits",
+    description: "Cart limits served to every client.",
+    type: "json",
+    default_value: { max_items: 50, max_total_eur: 5000 },
+    variation_value: { max_items: 100, max_total_eur: 10000 },
+    enabled: true,
+    rollout_percentage: 50,
+    targeting: {
+      include_segments: [],
+      exclude_segments: [],
+      condition: { attribute: "plan", op: "in", value: ["pro", "business"] },
+    },
+  },
+  {
+    key: "gift_cards",
+    name: "Gift cards",
+    description: "Not launched yet: saved off.",
+    type: "boolean",
+    default_value: false,
+    variation_value: true,
+    enabled: false,
+    rollout_percentage: 0,
+  },
+] as const;
+
+/** Pre-period days written before the experiments start: the CUPED covariate of `revenue_7d` reads them. */
+const PRE_PERIOD_DAYS = 14;
+
 export interface DemoOptions {
   /** Synthetic users; default 20,000. */
   readonly users?: number;
@@ -77,10 +158,11 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * First-start demo: registers the generator's metrics and two running experiments (metrics contract,
- * preregistration, power analysis, reviewed by a second key) in team `demo`, writes the lake's
- * `assay.yaml` from the registry (`writePipelineConfig`), generates `days` of synthetic data ending yesterday
- * into the lake and runs the pipeline for yesterday and a few earlier days (the cumulative history), so
- * `/api/experiments` and every summary show results at once.
+ * preregistration, power analysis, reviewed by a second key), a segment and a few flags in team `demo`, writes
+ * the lake's `assay.yaml` from the registry (`writePipelineConfig`), generates `days` of synthetic data ending
+ * yesterday (and the pre-period CUPED reads) into the lake, runs the pipeline for yesterday and a few earlier
+ * days (the cumulative history) and evaluates each decision once, so `/api/experiments`, every summary and the
+ * decision show results at once.
  * @example await startServer({ onFirstStart: (server) => seedDemo(server) });
  */
 export async function seedDemo(server: RunningServer, options: DemoOptions = {}): Promise<void> {
@@ -132,17 +214,26 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
     await call(reviewer.secret, "POST", `/api/experiments/${e.key}/status`, { status: "approved" });
     await call(server.adminKey, "POST", `/api/experiments/${e.key}/status`, { status: "running" });
   }
+  for (const segment of demoSegments) {
+    await call(server.adminKey, "PUT", `/api/segments/${segment.key}`, segment);
+  }
+  for (const flag of demoFlags) await call(server.adminKey, "PUT", `/api/flags/${flag.key}`, flag);
   // The same generator of `<lake>/assay.yaml` the server runs on every registry change.
   await writePipelineConfig(server.context.db, lake);
   print(`Demo: generating ${users} users over ${days} days (${utcDay(startMs)} … ${dt}) into ${lake}`);
   await generateToLake({
     lake,
     dt,
-    from: utcDay(startMs),
+    // The pre-period too: without it every unit's CUPED covariate is 0 and CUPED reduces no variance.
+    from: utcDay(startMs - PRE_PERIOD_DAYS * DAY_MS),
     seed: options.seed ?? 1,
     users,
     start: utcDay(startMs),
     days,
+    // Users who buy more before the experiment keep buying more: CUPED's covariate explains about a quarter of
+    // revenue's variance, as in a real shop (spendSpread 0 would leave it uncorrelated).
+    sessionsPerUser: 20,
+    spendSpread: 2,
     experiments: demoExperiments.map((e) => ({
       id: e.key,
       participation: e.participation,
@@ -153,7 +244,21 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
   for (const back of [6, 4, 2, 0]) {
     if (back < days - 1) await runPipeline({ lake, dt: utcDay(today - (1 + back) * DAY_MS) });
   }
+  // Evaluate each decision once now, as the hourly run would, so the dashboard shows a decision at once instead
+  // of "not evaluated yet" (skipped when the server runs no decision engine).
+  const decisions: string[] = [];
+  if (server.app.hasRoute({ method: "POST", url: "/api/experiments/:key/decision/run" })) {
+    for (const e of demoExperiments) {
+      await call(server.adminKey, "POST", `/api/experiments/${e.key}/decision/run`, {});
+      const res = await server.app.inject({
+        method: "GET",
+        url: `/api/experiments/${e.key}/decision`,
+        headers: { authorization: `Bearer ${server.adminKey}` },
+      });
+      decisions.push(`${e.key} ${(res.json() as { status?: string }).status ?? "?"}`);
+    }
+  }
   print(
-    `Demo: experiments exp_checkout and exp_onboarding with results for dt=${dt} (${Date.now() - startedAt} ms)`,
+    `Demo: experiments exp_checkout and exp_onboarding with results for dt=${dt}${decisions.length > 0 ? `, decisions ${decisions.join(", ")}` : ""}; ${demoFlags.length} flags (${Date.now() - startedAt} ms)`,
   );
 }

@@ -3,24 +3,143 @@ import { z } from "zod";
 import { eventBatchSchema, exposureEventSchema, productEventSchema } from "../collector/event-schema.js";
 import { trackingPlanSchema } from "../collector/tracking-plan.js";
 import { notificationEventTypes } from "../notifications/notification-event.js";
-import { flagSchema, metricDefinitionSchema, segmentSchema } from "../registry/definition-schemas.js";
+import {
+  flagSchema,
+  jsonValueSchema,
+  metricDefinitionSchema,
+  segmentSchema,
+} from "../registry/definition-schemas.js";
 import {
   experimentInputSchema,
   experimentPatchSchema,
   transitionSchema,
 } from "../registry/experiment-schema.js";
 import { teamInputSchema } from "../registry/team-store.js";
-import { guardrailVerdictStatuses } from "../results/guardrail-verdicts.js";
+import { apiKeyRequestSchema } from "./api-key-request.js";
+import { assignInputSchema } from "./assign-input.js";
+import {
+  analysisInfoSchema,
+  auditEntrySchema,
+  auditListSchema,
+  cumulativePointSchema,
+  cumulativeSeriesSchema,
+  decisionResponseSchema,
+  errorResponseSchema,
+  experimentListResultsSchema,
+  experimentListSchema,
+  experimentMetricResponseSchema,
+  experimentQualitySchema,
+  experimentResponseSchema,
+  experimentStatusSchema,
+  experimentSummarySchema,
+  exposureQualityDaySchema,
+  flagListSchema,
+  flagResponseSchema,
+  guardrailVerdictStatusSchema,
+  methodInferenceSchema,
+  powerAnalysisResponseSchema,
+  resultRowSchema,
+  segmentComparisonSchema,
+  segmentResultsSchema,
+  segmentsInfoSchema,
+  summaryGuardrailsSchema,
+  summaryMetricSchema,
+  targetingResponseSchema,
+  variantResponseSchema,
+} from "./response-schemas.js";
 
-const schema = (s: z.ZodType) =>
-  z.toJSONSchema(s, { io: "input", unrepresentable: "any", target: "openapi-3.0" });
+/** Every named schema of the document, each from the zod schema the server validates (or answers) with. */
+function componentRegistry() {
+  const registry = z.registry<{ id: string }>();
+  const named: Record<string, z.ZodType> = {
+    JsonValue: jsonValueSchema,
+    ExperimentInput: experimentInputSchema,
+    ExperimentPatch: experimentPatchSchema,
+    Transition: transitionSchema,
+    MetricDefinition: metricDefinitionSchema,
+    Segment: segmentSchema,
+    Flag: flagSchema,
+    TrackingPlan: trackingPlanSchema,
+    TeamInput: teamInputSchema,
+    EventBatch: eventBatchSchema,
+    ProductEvent: productEventSchema,
+    ExposureEvent: exposureEventSchema,
+    AssignRequest: assignInputSchema,
+    DecisionConfig: decisionConfigSchema,
+    ApiKeyRequest: apiKeyRequestSchema,
+    Error: errorResponseSchema,
+    ExperimentStatus: experimentStatusSchema,
+    Variant: variantResponseSchema,
+    ExperimentMetric: experimentMetricResponseSchema,
+    Targeting: targetingResponseSchema,
+    PowerAnalysis: powerAnalysisResponseSchema,
+    ResultRow: resultRowSchema,
+    ExposureQualityDay: exposureQualityDaySchema,
+    ExperimentQuality: experimentQualitySchema,
+    ExperimentListResults: experimentListResultsSchema,
+    Experiment: experimentResponseSchema,
+    ExperimentList: experimentListSchema,
+    CumulativePoint: cumulativePointSchema,
+    CumulativeSeries: cumulativeSeriesSchema,
+    SegmentsInfo: segmentsInfoSchema,
+    SegmentComparison: segmentComparisonSchema,
+    SegmentResults: segmentResultsSchema,
+    Decision: decisionResponseSchema,
+    AnalysisInfo: analysisInfoSchema,
+    MethodInference: methodInferenceSchema,
+    SummaryMetric: summaryMetricSchema,
+    GuardrailVerdictStatus: guardrailVerdictStatusSchema,
+    SummaryGuardrails: summaryGuardrailsSchema,
+    ExperimentSummary: experimentSummarySchema,
+    StoredFlag: flagResponseSchema,
+    FlagList: flagListSchema,
+    AuditEntry: auditEntrySchema,
+    AuditList: auditListSchema,
+  };
+  for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
+  return registry;
+}
+
+/** The components' schemas: one `z.toJSONSchema` over the registry, shared parts as `#/components/schemas/<id>`. */
+function componentSchemas(): Record<string, Record<string, unknown>> {
+  const { schemas } = z.toJSONSchema(componentRegistry(), {
+    io: "input",
+    unrepresentable: "any",
+    target: "openapi-3.0",
+    uri: (id) => `#/components/schemas/${id}`,
+    override: (ctx) => {
+      // Any JSON value: the empty schema (its recursive zod form makes a type that refers to itself).
+      if (ctx.zodSchema === jsonValueSchema) {
+        for (const k of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[k];
+        ctx.jsonSchema.description = "Any JSON value: string, number, boolean, null, array or object";
+      }
+      // The collector takes each item as it is and answers per item (accepted / rejected with its field), so the
+      // batch's schema accepts anything in `events`; the document names what an item should be.
+      if (ctx.zodSchema === eventBatchSchema.shape.events.element) {
+        ctx.jsonSchema.anyOf = [
+          { $ref: "#/components/schemas/ProductEvent" },
+          { $ref: "#/components/schemas/ExposureEvent" },
+        ];
+      }
+    },
+  });
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [id, json] of Object.entries(schemas)) {
+    const { $id: _id, ...rest } = json as Record<string, unknown>;
+    out[id] = rest;
+  }
+  return out;
+}
+
+const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 
 const errorResponse = {
   description: "Error: `{error: {code, message, field}}`",
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  content: { "application/json": { schema: ref("Error") } },
 };
 
-function op(summary: string, body?: string, extra: Record<string, unknown> = {}) {
+/** An operation: summary, optional request body component, optional 200 response component, extra fields. */
+function op(summary: string, body?: string, extra: Record<string, unknown> = {}, returns?: string) {
   return {
     summary,
     security: [{ bearer: [] }],
@@ -29,11 +148,14 @@ function op(summary: string, body?: string, extra: Record<string, unknown> = {})
       : {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: { $ref: `#/components/schemas/${body}` } } },
+            content: { "application/json": { schema: ref(body) } },
           },
         }),
     responses: {
-      "200": { description: "OK" },
+      "200":
+        returns === undefined
+          ? { description: "OK" }
+          : { description: "OK", content: { "application/json": { schema: ref(returns) } } },
       "400": errorResponse,
       "401": errorResponse,
       "403": errorResponse,
@@ -60,41 +182,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         bearer: { type: "http", scheme: "bearer", description: "An API key scoped to one team with a role." },
       },
       schemas: {
-        Error: {
-          type: "object",
-          properties: {
-            error: {
-              type: "object",
-              properties: {
-                code: { type: "string" },
-                message: { type: "string" },
-                field: { type: "string" },
-              },
-              required: ["code", "message"],
-            },
-          },
-        },
-        ExperimentInput: schema(experimentInputSchema),
-        ExperimentPatch: schema(experimentPatchSchema),
-        Transition: schema(transitionSchema),
-        MetricDefinition: schema(metricDefinitionSchema),
-        Segment: schema(segmentSchema),
-        Flag: schema(flagSchema),
-        TrackingPlan: schema(trackingPlanSchema),
-        TeamInput: schema(teamInputSchema),
-        EventBatch: schema(eventBatchSchema),
-        ProductEvent: schema(productEventSchema),
-        ExposureEvent: schema(exposureEventSchema),
-        AssignRequest: {
-          type: "object",
-          required: ["user_id"],
-          properties: {
-            user_id: { type: "string" },
-            attributes: { type: "object", additionalProperties: true },
-            experiments: { type: "array", items: { type: "string" } },
-          },
-        },
-        DecisionConfig: schema(decisionConfigSchema),
+        ...componentSchemas(),
         Reenable: {
           type: "object",
           required: ["reason"],
@@ -120,64 +208,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             },
           },
         },
-        SummaryGuardrails: {
-          type: "object",
-          description:
-            "The summary's `guardrails`: the decision engine's latest stored verdict per guardrail metric (worst treatment) and treatment, and the fail-closed guard",
-          required: ["source", "evaluated_at", "results_dt", "fail_closed", "metrics"],
-          properties: {
-            source: { type: "string", enum: ["decision_engine"] },
-            evaluated_at: { type: "string", format: "date-time", nullable: true },
-            results_dt: { type: "string", nullable: true },
-            fail_closed: {
-              type: "object",
-              nullable: true,
-              properties: {
-                active: { type: "boolean" },
-                tripped_at: { type: "string", format: "date-time" },
-                message: { type: "string", nullable: true },
-                cleared_at: { type: "string", format: "date-time", nullable: true },
-              },
-            },
-            metrics: {
-              type: "array",
-              items: {
-                type: "object",
-                required: ["metric_key", "direction", "threshold", "status", "variants", "reason"],
-                properties: {
-                  metric_key: { type: "string" },
-                  direction: { type: "string", enum: ["increase", "decrease"] },
-                  threshold: { type: "number" },
-                  status: { type: "string", enum: [...guardrailVerdictStatuses] },
-                  reason: { type: "string", nullable: true },
-                  variants: {
-                    type: "array",
-                    items: {
-                      type: "object",
-                      required: ["variant", "status", "relative_harm", "z", "boundary", "reason"],
-                      properties: {
-                        variant: { type: "string" },
-                        status: { type: "string", enum: [...guardrailVerdictStatuses] },
-                        relative_harm: { type: "number", nullable: true },
-                        z: { type: "number", nullable: true },
-                        boundary: { type: "number", nullable: true },
-                        reason: { type: "string" },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
-        },
-        ApiKeyRequest: {
-          type: "object",
-          required: ["name", "role"],
-          properties: {
-            name: { type: "string" },
-            role: { type: "string", enum: ["viewer", "editor", "reviewer", "admin"] },
-          },
-        },
+        // Its route's zod schemas live with the decision service (packages/server/src/decisions).
       },
     },
     paths: {
@@ -186,6 +217,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           summary: "The dashboard (packages/web/dist); 503 with the build command when it is not built",
           responses: { "200": { description: "text/html" }, "503": { description: "text/plain" } },
         },
+      },
+      "/favicon.ico": {
+        get: {
+          summary: "The dashboard's icon (SVG)",
+          responses: { "200": { description: "image/svg+xml" } },
+        },
+      },
+      "/favicon.svg": {
+        get: { summary: "The dashboard's icon", responses: { "200": { description: "image/svg+xml" } } },
       },
       "/api/openapi.json": {
         get: { summary: "This document", responses: { "200": { description: "OpenAPI 3" } } },
@@ -198,13 +238,16 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/api/keys": { post: op("Create an API key for the caller's team (admin)", "ApiKeyRequest") },
       "/api/experiments": {
-        get: op("List the team's experiments", undefined, {
-          parameters: [{ name: "status", in: "query", schema: { type: "string" } }],
-        }),
+        get: op(
+          "List the team's experiments, each with its latest results",
+          undefined,
+          { parameters: [{ name: "status", in: "query", schema: ref("ExperimentStatus") }] },
+          "ExperimentList",
+        ),
         post: op("Register a draft experiment (editor)", "ExperimentInput"),
       },
       "/api/experiments/{key}": {
-        get: op("One experiment", undefined, { parameters: keyParam }),
+        get: op("One experiment", undefined, { parameters: keyParam }, "Experiment"),
         patch: op("Edit a draft", "ExperimentPatch", { parameters: keyParam }),
       },
       "/api/experiments/{key}/status": {
@@ -213,7 +256,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         }),
       },
       "/api/experiments/{key}/audit": {
-        get: op("The experiment's audit trail", undefined, { parameters: keyParam }),
+        get: op("The experiment's audit trail", undefined, { parameters: keyParam }, "AuditList"),
       },
       "/api/experiments/{key}/summary": {
         get: op(
@@ -221,21 +264,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           undefined,
           {
             parameters: keyParam,
-            responses: {
-              ...op("").responses,
-              "200": {
-                description: "The summary (its other fields are described in docs/server.md)",
-                content: {
-                  "application/json": {
-                    schema: {
-                      type: "object",
-                      properties: { guardrails: { $ref: "#/components/schemas/SummaryGuardrails" } },
-                    },
-                  },
-                },
-              },
-            },
           },
+          "ExperimentSummary",
         ),
       },
       "/api/experiments/{key}/segments/{attribute}": {
@@ -258,15 +288,15 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               },
             ],
           },
+          "SegmentResults",
         ),
       },
       "/api/experiments/{key}/decision": {
         get: op(
           "The decision service's latest decision (ship, roll_back, keep_running, inconclusive)",
           undefined,
-          {
-            parameters: keyParam,
-          },
+          { parameters: keyParam },
+          "Decision",
         ),
       },
       "/api/experiments/{key}/decision/run": {
@@ -296,7 +326,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: op("The retention policy and the last runs (admin)"),
         post: op("Run the retention job now (admin)"),
       },
-      "/api/audit": { get: op("The team's audit log") },
+      "/api/audit": { get: op("The team's audit log", undefined, {}, "AuditList") },
       "/api/metrics": { get: op("Metric definitions") },
       "/api/metrics/{key}": {
         get: op("One metric", undefined, { parameters: keyParam }),
@@ -307,10 +337,10 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: op("One segment", undefined, { parameters: keyParam }),
         put: op("Create or replace a segment", "Segment", { parameters: keyParam }),
       },
-      "/api/flags": { get: op("Feature flags") },
+      "/api/flags": { get: op("Feature flags", undefined, {}, "FlagList") },
       "/api/flags/{key}": {
-        get: op("One flag", undefined, { parameters: keyParam }),
-        put: op("Create or replace a flag", "Flag", { parameters: keyParam }),
+        get: op("One flag", undefined, { parameters: keyParam }, "StoredFlag"),
+        put: op("Create or replace a flag", "Flag", { parameters: keyParam }, "StoredFlag"),
       },
       "/api/flags/{key}/kill": {
         post: op(

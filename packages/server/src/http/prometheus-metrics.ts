@@ -1,7 +1,15 @@
+/** One sample the caller keeps itself: a counter (only ever grows; its name ends in `_total`) or a gauge. */
+export interface MetricSample {
+  readonly type: "counter" | "gauge";
+  readonly help: string;
+  readonly value: number;
+}
+
 /** A tiny Prometheus registry: counters and one latency histogram, rendered in the text format. */
 export interface PrometheusMetrics {
   observeRequest(route: string, method: string, status: number, seconds: number): void;
-  render(gauges: Record<string, { help: string; value: number }>): string;
+  /** The text exposition of the request metrics and `samples`, each declared with its own type. */
+  render(samples: Record<string, MetricSample>): string;
 }
 
 const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -24,7 +32,7 @@ export function createPrometheusMetrics(): PrometheusMetrics {
       h.sum += seconds;
       h.count++;
     },
-    render(gauges) {
+    render(samples) {
       const lines = [
         "# HELP assay_http_requests_total HTTP requests by route, method and status.",
         "# TYPE assay_http_requests_total counter",
@@ -42,8 +50,12 @@ export function createPrometheusMetrics(): PrometheusMetrics {
         lines.push(`assay_http_request_duration_seconds_sum{${labels}} ${h.sum}`);
         lines.push(`assay_http_request_duration_seconds_count{${labels}} ${h.count}`);
       }
-      for (const [name, g] of Object.entries(gauges)) {
-        lines.push(`# HELP ${name} ${g.help}`, `# TYPE ${name} gauge`, `${name} ${g.value}`);
+      for (const [name, sample] of Object.entries(samples)) {
+        lines.push(
+          `# HELP ${name} ${sample.help}`,
+          `# TYPE ${name} ${sample.type}`,
+          `${name} ${sample.value}`,
+        );
       }
       return `${lines.join("\n")}\n`;
     },

@@ -109,7 +109,7 @@ export async function runRetention(options: {
     for (const day of [...days].sort()) {
       const dir = join(lake.dir, "raw", table, `dt=${day}`);
       const [n] = await lake.query<{ n: number }>(
-        `SELECT count(*) AS n FROM read_parquet(${sqlString(join(dir, "*.parquet"))}, hive_partitioning = false)`,
+        `SELECT count(*) AS n FROM read_parquet(${sqlString(join(dir, "*.parquet"))}, hive_partitioning = false, union_by_name = true)`,
       );
       await rm(dir, { recursive: true, force: true });
       partitionsRemoved.push(`raw/${table}/dt=${day}`);

@@ -39,7 +39,9 @@ export const segmentSchema = z.object({
 });
 export type SegmentDefinition = z.output<typeof segmentSchema>;
 
-const jsonValue = z.json();
+/** Any JSON value (a flag's value): one named schema, `JsonValue` in the OpenAPI document. */
+export const jsonValueSchema = z.json();
+const jsonValue = jsonValueSchema;
 
 /** A feature flag (seed 003 FeatureFlag). */
 export const flagSchema = z.object({

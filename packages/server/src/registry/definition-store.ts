@@ -161,6 +161,7 @@ interface FlagRow {
   targeting: FlagDefinition["targeting"];
   dependencies: FlagDefinition["dependencies"];
   experiment_key: string | null;
+  killed: boolean;
   updated_at: Date;
 }
 
@@ -177,6 +178,8 @@ const flagRow = (r: FlagRow) => ({
   targeting: r.targeting,
   dependencies: r.dependencies,
   experiment_key: r.experiment_key,
+  /** Off by its kill switch (restorable), as opposed to saved disabled. */
+  killed: r.killed,
   updated_at: new Date(r.updated_at).toISOString(),
 });
 export type StoredFlag = ReturnType<typeof flagRow>;
@@ -234,6 +237,8 @@ export async function putFlag(tx: Queryable, principal: Principal, flag: FlagDef
       targeting: flag.targeting,
       dependencies: flag.dependencies,
       experiment_key: flag.experiment_key,
+      // A save states `enabled` itself: whatever it says, the flag is no longer "off by its kill switch".
+      killed: false,
     },
     () => getFlag(tx, flag.key),
   );

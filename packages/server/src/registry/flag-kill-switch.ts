@@ -1,5 +1,5 @@
 import type { Queryable } from "../db/database.js";
-import { NotFoundError } from "../http/http-error.js";
+import { ConflictError, NotFoundError } from "../http/http-error.js";
 import { appendAudit } from "./audit-log.js";
 import { type Principal, requireRole } from "./auth.js";
 import { getFlag } from "./definition-store.js";
@@ -8,7 +8,8 @@ import { getFlag } from "./definition-store.js";
  * Turns a flag off (`kill`) or back on (`restore`) in one statement inside the caller's transaction, and
  * audits it as that action with the flag before and after. Only `enabled` changes: rollout, targeting and
  * values stay as they were, so a restore serves exactly what was served before the kill. Killing an
- * already killed flag changes nothing and audits nothing.
+ * already killed flag changes nothing and audits nothing. Only a killed flag can be restored: one created or
+ * saved disabled is refused (409), so "restore" never switches on a flag nobody turned on.
  * @example await withTeam(db, p.team, (tx) => switchFlag(tx, p, "new_checkout", "kill"));
  */
 export async function switchFlag(
@@ -24,10 +25,16 @@ export async function switchFlag(
   if (locked.rows.length === 0) throw new NotFoundError(`flag '${key}'`, "key");
   const before = await getFlag(tx, key);
   if (before.enabled === enabled) return { flag: before, changed: false };
-  await tx.query("update feature_flag set enabled = $2, updated_at = now() where flag_key = $1", [
-    key,
-    enabled,
-  ]);
+  if (action === "restore" && !before.killed) {
+    throw new ConflictError(
+      `flag '${key}' was not killed, it is off as saved: nothing to restore (turn it on with PUT /api/flags/${key} and enabled: true)`,
+      "enabled",
+    );
+  }
+  await tx.query(
+    "update feature_flag set enabled = $2, killed = $3, updated_at = now() where flag_key = $1",
+    [key, enabled, action === "kill"],
+  );
   const after = await getFlag(tx, key);
   await appendAudit(tx, principal, { entityType: "flag", entityKey: key, action, before, after });
   return { flag: after, changed: true };

@@ -140,7 +140,7 @@ export async function listResults(
   let rows: ResultRow[];
   try {
     rows = await engine.query<ResultRow & Record<string, unknown>>(
-      `SELECT * FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false)
+      `SELECT * FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false, union_by_name = true)
        WHERE analysis_mode = 'itt' AND experiment_id IN (${[...wanted.keys()].map(sqlString).join(", ")})
        ORDER BY experiment_id, metric_id, is_control DESC, variation_id`,
     );

@@ -64,7 +64,7 @@ export async function readLakeHistory(
     const selects = [...byDt].map(
       ([dt, files]) =>
         `SELECT ${sqlString(dt)} AS dt, experiment_id, metric_id, analysis_mode, variation_id, is_control, n_users, uplift_abs, ci_low, ci_high
-         FROM read_parquet(${fileList(files)}, hive_partitioning = false) WHERE experiment_id IN (${ids})`,
+         FROM read_parquet(${fileList(files)}, hive_partitioning = false, union_by_name = true) WHERE experiment_id IN (${ids})`,
     );
     const results =
       selects.length === 0
@@ -77,7 +77,7 @@ export async function readLakeHistory(
         ExposureQualityDay & { experiment_id: string } & Record<string, unknown>
       >(
         `SELECT * EXCLUDE (date_day), CAST(date_day AS VARCHAR) AS date_day
-         FROM read_parquet(${fileList(dailyFiles)}, hive_partitioning = false)
+         FROM read_parquet(${fileList(dailyFiles)}, hive_partitioning = false, union_by_name = true)
          WHERE experiment_id IN (${ids}) ORDER BY experiment_id, date_day`,
       );
       for (const { experiment_id, ...day } of rows) {

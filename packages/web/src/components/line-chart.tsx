@@ -1,9 +1,12 @@
 import type { ReactNode } from "react";
-import { extent, linearScale } from "../format/scale.js";
+import { extent, labelledTicks, linearScale } from "../format/scale.js";
+import { useElementWidth } from "./use-element-width.js";
 
 export interface LinePoint {
   readonly x: number;
   readonly y: number | null;
+  /** Marks a point not to be trusted like the others (e.g. a day with very few units): drawn hollow, with this title. */
+  readonly note?: string;
 }
 
 export interface LineSeries {
@@ -22,19 +25,21 @@ export interface Band {
   }>;
 }
 
-const WIDTH = 640;
 const HEIGHT = 220;
-const LEFT = 64;
-const RIGHT = 12;
+const RIGHT = 16;
 const TOP = 10;
 const BOTTOM = 28;
+/** Approximate width of one tick character at the charts' 12 px font, to size the left margin and x labels. */
+const CHAR = 7.5;
 
 function path(points: ReadonlyArray<{ x: number; y: number }>): string {
   return points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join("");
 }
 
 /**
- * A time-series chart: lines, an optional shaded interval band and a zero line (hand-written SVG).
+ * A time-series chart: lines, an optional shaded interval band and a zero line (hand-written SVG). It is drawn
+ * at its container's width, so its text has the page's size on a phone and on a wide screen alike; the first and
+ * last x labels are anchored inside the plot, never clipped.
  * @example <LineChart title="Exposure rate" series={[{ name: "rate", points, className: "s1" }]} formatY={formatPercent} formatX={formatDay} />
  */
 export function LineChart({
@@ -45,6 +50,8 @@ export function LineChart({
   formatX,
   zeroLine = false,
   yDomain,
+  integerY = false,
+  noteLegend,
 }: {
   readonly title: string;
   readonly series: ReadonlyArray<LineSeries>;
@@ -53,7 +60,12 @@ export function LineChart({
   readonly formatX: (x: number) => string;
   readonly zeroLine?: boolean;
   readonly yDomain?: readonly [number, number];
+  /** Counts: whole-number y ticks. */
+  readonly integerY?: boolean;
+  /** Legend text for points with a `note` (shown when there is one). */
+  readonly noteLegend?: string;
 }): ReactNode {
+  const [ref, width] = useElementWidth<HTMLElement>(640);
   const xs = extent(series.flatMap((s) => s.points.map((p) => p.x)));
   const ys =
     yDomain ??
@@ -63,14 +75,19 @@ export function LineChart({
       ...(zeroLine ? [0] : []),
     ]);
   if (xs === undefined || ys === undefined) return null;
-  const x = linearScale(xs, [LEFT, WIDTH - RIGHT], 6);
+  const y = linearScale(ys, [HEIGHT - BOTTOM, TOP], 4, { integer: integerY });
+  const yTicks = labelledTicks(y.ticks, formatY);
+  const left = Math.max(36, 14 + CHAR * Math.max(...yTicks.map((t) => t.label.length)));
+  const plotRight = width - RIGHT;
   const xAt = (v: number): number =>
-    xs[0] === xs[1]
-      ? (LEFT + WIDTH - RIGHT) / 2
-      : LEFT + ((v - xs[0]) / (xs[1] - xs[0])) * (WIDTH - RIGHT - LEFT);
-  const y = linearScale(ys, [HEIGHT - BOTTOM, TOP], 4);
-  const xTicks = x.ticks.length > 0 ? (series[0]?.points.map((p) => p.x) ?? []) : [];
-  const everyNth = Math.max(1, Math.ceil(xTicks.length / 6));
+    xs[0] === xs[1] ? (left + plotRight) / 2 : left + ((v - xs[0]) / (xs[1] - xs[0])) * (plotRight - left);
+  const xValues = series[0]?.points.map((p) => p.x) ?? [];
+  const labelWidth = CHAR * Math.max(4, ...xValues.map((v) => formatX(v).length)) + 12;
+  const everyNth = Math.max(
+    1,
+    Math.ceil(xValues.length / Math.max(2, Math.floor((plotRight - left) / labelWidth))),
+  );
+  const shownX = xValues.filter((_, i) => i % everyNth === 0);
   const bandPoints = (band?.points ?? []).filter(
     (p): p is { x: number; low: number; high: number } => p.low !== null && p.high !== null,
   );
@@ -82,41 +99,50 @@ export function LineChart({
           .map((p) => `L${xAt(p.x).toFixed(1)},${y(p.low).toFixed(1)}`)
           .join("")}Z`
       : undefined;
+  const anchor = (px: number): "start" | "middle" | "end" =>
+    px + labelWidth / 2 > width ? "end" : px - labelWidth / 2 < 0 ? "start" : "middle";
+  const hasNotes = series.some((s) => s.points.some((p) => p.note !== undefined && p.y !== null));
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={title}>
-        {y.ticks.map((t) => (
-          <g key={t}>
+    <figure className="chart" ref={ref}>
+      <svg width={width} height={HEIGHT} viewBox={`0 0 ${width} ${HEIGHT}`} role="img" aria-label={title}>
+        {yTicks.map((t) => (
+          <g key={t.value}>
             <line
-              x1={LEFT}
-              x2={WIDTH - RIGHT}
-              y1={y(t)}
-              y2={y(t)}
-              className={zeroLine && t === 0 ? "axis-zero" : "grid"}
+              x1={left}
+              x2={plotRight}
+              y1={y(t.value)}
+              y2={y(t.value)}
+              className={zeroLine && t.value === 0 ? "axis-zero" : "grid"}
             />
-            <text x={LEFT - 6} y={y(t) + 4} textAnchor="end" className="tick">
-              {formatY(t)}
+            <text x={left - 6} y={y(t.value) + 4} textAnchor="end" className="tick">
+              {t.label}
             </text>
           </g>
         ))}
-        {xTicks
-          .filter((_, i) => i % everyNth === 0)
-          .map((t) => (
-            <text key={t} x={xAt(t)} y={HEIGHT - 8} textAnchor="middle" className="tick">
-              {formatX(t)}
-            </text>
-          ))}
+        {shownX.map((t) => (
+          <text key={t} x={xAt(t)} y={HEIGHT - 8} textAnchor={anchor(xAt(t))} className="tick">
+            {formatX(t)}
+          </text>
+        ))}
         {bandPath === undefined ? null : <path d={bandPath} className="band" />}
         {series.map((s) => {
           const pts = s.points
-            .filter((p): p is { x: number; y: number } => p.y !== null)
-            .map((p) => ({ x: xAt(p.x), y: y(p.y) }));
+            .filter((p): p is LinePoint & { y: number } => p.y !== null)
+            .map((p) => ({ x: xAt(p.x), y: y(p.y), note: p.note }));
           return (
             <g key={s.name} className={s.className}>
               <path d={path(pts)} className={s.dashed === true ? "line dashed" : "line"} />
-              {pts.length <= 40 && s.dashed !== true
-                ? pts.map((p) => <circle key={p.x} cx={p.x} cy={p.y} r={2.5} className="dot" />)
-                : null}
+              {s.dashed === true
+                ? null
+                : pts.map((p) =>
+                    p.note !== undefined ? (
+                      <circle key={p.x} cx={p.x} cy={p.y} r={4} className="dot dot-note">
+                        <title>{p.note}</title>
+                      </circle>
+                    ) : pts.length <= 40 ? (
+                      <circle key={p.x} cx={p.x} cy={p.y} r={2.5} className="dot" />
+                    ) : null,
+                  )}
             </g>
           );
         })}
@@ -132,6 +158,11 @@ export function LineChart({
             <span className="swatch band-swatch" aria-hidden="true" /> {band.name}
           </span>
         )}
+        {hasNotes && noteLegend !== undefined ? (
+          <span className="legend-item legend-note">
+            <span className="note-swatch" aria-hidden="true" /> {noteLegend}
+          </span>
+        ) : null}
       </figcaption>
     </figure>
   );

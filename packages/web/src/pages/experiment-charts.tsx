@@ -2,6 +2,7 @@ import { type ReactNode, useState } from "react";
 import type { AnalysisMode, CumulativeSeries, ExposureQualityDay } from "../api/api-types.js";
 import { LineChart } from "../components/line-chart.js";
 import { Empty } from "../components/state-views.js";
+import { exposureRatePoints, MIN_UNITS_FOR_DAILY_RATE } from "../format/exposure-days.js";
 import { formatDifference } from "../format/metric-format.js";
 import type { MetricKind } from "../format/metric-results.js";
 import { formatCount, formatPercent } from "../format/number-format.js";
@@ -97,11 +98,12 @@ export function ExposureHealth({
         formatX={formatDay}
         formatY={(y) => formatPercent(y, 0)}
         yDomain={[0, 1]}
+        noteLegend={`fewer than ${MIN_UNITS_FOR_DAILY_RATE} assigned units`}
         series={[
           {
             name: "exposure rate",
             className: "s-primary",
-            points: sorted.map((d) => ({ x: at(d), y: d.exposure_rate })),
+            points: exposureRatePoints(sorted),
           },
         ]}
       />
@@ -109,6 +111,19 @@ export function ExposureHealth({
         title="Invalid exposures per day (units)"
         formatX={formatDay}
         formatY={(y) => formatCount(y)}
+        integerY
+        yDomain={[
+          0,
+          Math.max(
+            0,
+            ...sorted.flatMap((d) => [
+              d.pre_assignment_exposure_units,
+              d.variant_mismatch_units,
+              d.multi_variation_exposure_units,
+              d.exposure_outside_window_units,
+            ]),
+          ),
+        ]}
         series={[
           {
             name: "pre-assignment",

@@ -183,7 +183,7 @@ export function FlagsPage(): ReactNode {
                     >
                       Kill
                     </button>
-                  ) : (
+                  ) : f.killed ? (
                     <button
                       type="button"
                       className="button secondary"
@@ -193,6 +193,9 @@ export function FlagsPage(): ReactNode {
                     >
                       Restore
                     </button>
+                  ) : (
+                    // Saved disabled, never killed: there is nothing to restore (turning it on is an edit).
+                    <span className="muted small">off as saved</span>
                   )}
                 </td>
               </tr>
