@@ -249,7 +249,13 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
   const decisions: string[] = [];
   if (server.app.hasRoute({ method: "POST", url: "/api/experiments/:key/decision/run" })) {
     for (const e of demoExperiments) {
-      await call(server.adminKey, "POST", `/api/experiments/${e.key}/decision/run`, {});
+      // A failed evaluation is not worth a failed first start: the hourly run retries it.
+      try {
+        await call(server.adminKey, "POST", `/api/experiments/${e.key}/decision/run`, {});
+      } catch (error) {
+        print(`Demo: the decision of ${e.key} is not evaluated yet (${(error as Error).message})`);
+        continue;
+      }
       const res = await server.app.inject({
         method: "GET",
         url: `/api/experiments/${e.key}/decision`,
