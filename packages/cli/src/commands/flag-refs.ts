@@ -13,7 +13,7 @@ export interface FlagReference {
 const SKIPPED_DIRS = new Set(["node_modules", ".git", "dist"]);
 const MAX_FILE_BYTES = 2 * 1024 * 1024;
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Finds each occurrence of the flag keys as a whole token (not inside a longer identifier or key) in the text files
@@ -26,7 +26,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export async function findFlagReferences(dir: string, keys: ReadonlyArray<string>): Promise<FlagReference[]> {
   if (keys.length === 0) return [];
   const sorted = [...new Set(keys)].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(`(?<![A-Za-z0-9_.-])(${sorted.map(escape).join("|")})(?![A-Za-z0-9_-])`, "g");
+  const pattern = new RegExp(`(?<![A-Za-z0-9_.-])(${sorted.map(escapeRegExp).join("|")})(?![A-Za-z0-9_-])`, "g");
   const found: FlagReference[] = [];
   async function walk(folder: string): Promise<void> {
     const entries = await readdir(folder, { withFileTypes: true });
