@@ -26,7 +26,10 @@ const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 export async function findFlagReferences(dir: string, keys: ReadonlyArray<string>): Promise<FlagReference[]> {
   if (keys.length === 0) return [];
   const sorted = [...new Set(keys)].sort((a, b) => b.length - a.length);
-  const pattern = new RegExp(`(?<![A-Za-z0-9_.-])(${sorted.map(escapeRegExp).join("|")})(?![A-Za-z0-9_-])`, "g");
+  const pattern = new RegExp(
+    `(?<![A-Za-z0-9_.-])(${sorted.map(escapeRegExp).join("|")})(?![A-Za-z0-9_-])`,
+    "g",
+  );
   const found: FlagReference[] = [];
   async function walk(folder: string): Promise<void> {
     const entries = await readdir(folder, { withFileTypes: true });
