@@ -1,18 +1,11 @@
 import { execFileSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packWorkspaces } from "../../../scripts/pack-workspace.js";
 import { createFixturePayload } from "./payload-fixture.js";
 
 // @assay/openfeature as someone outside the repository gets it: the packed tarballs of it and of @assay/sdk,
@@ -29,12 +22,7 @@ let project = "";
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "assay-openfeature-pack-"));
   // prepack builds each package's dist/ first (the SDK before the provider, whose declarations import it).
-  for (const pkg of ["sdk", "openfeature"]) {
-    execFileSync("npm", ["pack", "--pack-destination", work], { cwd: join(packagesDir, pkg), stdio: "pipe" });
-  }
-  const tarballs = readdirSync(work)
-    .filter((f) => f.endsWith(".tgz"))
-    .map((f) => join(work, f));
+  const tarballs = packWorkspaces(["sdk", "openfeature"], work);
   project = join(work, "consumer");
   mkdirSync(project);
   writeFileSync(

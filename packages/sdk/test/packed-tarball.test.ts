@@ -1,14 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { build } from "esbuild";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packWorkspaces } from "../../../scripts/pack-workspace.js";
 
 // What someone outside this repository gets: `npm pack` of @assay/sdk, installed into a fresh project in a temp
 // folder (offline: the SDK has no dependencies), used from plain Node and from a bundled page in Chromium.
-const sdkDir = resolve(import.meta.dirname, "..");
 const chromiumPath = process.env.ASSAY_CHROMIUM ?? "/usr/bin/chromium";
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
@@ -68,8 +68,7 @@ let project = "";
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "assay-sdk-pack-"));
   // prepack builds dist/ (tsc + the browser bundles) before the tarball is made.
-  execFileSync(npm, ["pack", "--pack-destination", work], { cwd: sdkDir, stdio: "pipe" });
-  const tarball = join(work, readdirSync(work).find((f) => f.endsWith(".tgz")) ?? "no tarball");
+  const [tarball = "no tarball"] = packWorkspaces(["sdk"], work);
   project = join(work, "consumer");
   execFileSync("mkdir", ["-p", project]);
   writeFileSync(
