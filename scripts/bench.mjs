@@ -23,11 +23,15 @@ for (const name of order) {
     const script = join(root, "packages", pkg, "bench", file);
     if (!existsSync(script)) continue;
     console.log(`\n== bench: ${id}`);
-    const result = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", script], {
-      cwd: root,
-      stdio: "inherit",
-      env: { ...process.env, ASSAY_BENCH_OUT: join(root, "bench-results") },
-    });
+    const result = spawnSync(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", "--expose-gc", script],
+      {
+        cwd: root,
+        stdio: "inherit",
+        env: { ...process.env, ASSAY_BENCH_OUT: join(root, "bench-results") },
+      },
+    );
     if (result.status !== 0) failed++;
   }
 }

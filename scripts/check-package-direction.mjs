@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Fails when a package imports a sibling it must not: dependencies point inward (stats, sdk <- decisions, pipeline <- server, cli).
+// Fails when a package imports a sibling it must not: dependencies point inward (stats, sdk <- openfeature, decisions, pipeline <- server, cli).
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 
 const allowed = {
   stats: [],
   sdk: [],
+  openfeature: ["sdk"],
   decisions: ["stats"],
   pipeline: ["stats"],
   server: ["stats", "sdk", "decisions", "pipeline"],

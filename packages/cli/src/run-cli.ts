@@ -5,6 +5,7 @@ import { registerBucketCommand } from "./commands/bucket-command.js";
 import { registerBuildCommand } from "./commands/build-command.js";
 import { registerDecideCommand } from "./commands/decide-command.js";
 import { registerEraseUserCommand } from "./commands/erase-user-command.js";
+import { registerFlagsCommand } from "./commands/flags-command.js";
 import { registerGenerateCommand } from "./commands/generate-command.js";
 import { registerLoadCommand } from "./commands/load-command.js";
 import { registerPipelineCommand } from "./commands/pipeline-command.js";
@@ -25,6 +26,7 @@ const registrations: ReadonlyArray<(program: Command) => void> = [
   registerBucketCommand,
   registerServeCommand,
   registerSimulateCommand,
+  registerFlagsCommand,
 ];
 
 /** Builds the `assay` program. Exported for tests, which run commands in-process. */

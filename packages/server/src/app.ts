@@ -66,6 +66,7 @@ import {
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
 import { checkTeamPayload } from "./registry/payload-check.js";
+import { createStaleFlagMarker } from "./registry/flag-staleness.js";
 import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
@@ -414,9 +415,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     changed(p);
     return saved;
   });
+  const markStaleFlags = createStaleFlagMarker(context.lake);
   app.get("/api/flags", async (request) => {
     const p = await auth(request);
-    return { flags: await inTeam(p, listFlags) };
+    return { flags: await markStaleFlags(await inTeam(p, listFlags), request.query) };
   });
   app.get("/api/flags/:key", async (request) => {
     const p = await auth(request);

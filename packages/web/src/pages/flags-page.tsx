@@ -3,6 +3,7 @@ import { useApi } from "../api/api-context.js";
 import type { Flag } from "../api/api-types.js";
 import { useResource } from "../api/use-resource.js";
 import { Badge } from "../components/badge.js";
+import { StaleFlagBadge } from "../components/stale-flag-badge.js";
 import { Empty, ErrorView, Loading } from "../components/state-views.js";
 import { describeCondition } from "../format/condition-text.js";
 import { formatDateTime } from "../format/number-format.js";
@@ -151,7 +152,8 @@ export function FlagsPage(): ReactNode {
                   )}
                 </td>
                 <td data-label="State">
-                  {f.enabled ? <Badge tone="positive">on</Badge> : <Badge tone="neutral">off</Badge>}
+                  {f.enabled ? <Badge tone="positive">on</Badge> : <Badge tone="neutral">off</Badge>}{" "}
+                  <StaleFlagBadge flag={f} />
                 </td>
                 <td data-label="Rollout" className="num">
                   <div className="rollout" aria-hidden="true">
