@@ -69,35 +69,46 @@ async function cycle(experiments: number, assignments: number): Promise<CycleFig
     },
   });
   const app = await createApp({ context, decisions });
-  const admin = (await createApiKey(db, { team: "bench", role: "admin", name: "bench-admin" })).secret;
-  const reviewer = (await createApiKey(db, { team: "bench", role: "reviewer", name: "bench-reviewer" }))
-    .secret;
+  // Many teams of 50 experiments each, as a platform with a thousand experiments has (and each registry write
+  // re-checks its team's whole SDK payload, so one team of a thousand would make the set-up quadratic).
+  const teams = Array.from({ length: Math.ceil(experiments / 50) }, (_, i) => `team${i}`);
+  const teamKeys = new Map<string, { admin: string; reviewer: string }>();
+  for (const team of teams) {
+    teamKeys.set(team, {
+      admin: (await createApiKey(db, { team, role: "admin", name: `${team}-admin` })).secret,
+      reviewer: (await createApiKey(db, { team, role: "reviewer", name: `${team}-reviewer` })).secret,
+    });
+  }
   const call = async (key: string, method: "POST" | "PUT", url: string, payload: object) => {
     const res = await app.inject({ method, url, payload, headers: { authorization: `Bearer ${key}` } });
     if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
   };
   const t0 = performance.now();
-  await call(admin, "PUT", "/api/metrics/conversion_7d", {
-    key: "conversion_7d",
-    type: "conversion",
-    event: "purchase",
-    window_days: 7,
-  });
-  await call(admin, "PUT", "/api/metrics/revenue_per_session", {
-    key: "revenue_per_session",
-    type: "ratio",
-    window_days: 7,
-    numerator: { event: "purchase", aggregation: "sum" },
-    denominator: { event: "session_start", aggregation: "count" },
-  });
+  for (const { admin } of teamKeys.values()) {
+    await call(admin, "PUT", "/api/metrics/conversion_7d", {
+      key: "conversion_7d",
+      type: "conversion",
+      event: "purchase",
+      window_days: 7,
+    });
+    await call(admin, "PUT", "/api/metrics/revenue_per_session", {
+      key: "revenue_per_session",
+      type: "ratio",
+      window_days: 7,
+      numerator: { event: "purchase", aggregation: "sum" },
+      denominator: { event: "session_start", aggregation: "count" },
+    });
+  }
   const keys = Array.from({ length: experiments }, (_, i) => `exp_${String(i).padStart(4, "0")}`);
-  for (const key of keys) {
+  for (const [i, key] of keys.entries()) {
+    const team = teams[Math.floor(i / 50)] ?? "team0";
+    const { admin, reviewer } = teamKeys.get(team) ?? { admin: "", reviewer: "" };
     await call(admin, "POST", "/api/experiments", {
       key,
       name: key,
       hypothesis: "bench",
       type: "ab",
-      owner_team: "bench",
+      owner_team: team,
       variants: [
         { key: "control", allocation: 50, is_control: true },
         { key: "treatment", allocation: 50 },
@@ -117,6 +128,7 @@ async function cycle(experiments: number, assignments: number): Promise<CycleFig
   }
   await writePipelineConfig(db, lake);
   const setupSeconds = (performance.now() - t0) / 1000;
+  console.log(`  registered ${experiments} experiments in ${setupSeconds.toFixed(0)} s`);
   const t1 = performance.now();
   const users = Math.round(assignments / (experiments * USERS_PER_EXPERIMENT_SHARE));
   const generated = await generateToLake({
@@ -138,6 +150,7 @@ async function cycle(experiments: number, assignments: number): Promise<CycleFig
     })),
   });
   const generateSeconds = (performance.now() - t1) / 1000;
+  console.log(`  generated ${generated.rows.assignments} assignments in ${generateSeconds.toFixed(0)} s`);
   // The hourly tick: every running experiment is due; the runs share one refresh.
   const t2 = performance.now();
   await decisions.scheduler.tick();

@@ -30,14 +30,7 @@ import {
 } from "./lifecycle/warehouse-erasure.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
-import {
-  createApiKey,
-  createAuthenticator,
-  hasRole,
-  type Principal,
-  requireRole,
-  roles,
-} from "./registry/auth.js";
+import { createApiKey, createAuthenticator, hasRole, type Principal, requireRole } from "./registry/auth.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "./registry/definition-schemas.js";
 import {
   getFlag,
@@ -65,8 +58,8 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
-import { checkTeamPayload } from "./registry/payload-check.js";
 import { createStaleFlagMarker } from "./registry/flag-staleness.js";
+import { checkTeamPayload } from "./registry/payload-check.js";
 import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
