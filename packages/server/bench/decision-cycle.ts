@@ -2,7 +2,8 @@
 // (PGlite registry, DuckDB over the Parquet lake) with many running experiments: the scheduler's tick, one
 // shared pipeline refresh over every experiment's data, then each experiment evaluated by @assay/decisions and
 // its state persisted. Scales from ASSAY_BENCH_CYCLE_SCALES ("experiments:assignments,...", default
-// "100:1000000,1000:1000000,1000:10000000"). Writes bench-results/decisions-cycle.{json,md}.
+// "10:100000,100:1000000"; the issue's target is "1000:10000000" — at 1,000 experiments the pipeline refresh
+// currently exhausts memory, see docs/decisions.md). Writes bench-results/decisions-cycle.{json,md}.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,11 +11,19 @@ import { generateToLake } from "@assay/pipeline";
 import { createApp } from "../src/app.js";
 import { createDecisionService } from "../src/decisions/decision-service.js";
 import { createLakeResultsSource, type ResultsSource } from "../src/decisions/lake-results-source.js";
-import { createApiKey, createPgliteDatabase, createServerContext } from "../src/index.js";
+import {
+  createApiKey,
+  createPgliteDatabase,
+  createServerContext,
+  type Principal,
+  withTeam,
+} from "../src/index.js";
+import { experimentInputSchema } from "../src/registry/experiment-schema.js";
+import { createExperiment, transitionExperiment } from "../src/registry/experiment-store.js";
 import { writePipelineConfig } from "../src/results/pipeline-config.js";
 
 const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "..", "..", "..", "bench-results");
-const scales = (process.env.ASSAY_BENCH_CYCLE_SCALES ?? "100:1000000,1000:1000000,1000:10000000")
+const scales = (process.env.ASSAY_BENCH_CYCLE_SCALES ?? "10:100000,100:1000000")
   .split(",")
   .map((s) => s.split(":").map(Number) as [number, number]);
 const USERS_PER_EXPERIMENT_SHARE = 0.01;
@@ -69,46 +78,37 @@ async function cycle(experiments: number, assignments: number): Promise<CycleFig
     },
   });
   const app = await createApp({ context, decisions });
-  // Many teams of 50 experiments each, as a platform with a thousand experiments has (and each registry write
-  // re-checks its team's whole SDK payload, so one team of a thousand would make the set-up quadratic).
-  const teams = Array.from({ length: Math.ceil(experiments / 50) }, (_, i) => `team${i}`);
-  const teamKeys = new Map<string, { admin: string; reviewer: string }>();
-  for (const team of teams) {
-    teamKeys.set(team, {
-      admin: (await createApiKey(db, { team, role: "admin", name: `${team}-admin` })).secret,
-      reviewer: (await createApiKey(db, { team, role: "reviewer", name: `${team}-reviewer` })).secret,
-    });
-  }
+  const admin = (await createApiKey(db, { team: "bench", role: "admin", name: "bench-admin" })).secret;
   const call = async (key: string, method: "POST" | "PUT", url: string, payload: object) => {
     const res = await app.inject({ method, url, payload, headers: { authorization: `Bearer ${key}` } });
     if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
   };
   const t0 = performance.now();
-  for (const { admin } of teamKeys.values()) {
-    await call(admin, "PUT", "/api/metrics/conversion_7d", {
-      key: "conversion_7d",
-      type: "conversion",
-      event: "purchase",
-      window_days: 7,
-    });
-    await call(admin, "PUT", "/api/metrics/revenue_per_session", {
-      key: "revenue_per_session",
-      type: "ratio",
-      window_days: 7,
-      numerator: { event: "purchase", aggregation: "sum" },
-      denominator: { event: "session_start", aggregation: "count" },
-    });
-  }
+  await call(admin, "PUT", "/api/metrics/conversion_7d", {
+    key: "conversion_7d",
+    type: "conversion",
+    event: "purchase",
+    window_days: 7,
+  });
+  await call(admin, "PUT", "/api/metrics/revenue_per_session", {
+    key: "revenue_per_session",
+    type: "ratio",
+    window_days: 7,
+    numerator: { event: "purchase", aggregation: "sum" },
+    denominator: { event: "session_start", aggregation: "count" },
+  });
+  // Experiments go in through the registry's store (the same rules as the API, one transaction each): through the
+  // API every write re-checks the team's whole SDK payload, which makes registering a thousand quadratic.
+  const editor: Principal = { keyId: "bench", actor: "bench-editor", team: "bench", role: "admin" };
+  const reviewer: Principal = { keyId: "bench-r", actor: "bench-reviewer", team: "bench", role: "reviewer" };
   const keys = Array.from({ length: experiments }, (_, i) => `exp_${String(i).padStart(4, "0")}`);
-  for (const [i, key] of keys.entries()) {
-    const team = teams[Math.floor(i / 50)] ?? "team0";
-    const { admin, reviewer } = teamKeys.get(team) ?? { admin: "", reviewer: "" };
-    await call(admin, "POST", "/api/experiments", {
+  for (const key of keys) {
+    const input = experimentInputSchema.parse({
       key,
       name: key,
       hypothesis: "bench",
       type: "ab",
-      owner_team: team,
+      owner_team: "bench",
       variants: [
         { key: "control", allocation: 50, is_control: true },
         { key: "treatment", allocation: 50 },
@@ -122,9 +122,12 @@ async function cycle(experiments: number, assignments: number): Promise<CycleFig
       prereg_url: `https://wiki.example.com/prereg/${key}`,
       power_analysis: { baseline_rate: 0.1, mde_abs: 0.01, alpha: 0.05, power: 0.8 },
     });
-    await call(admin, "POST", `/api/experiments/${key}/status`, { status: "submitted" });
-    await call(reviewer, "POST", `/api/experiments/${key}/status`, { status: "approved" });
-    await call(admin, "POST", `/api/experiments/${key}/status`, { status: "running" });
+    await withTeam(db, "bench", async (tx) => {
+      await createExperiment(tx, editor, input);
+      await transitionExperiment(tx, editor, key, "submitted");
+      await transitionExperiment(tx, reviewer, key, "approved");
+      await transitionExperiment(tx, editor, key, "running");
+    });
   }
   await writePipelineConfig(db, lake);
   const setupSeconds = (performance.now() - t0) / 1000;
