@@ -34,32 +34,18 @@ export function evaluateSrm(
     variants.map((v) => [v, total > 0 ? (counts[v] ?? 0) / total : 0]),
   );
   const expectedShares = Object.fromEntries(variants.map((v) => [v, (weights[v] ?? 0) / weightSum]));
-  if (variants.length < 2 || total === 0) {
-    const active = previousPMin < threshold;
-    return {
-      pValue: null,
-      pMin: previousPMin,
-      active,
-      observedShares,
-      expectedShares,
-      counts,
-      reason: reason({
-        kind: "srm",
-        severity: active ? "blocking" : "ok",
-        code: active ? "srm" : "srm_not_testable",
-        values: { p_value: previousPMin, threshold },
-      }),
-    };
-  }
-  const result = sequentialSrmTest(
-    variants.map((v) => counts[v] ?? 0),
-    variants.map((v) => weights[v] ?? 0),
-    { alpha: threshold },
-  );
-  const pMin = Math.min(previousPMin, result.pValue);
+  const testable = variants.length >= 2 && total > 0;
+  const pValue = testable
+    ? sequentialSrmTest(
+        variants.map((v) => counts[v] ?? 0),
+        variants.map((v) => weights[v] ?? 0),
+        { alpha: threshold },
+      ).pValue
+    : null;
+  const pMin = pValue === null ? previousPMin : Math.min(previousPMin, pValue);
   const active = pMin < threshold;
   return {
-    pValue: result.pValue,
+    pValue,
     pMin,
     active,
     observedShares,
@@ -68,7 +54,7 @@ export function evaluateSrm(
     reason: reason({
       kind: "srm",
       severity: active ? "blocking" : "ok",
-      code: active ? "srm" : "srm_ok",
+      code: active ? "srm" : testable ? "srm_ok" : "srm_not_testable",
       values: { p_value: pMin, threshold },
     }),
   };
