@@ -44,10 +44,28 @@ describe("GET /api/flags marks stale flags (pglite registry, DuckDB lake)", () =
   });
 
   it("by last change, by the lake's last assignment or exposure, and by the configured N", async () => {
-    expect((await t.request("ana", "POST", "/api/experiments", experimentBody("stale_exp"))).status).toBe(
-      201,
-    );
-    expect((await t.request("ana", "POST", "/api/experiments", experimentBody("live_exp"))).status).toBe(201);
+    // A flag linked to an experiment serves each variant's configuration: a JSON flag over configured variants.
+    const configured = {
+      variants: [
+        { key: "control", allocation: 50, is_control: true, configuration: { color: "grey" } },
+        { key: "treatment", allocation: 50, configuration: { color: "green" } },
+      ],
+    };
+    for (const key of ["stale_exp", "live_exp"]) {
+      const created = await t.request("ana", "POST", "/api/experiments", experimentBody(key, configured));
+      expect(created.status, JSON.stringify(created.json)).toBe(201);
+    }
+    // A flag may only name an experiment the SDK payload carries (the registry refuses what the SDK would): run them.
+    for (const key of ["stale_exp", "live_exp"]) {
+      for (const [who, status] of [
+        ["ana", "submitted"],
+        ["rui", "approved"],
+        ["ana", "running"],
+      ] as const) {
+        const moved = await t.request(who, "POST", `/api/experiments/${key}/status`, { status });
+        expect(moved.status, JSON.stringify(moved.json)).toBe(200);
+      }
+    }
     for (const [key, experiment_key] of [
       ["fresh_flag", null],
       ["old_flag", null],
@@ -55,8 +73,9 @@ describe("GET /api/flags marks stale flags (pglite registry, DuckDB lake)", () =
       ["old_used_exp_flag", "live_exp"],
     ] as const) {
       const res = await t.request("ana", "PUT", `/api/flags/${key}`, {
-        type: "boolean",
-        default_value: false,
+        ...(experiment_key === null
+          ? { type: "boolean", default_value: false }
+          : { type: "json", default_value: { color: "grey" } }),
         enabled: true,
         experiment_key,
       });

@@ -10,7 +10,8 @@ export interface RawLakeColumn {
 /**
  * The one schema of each raw lake table (`<lake>/raw/<table>/dt=…/*.parquet`), whoever writes it: the collector's
  * compactor, `assay generate` and the demo. Same names, order and types (times are TIMESTAMPTZ in UTC), so a reader
- * of a partition never depends on which file it opens first.
+ * of a partition never depends on which file it opens first. `team` is the owning team of a collected row (the
+ * tenancy of docs/server.md); generated and loaded rows have none (NULL).
  */
 export const rawLakeColumns: Readonly<Record<InputTableName, ReadonlyArray<RawLakeColumn>>> = {
   assignments: [
@@ -18,6 +19,7 @@ export const rawLakeColumns: Readonly<Record<InputTableName, ReadonlyArray<RawLa
     { name: "user_id", type: "VARCHAR" },
     { name: "variant_id", type: "VARCHAR" },
     { name: "assignment_time_utc", type: "TIMESTAMPTZ" },
+    { name: "team", type: "VARCHAR" },
   ],
   exposures: [
     { name: "experiment_id", type: "VARCHAR" },
@@ -25,6 +27,7 @@ export const rawLakeColumns: Readonly<Record<InputTableName, ReadonlyArray<RawLa
     { name: "variant_id", type: "VARCHAR" },
     { name: "exposure_time_utc", type: "TIMESTAMPTZ" },
     { name: "event_id", type: "VARCHAR" },
+    { name: "team", type: "VARCHAR" },
   ],
   events: [
     { name: "event_id", type: "VARCHAR" },
@@ -33,12 +36,14 @@ export const rawLakeColumns: Readonly<Record<InputTableName, ReadonlyArray<RawLa
     { name: "event_time_utc", type: "TIMESTAMPTZ" },
     { name: "value", type: "DOUBLE" },
     { name: "properties", type: "VARCHAR" },
+    { name: "team", type: "VARCHAR" },
   ],
   user_attributes: [
     { name: "user_id", type: "VARCHAR" },
     { name: "attribute", type: "VARCHAR" },
     { name: "value", type: "VARCHAR" },
     { name: "observed_time_utc", type: "TIMESTAMPTZ" },
+    { name: "team", type: "VARCHAR" },
   ],
 };
 
