@@ -27,7 +27,7 @@ export const reasonCodes = [
 ] as const;
 export type ReasonCode = (typeof reasonCodes)[number];
 
-/** "ok" reasons inform; "warning" ones need attention; "blocking" ones decide the status. */
+/** "ok" reasons inform (a win included); "warning" ones need attention; "blocking" ones are problems that decide the status (harm, a breach, SRM, data quality). */
 export type ReasonSeverity = "ok" | "warning" | "blocking";
 
 /** A reason: a code and its numbers; `message` is rendered from them by {@link describeReason}. */

@@ -237,9 +237,10 @@ function reasonsOf(
     }
     const code =
       c.outcome === "efficacy" ? "efficacy" : c.outcome === "harm" ? "harm" : "no_boundary_crossed";
+    // A win decides the status but is no problem: only harm blocks (a winner is never listed as "blocking").
     return reason({
       kind: "primary",
-      severity: code === "no_boundary_crossed" ? "ok" : "blocking",
+      severity: code === "harm" ? "blocking" : "ok",
       code,
       metric,
       variant: c.variant,
@@ -261,7 +262,7 @@ function reasonsOf(
   });
   if (outcome === "final_no_effect") {
     out.push(
-      reason({ kind: "primary", severity: "blocking", code: "final_no_effect", metric, values: { method } }),
+      reason({ kind: "primary", severity: "warning", code: "final_no_effect", metric, values: { method } }),
     );
   }
   return out;

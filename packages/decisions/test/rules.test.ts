@@ -166,7 +166,8 @@ describe("evaluate", () => {
     const av = evaluate(e("always_valid"), s, null);
     expect(av.decision.status).toBe("ship");
     const win = av.decision.reasons.find((r) => r.kind === "primary");
-    expect(win).toMatchObject({ code: "efficacy", severity: "blocking" });
+    // A winner is the decision, not a problem: never listed as "blocking" (first-hour issue, item 3).
+    expect(win).toMatchObject({ code: "efficacy", severity: "ok" });
     expect(win?.message).toMatch(/\+30\.0% vs control, significant/);
     expect(evaluate(e("group_sequential"), s, null).decision.status).toBe("ship");
     expect(evaluate(e("fixed_horizon"), s, null).decision.status).toBe("ship");
