@@ -76,7 +76,8 @@ const words: Record<ReasonCode, Words> = {
     `${r.metric}: before the first planned look (information ${pct(r.values.information_fraction)})`,
   awaiting_planned_end: (r) =>
     `${r.metric}: fixed-horizon analysis, decided at the planned end (information ${pct(r.values.information_fraction)})`,
-  final_no_effect: (r) => `${r.metric}: no significant effect at the planned end (${method(r)})`,
+  final_no_effect: (r) =>
+    `${r.metric}: no significant effect by the planned sample or end (${methodNames[String(r.values.method)] ?? "fixed horizon"})`,
   primary_not_testable: (r) =>
     `${r.metric}: not testable yet for ${r.variant} (${causeText[String(r.values.cause)] ?? "no data"})`,
   no_primary_metric: () => "no primary metric in the metrics contract",
@@ -93,6 +94,12 @@ const words: Record<ReasonCode, Words> = {
   srm_not_testable: () => "sample ratio not testable yet (no units)",
   data_quality: (r) => String(r.values.problem ?? "data-quality problem"),
   power_warning: (r) => String(r.values.text ?? "the planned sample is not reached by the planned end"),
+};
+
+const methodNames: Record<string, string> = {
+  always_valid: "always-valid confidence sequence",
+  group_sequential: "group-sequential looks",
+  fixed_horizon: "fixed horizon",
 };
 
 function method(r: Omit<DecisionReason, "message">): string {

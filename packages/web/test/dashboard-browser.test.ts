@@ -108,8 +108,8 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
       analysis: { method: string; label: string; note: string };
     };
     expect(analysis.analysis.method).toBe("always_valid");
-    expect(itt).toContain("Always-valid (confidence sequence) interval");
-    expect(itt).toContain("Fixed-sample 95% interval, p");
+    expect(itt).toContain("Always-valid interval");
+    expect(itt).toContain("Fixed-sample 95%, p");
     expect(
       await page.locator('article[aria-labelledby="metric-revenue_7d"] .analysis-note').textContent(),
     ).toBe(analysis.analysis.note);

@@ -29,7 +29,10 @@ export function MetricResults({
   const diff = formatDifference(view.kind);
   const confidence = `${Math.round((1 - alpha) * 100)}%`;
   const byMethod = analysis !== undefined && view.comparisons.some((c) => c.method === "analysis");
-  const intervalLabel = byMethod ? `${analysis.label} interval` : `${confidence} interval (fixed sample)`;
+  // Short headers (the method's full name is the column's title and the note below the table).
+  const intervalLabel = byMethod
+    ? `${analysis.method === "always_valid" ? "Always-valid" : analysis.method === "group_sequential" ? "Sequential" : "Fixed-horizon"} interval`
+    : `${confidence} interval (fixed sample)`;
   return (
     <article className="metric card" aria-labelledby={`metric-${view.metricKey}`}>
       <header className="metric-head">
@@ -59,7 +62,7 @@ export function MetricResults({
               <th scope="col" className="num">
                 Relative
               </th>
-              <th scope="col" className="num">
+              <th scope="col" className="num" title={byMethod ? analysis.label : undefined}>
                 {intervalLabel}
               </th>
               <th scope="col" className="num">
@@ -67,7 +70,7 @@ export function MetricResults({
               </th>
               {byMethod ? (
                 <th scope="col" className="num muted">
-                  Fixed-sample {confidence} interval, p
+                  Fixed-sample {confidence}, p
                 </th>
               ) : null}
             </tr>
