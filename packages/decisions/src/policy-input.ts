@@ -1,12 +1,19 @@
 import { z } from "zod";
 import { decisionConfigSchema } from "./decision-config.js";
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: identifiers must not carry control characters
+const controlCharacter = /[\u0000-\u001f\u007f]/;
+const keyMaxLength = 200;
+
+/** Whether `s` is a valid key of a snapshot or an experiment: 1–200 characters, none of them a control character. */
+export const isPolicyKey = (s: string): boolean =>
+  s.length > 0 && s.length <= keyMaxLength && !controlCharacter.test(s);
+
 const key = z
   .string()
   .min(1)
-  .max(200)
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: identifiers must not carry control characters
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters");
+  .max(keyMaxLength)
+  .refine((s) => !controlCharacter.test(s), "must not contain control characters");
 const instant = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();
 const finite = z.number().finite();

@@ -1,15 +1,12 @@
-import { type PolicySnapshot, policySnapshotSchema } from "./policy-input.js";
+import { isPolicyKey, type PolicySnapshot, policySnapshotSchema } from "./policy-input.js";
 
 const instantPattern =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: identifiers must not carry control characters
-const controlCharacter = /[\u0000-\u001f\u007f]/;
 const meanKeys = new Set(["n", "sum", "sum_squares"]);
 const ratioKeys = new Set(["n", "sum_num", "sum_num_squares", "sum_den", "sum_den_squares", "sum_num_den"]);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
-const isKey = (k: string) => k.length > 0 && k.length <= 200 && !controlCharacter.test(k);
 const isCount = (v: unknown) => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 const isFiniteNumber = (v: unknown) => typeof v === "number" && Number.isFinite(v);
 
@@ -46,12 +43,13 @@ function isPlainSnapshot(v: unknown): boolean {
   for (const k of Object.keys(v))
     if (k !== "at" && k !== "units" && k !== "metrics" && k !== "data_quality") return false;
   if (!isInstant(v.at) || !isRecord(v.units)) return false;
-  for (const [k, n] of Object.entries(v.units)) if (!isKey(k) || !isCount(n)) return false;
+  for (const [k, n] of Object.entries(v.units)) if (!isPolicyKey(k) || !isCount(n)) return false;
   if (v.metrics !== undefined) {
     if (!isRecord(v.metrics)) return false;
     for (const [metric, arms] of Object.entries(v.metrics)) {
-      if (!isKey(metric) || !isRecord(arms)) return false;
-      for (const [variant, arm] of Object.entries(arms)) if (!isKey(variant) || !isArm(arm)) return false;
+      if (!isPolicyKey(metric) || !isRecord(arms)) return false;
+      for (const [variant, arm] of Object.entries(arms))
+        if (!isPolicyKey(variant) || !isArm(arm)) return false;
     }
   }
   if (v.data_quality !== undefined) {
