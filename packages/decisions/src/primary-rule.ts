@@ -54,6 +54,19 @@ function crossing(zGood: number, boundary: number): PrimaryOutcome {
   return "continue";
 }
 
+/** The always-valid primary's level per treatment (α/K, Bonferroni) and ρ tuned at the planned total sample. */
+function alwaysValidMixture(
+  config: DecisionConfig,
+  treatments: number,
+  plannedPerVariant: number | null,
+): { alpha: number; rho: number } {
+  const alpha = config.alpha / Math.max(1, treatments);
+  return {
+    alpha,
+    rho: mixtureRho(alpha, plannedPerVariant === null ? DEFAULT_TUNING_N : 2 * plannedPerVariant),
+  };
+}
+
 /**
  * The primary metric under the experiment's analysis method. `always_valid`: each treatment's asymptotic
  * confidence sequence at α/K (K treatments, Bonferroni), tuned at the planned total sample; a crossing is
@@ -69,9 +82,7 @@ export function evaluatePrimary(input: PrimaryInput): PrimaryVerdict {
   const base = (c: ArmComparison) => ({ ...c, z: c.untestable === null ? c.diff / c.se : Number.NaN });
 
   if (config.method === "always_valid") {
-    const alpha = config.alpha / k;
-    const tuningN = input.plannedPerVariant === null ? DEFAULT_TUNING_N : 2 * input.plannedPerVariant;
-    const rho = mixtureRho(alpha, tuningN);
+    const { alpha, rho } = alwaysValidMixture(config, k, input.plannedPerVariant);
     const out = comparisons.map((c): PrimaryComparison => {
       const b = base(c);
       if (c.untestable !== null) return untestable(b);
@@ -165,11 +176,7 @@ export function primaryBoundary(
   const k = Math.max(1, at.treatments);
   if (config.method === "always_valid") {
     if (!(at.totalUnits > 0)) return null;
-    const alpha = config.alpha / k;
-    const rho = mixtureRho(
-      alpha,
-      at.plannedPerVariant === null ? DEFAULT_TUNING_N : 2 * at.plannedPerVariant,
-    );
+    const { alpha, rho } = alwaysValidMixture(config, k, at.plannedPerVariant);
     return mixtureBoundary(alpha, at.totalUnits * rho * rho, "two-sided");
   }
   if (config.method === "fixed_horizon") return normalQuantile(1 - config.alpha / (2 * k));
