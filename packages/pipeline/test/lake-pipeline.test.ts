@@ -89,15 +89,14 @@ describe("lake jobs (seed 001)", () => {
     expect(wholeSegments?.rows.length).toBeGreaterThan(0);
     for (const step of pipelineSteps) await jobs(lake, dt, step);
     // Counts and text exact; floating sums may differ in the last bits between runs (parallel aggregation).
-    const differences = (
-      got: ReadonlyArray<Record<string, unknown>> | undefined,
-      want: ReadonlyArray<Record<string, unknown>> | undefined,
-    ) => {
-      const key = (r: Record<string, unknown>) =>
+    type Row = Record<string, unknown>;
+    const differences = (got: ReadonlyArray<object> | undefined, want: ReadonlyArray<object> | undefined) => {
+      const key = (r: Row) =>
         [r.metric_id, r.analysis_mode, r.segment_attribute, r.segment_value, r.variation_id].join("/");
-      const index = new Map((got ?? []).map((r) => [key(r), r]));
+      const index = new Map((got ?? []).map((r) => [key(r as Row), r as Row]));
       const out = (got ?? []).length === (want ?? []).length ? [] : ["row counts differ"];
-      for (const row of want ?? []) {
+      for (const wanted of want ?? []) {
+        const row = wanted as Row;
         for (const [column, value] of Object.entries(row)) {
           const actual = index.get(key(row))?.[column];
           const close =
