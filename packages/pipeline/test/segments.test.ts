@@ -4,20 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  analyzeDirectory,
   ConfigError,
   computeSegmentResults,
-  createDuckDbEngine,
+  createDuckDbWarehouse,
   type Engine,
   generateDataset,
   InputError,
   loadConfigFile,
   parseConfigText,
-  runAnalysis,
   type SegmentAggregate,
   stringifyConfig,
+  type Warehouse,
 } from "../src/index.js";
 import { computeResults } from "../src/results/compute-results.js";
+import { analyzeFolder, analyzeLoaded } from "./helpers/analyze.js";
 import { checkSegmentInvariant } from "./helpers/segment-invariant.js";
 
 const segmentsInput = join(import.meta.dirname, "../../../fixtures/segments/input");
@@ -30,12 +30,12 @@ async function digest(engine: Engine, table: string): Promise<string> {
   return `${row?.n}:${row?.d}`;
 }
 
-async function withEngine<T>(work: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await createDuckDbEngine();
+async function withEngine<T>(work: (engine: Engine, warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse = await createDuckDbWarehouse();
   try {
-    return await work(engine);
+    return await work(warehouse.engine, warehouse);
   } finally {
-    await engine.close();
+    await warehouse.close();
   }
 }
 
@@ -75,13 +75,13 @@ describe("generator user attributes", () => {
 
 describe("segment results on generated data (DuckDB)", () => {
   it("add up to the by-variant aggregate for every attribute; every unit once per attribute", async () => {
-    await withEngine(async (engine) => {
+    await withEngine(async (engine, warehouse) => {
       const { config } = await generateDataset(engine, {
         seed: 11,
         users: 3000,
         faults: { variantMismatch: 0.03, multiVariationExposure: 0.02 },
       });
-      const analysis = await runAnalysis(engine, { config, alpha: 0.05 });
+      const analysis = await analyzeLoaded(warehouse, { config, alpha: 0.05 });
       expect(analysis.quality.data_tests.filter((t) => t.status !== "pass")).toEqual([]);
       expect(analysis.segmentAttributes).toEqual(["country", "platform"]);
       const byVariant = await engine.query("SELECT * FROM agg_experiment_metric_by_variant");
@@ -104,14 +104,14 @@ describe("segment results on generated data (DuckDB)", () => {
   });
 
   it("shows a lift planted on web only in the web segment", async () => {
-    await withEngine(async (engine) => {
+    await withEngine(async (engine, warehouse) => {
       const { config } = await generateDataset(engine, {
         seed: 21,
         users: 20_000,
         effects: {},
         effectsByPlatform: { exp_checkout: { treatment: { web: 1 } } },
       });
-      const { segmentResults } = await runAnalysis(engine, { config, alpha: 0.05, skipTests: true });
+      const { segmentResults } = await analyzeLoaded(warehouse, { config, alpha: 0.05, skipTests: true });
       const lift = (platform: string) =>
         segmentResults.find(
           (r) =>
@@ -234,7 +234,7 @@ describe("user_attributes input", () => {
       "missing",
       "user_id,attribute,observed_time_utc\nu01,platform,2026-02-20T00:00:00Z\n",
     );
-    const error = await analyzeDirectory({
+    const error = await analyzeFolder({
       ...missing,
       dataDir: missing.dir,
       outDir: join(work, "o1"),
@@ -246,7 +246,7 @@ describe("user_attributes input", () => {
       "bad",
       "user_id,attribute,value,observed_time_utc\nu01,platform,web,2026-02-20T00:00:00Z\nu02,platform,ios,yesterday\n",
     );
-    const badError = await analyzeDirectory({ ...bad, dataDir: bad.dir, outDir: join(work, "o2") }).catch(
+    const badError = await analyzeFolder({ ...bad, dataDir: bad.dir, outDir: join(work, "o2") }).catch(
       (e: unknown) => e,
     );
     expect(badError).toBeInstanceOf(InputError);
@@ -257,13 +257,13 @@ describe("user_attributes input", () => {
 
   it("absent: no segment models run; configured attributes without rows: every unit is (not set)", async () => {
     const absent = await copyWith("absent", null);
-    const none = await analyzeDirectory({ ...absent, dataDir: absent.dir, outDir: join(work, "o3") });
+    const none = await analyzeFolder({ ...absent, dataDir: absent.dir, outDir: join(work, "o3") });
     expect(none.segmentAttributes).toEqual([]);
     expect(none.segmentResults).toEqual([]);
     expect(none.models.map((m) => m.model)).not.toContain("int_experiment_unit_segments");
 
     const notSet = await copyWith("not-set", null, true);
-    const all = await analyzeDirectory({ ...notSet, dataDir: notSet.dir, outDir: join(work, "o4") });
+    const all = await analyzeFolder({ ...notSet, dataDir: notSet.dir, outDir: join(work, "o4") });
     expect(all.segmentAttributes).toEqual(["platform", "country"]);
     expect(new Set(all.segmentResults.map((r) => r.segment_value))).toEqual(new Set(["(not set)"]));
     // Without segment_attributes in the config, every attribute in the data (in byte order), "plan" included.
@@ -271,7 +271,7 @@ describe("user_attributes input", () => {
       "inferred",
       await readFile(join(segmentsInput, "user_attributes.csv"), "utf8"),
     );
-    const found = await analyzeDirectory({ ...inferred, dataDir: inferred.dir, outDir: join(work, "o5") });
+    const found = await analyzeFolder({ ...inferred, dataDir: inferred.dir, outDir: join(work, "o5") });
     expect(found.segmentAttributes).toEqual(["country", "plan", "platform"]);
   });
 });
