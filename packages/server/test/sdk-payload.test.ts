@@ -24,6 +24,8 @@ function flag(overrides: Partial<StoredFlag>): StoredFlag {
     dependencies: [],
     experiment_key: null,
     killed: false,
+    environment: "production",
+    overrides: [],
     updated_at: "2026-02-01T00:00:00.000Z",
     ...overrides,
   };
@@ -31,7 +33,12 @@ function flag(overrides: Partial<StoredFlag>): StoredFlag {
 
 /** Share of `n` identities with `attributes` served true. */
 function servedShare(f: StoredFlag, attributes: Record<string, unknown>, n = 4000): number {
-  const payload = buildSdkPayload({ experiments: [], flags: [f], segments }, "production", new Date(0));
+  const payload = buildSdkPayload(
+    { experiments: [], flags: [f], segments },
+    "production",
+    "server",
+    new Date(0),
+  );
   const checked = validatePayload(JSON.parse(JSON.stringify(payload)));
   expect(checked.ok).toBe(true);
   const client = createAssayClient({ payload, onError: (e) => expect.fail(String(e)) });
@@ -68,6 +75,7 @@ describe("flag payload: rollout percentage with targeting", () => {
       const payload = buildSdkPayload(
         { experiments: [], flags: [flag({ rollout_percentage: pct, targeting })], segments },
         "production",
+        "server",
         new Date(0),
       );
       const client = createAssayClient({ payload });
