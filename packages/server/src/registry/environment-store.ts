@@ -177,8 +177,8 @@ export async function updateEnvironment(
 }
 
 /**
- * Deletes an environment the team added (admin, audited) with its flag states, open change requests and SDK keys.
- * The three defaults cannot be deleted, nor one an experiment runs in (409).
+ * Deletes an environment the team added (admin, audited) with its flag states; its open change requests are rejected
+ * and its SDK keys answer 404 from then on. The three defaults cannot be deleted, nor one an experiment runs in (409).
  */
 export async function deleteEnvironment(tx: Queryable, principal: Principal, key: string): Promise<void> {
   requireRole(principal, "admin");
