@@ -1,4 +1,3 @@
-import { checkCondition } from "@assay/sdk";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { eventBatchSchema } from "./collector/event-schema.js";
@@ -12,13 +11,15 @@ import { apiKeyRequestSchema } from "./http/api-key-request.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { bodyWithPathKey } from "./http/body-with-path-key.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
+import { registerEnvironmentRoutes } from "./http/environment-routes.js";
 import { registerFavicon } from "./http/favicon.js";
-import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
+import { ForbiddenError, HttpError, isHttpError } from "./http/http-error.js";
 import { sendJsonWithEtag } from "./http/json-etag.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
+import { checkTargetingCondition } from "./http/targeting-condition.js";
 import { unassignableExperiment } from "./http/unassignable-experiment.js";
 import type { ErasureScope } from "./lifecycle/erase-user.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
@@ -43,6 +44,7 @@ import {
   putMetricDefinition,
   putSegment,
 } from "./registry/definition-store.js";
+import { environmentQuerySchema, getEnvironment, listEnvironments } from "./registry/environment-store.js";
 import {
   experimentInputSchema,
   experimentPatchSchema,
@@ -58,8 +60,10 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
+import { refuseUnreviewedWrite } from "./registry/flag-review.js";
 import { createStaleFlagMarker } from "./registry/flag-staleness.js";
 import { checkTeamPayload } from "./registry/payload-check.js";
+import { requireTeamKey, resolveSdkRequest } from "./registry/sdk-keys.js";
 import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
@@ -101,12 +105,14 @@ export interface AppOptions {
 }
 
 const keyParams = z.object({ key: keySchema });
-
-function checkTargetingCondition(condition: unknown, field: string): void {
-  if (condition === null || condition === undefined) return;
-  const problem = checkCondition(condition, field);
-  if (problem !== undefined) throw new BadRequestError(problem.path, problem.message);
-}
+const flagListQuerySchema = environmentQuerySchema.extend({ stale_after_days: z.string().optional() });
+// No default: a team key without it reads production; an SDK key reads its own environment.
+const sdkConfigQuerySchema = z.object({
+  environment: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be an environment key (lowercase, starting with a letter)")
+    .optional(),
+});
 
 /**
  * The Fastify application over an opened server context (registry, event log, lake).
@@ -133,7 +139,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const warehouses = options.warehouses ?? warehouseTargetsFromEnv(process.env);
   const segmentAttributes = options.segmentAttributes ?? segmentAttributesFromEnv(process.env);
   const startedAt = Date.now();
-  const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
+  // Registry routes take team keys only: an SDK key reaches GET /api/sdk/config, /api/assign and /api/events.
+  const auth = async (request: FastifyRequest): Promise<Principal> => {
+    const p = await authenticate(request.headers.authorization);
+    requireTeamKey(p);
+    return p;
+  };
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
   // A registry write commits only if the team's whole SDK payload still passes the SDK's own validatePayload.
   const writeInTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) =>
@@ -411,19 +422,39 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const markStaleFlags = createStaleFlagMarker(context.lake);
   app.get("/api/flags", async (request) => {
     const p = await auth(request);
-    return { flags: await markStaleFlags(await inTeam(p, listFlags), request.query) };
+    const { environment, ...rest } = parseInput(flagListQuerySchema, request.query);
+    const flags = await inTeam(p, async (tx) => {
+      await getEnvironment(tx, environment);
+      return listFlags(tx, environment);
+    });
+    return { environment, flags: await markStaleFlags(flags, rest) };
   });
   app.get("/api/flags/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    return inTeam(p, (tx) => getFlag(tx, key));
+    const { environment } = parseInput(environmentQuerySchema, request.query);
+    return inTeam(p, async (tx) => {
+      await getEnvironment(tx, environment);
+      return getFlag(tx, key, environment);
+    });
   });
   app.put("/api/flags/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
+    const { environment } = parseInput(environmentQuerySchema, request.query);
     const flag = parseInput(flagSchema, bodyWithPathKey(request.body, key));
     checkTargetingCondition(flag.targeting.condition, "targeting.condition");
-    const saved = await writeInTeam(p, (tx) => putFlag(tx, p, flag));
+    const saved = await writeInTeam(p, async (tx) => {
+      const environments = await listEnvironments(tx);
+      await getEnvironment(tx, environment);
+      const stored = await getFlag(tx, key, environment).catch((error: unknown) => {
+        if (isHttpError(error) && error.status === 404) return null;
+        throw error;
+      });
+      // Environments that require review take changes through change requests (the kill switch excepted).
+      refuseUnreviewedWrite(stored, flag, environment, environments);
+      return putFlag(tx, p, flag, environment);
+    });
     changed(p);
     return saved;
   });
@@ -432,11 +463,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     app.post(`/api/flags/:key/${action}`, async (request) => {
       const p = await auth(request);
       const { key } = parseInput(keyParams, request.params);
-      const { flag, changed: didChange } = await writeInTeam(p, (tx) => switchFlag(tx, p, key, action));
+      const { environment } = parseInput(environmentQuerySchema, request.query);
+      const { flag, changed: didChange } = await writeInTeam(p, async (tx) => {
+        await getEnvironment(tx, environment);
+        return switchFlag(tx, p, key, action, environment);
+      });
       if (didChange) changed(p);
       return flag;
     });
   }
+  registerEnvironmentRoutes(app, { db, auth, inTeam, writeInTeam, changed });
 
   // --- Tracking plan --------------------------------------------------------------------------
   app.get("/api/tracking-plan", async (request) => {
@@ -452,17 +488,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   // --- Delivery and assignment ----------------------------------------------------------------
   app.get("/api/sdk/config", async (request, reply) => {
-    const p = await auth(request);
-    const { environment } = parseInput(
-      z.object({
-        environment: z
-          .string()
-          .regex(/^[a-z0-9_-]{1,64}$/, "must be a lowercase name")
-          .default("production"),
-      }),
-      request.query,
-    );
-    const { body, etag, lastModified } = (await snapshots.get(p.team)).payload(environment);
+    const p = await authenticate(request.headers.authorization);
+    const query = parseInput(sdkConfigQuerySchema, request.query);
+    // An SDK key reads its own environment (its kind decides what the payload holds); a team key picks one.
+    const { environment, keyKind } = resolveSdkRequest(p, query.environment);
+    const { body, etag, lastModified } = (await snapshots.get(p.team)).payload(environment, keyKind);
     reply.header("etag", etag);
     reply.header("last-modified", lastModified);
     // Clients revalidate on every poll (cheap 304s), so a change reaches them within one poll interval.
@@ -478,11 +508,19 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
   const assign = async (authorization: string | undefined, raw: unknown) => {
     const p = await authenticate(authorization);
+    // A client key is public: it reads its payload and sends events, it does not assign on the server.
+    if (p.sdk?.kind === "client")
+      throw new ForbiddenError(
+        "a client SDK key cannot assign on the server; use a server key",
+        "authorization",
+      );
     const body = parseAssignFast(raw) ?? parseInput(assignInputSchema, raw);
     const snapshot = await snapshots.get(p.team);
     const attributes = { ...body.attributes, identity_id: body.user_id };
-    const keys = body.experiments ?? snapshot.experimentKeys;
-    const decided = keys.map((key) => snapshot.client.getAssignment(key, attributes));
+    // A server SDK key assigns in its environment; a team key in production.
+    const scoped = p.sdk === undefined ? snapshot : snapshot.clientFor(p.sdk.environment);
+    const keys = body.experiments ?? scoped.experimentKeys;
+    const decided = keys.map((key) => scoped.client.getAssignment(key, attributes));
     const toLog: AssignmentRecord[] = [];
     const logIndex: number[] = [];
     // An erased (tombstoned) user is still assigned, so the product renders, but nothing about them is stored.
@@ -511,7 +549,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         const key = keys[i]!;
         // A key the payload lacks: say which experiment and why, instead of the SDK's bare "ERROR".
         const unassignable =
-          a.reason === "ERROR" && !snapshot.experimentKeys.includes(key)
+          a.reason === "ERROR" && !scoped.experimentKeys.includes(key)
             ? unassignableExperiment(key, p.team, snapshot.experiments)
             : undefined;
         return {
