@@ -72,6 +72,7 @@ export const stepPlans: Readonly<Record<PipelineStep, StepPlan>> = {
     raw: ["events", "user_attributes"],
     upstream: ["fct_experiment_cohort"],
     models: [
+      "int_duplicate_events",
       "stg_conversion_events",
       "fct_event_quality",
       "int_experiment_unit_measures",
