@@ -281,6 +281,8 @@ async function main() {
     console.log(
       `lake data: ${JSON.stringify(lakeSet.rows)} (generated in ${lakeSet.generateSeconds.toFixed(1)} s)`,
     );
+    // ASSAY_BENCH_GENERATE_ONLY=1 with ASSAY_BENCH_DATA: prepare the data sets for a later run, time nothing.
+    if (process.env.ASSAY_BENCH_GENERATE_ONLY === "1") return;
 
     const analyzeOut = join(work, "analyze-out");
     const analyzeFloorOut = join(work, "analyze-floor-out");
