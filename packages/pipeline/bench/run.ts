@@ -11,23 +11,21 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  type AnalysisResult,
   type AssayConfig,
-  analyzeDirectory,
   createDuckDbEngine,
   duckdbDialect,
   type Engine,
   generateDataset,
   inputTableNames,
   loadConfigFile,
-  type PipelineJobReport,
+  type PipelineRun,
   partitionFiles,
   rawLakeSelectList,
-  runPipelineStep,
+  runPipeline,
   stringifyConfig,
   type VariantAggregate,
 } from "../src/index.js";
-import { loadConfigRelations } from "../src/model/run-models.js";
+import { loadConfigRelations } from "../src/models/run-models.js";
 import { computeResults } from "../src/results/compute-results.js";
 import { materializeResults } from "../src/results/results-table.js";
 import { benchDatasetOptions, benchUsers as lakeUsers, benchScale as scale } from "./bench-dataset.js";
@@ -302,11 +300,11 @@ async function main() {
       analyze: () =>
         timed(() => {
           rmSync(analyzeOut, { recursive: true, force: true });
-          return analyzeDirectory({
+          return runPipeline({
+            source: { kind: "folder", dir: analyzeData },
+            sink: { kind: "folder", dir: analyzeOut },
             config: analyzeSet.config,
-            dataDir: analyzeData,
-            outDir: analyzeOut,
-            engineOptions: engineOptions(work),
+            duckdb: engineOptions(work),
           });
         }, "analyze"),
       analyzeFloor: () =>
@@ -319,17 +317,17 @@ async function main() {
             "09-write-analyze",
           );
         }, "analyzeFloor"),
+      // `assay pipeline run`: the four daily jobs in one run over the lake (what the scheduled run does).
       lake: () =>
-        timed(async () => {
-          const jobs: { report: PipelineJobReport; seconds: number }[] = [];
-          for (const step of ["assignments", "exposure-validation", "outcomes", "results"] as const) {
-            const job = await timed(async () => {
-              return runPipelineStep(step, { lake, dt: lakeDt, engineOptions: engineOptions(work) });
-            });
-            jobs.push({ report: job.value, seconds: job.seconds });
-          }
-          return jobs;
-        }, "lake"),
+        timed(
+          () =>
+            runPipeline({
+              source: { kind: "lake", lake, dt: lakeDt },
+              sink: { kind: "lake", lake, dt: lakeDt },
+              duckdb: engineOptions(work),
+            }),
+          "lake",
+        ),
       lakeFloor: () =>
         timed(() => {
           rmSync(floorLake, { recursive: true, force: true });
@@ -342,7 +340,7 @@ async function main() {
         }, "lakeFloor"),
     };
 
-    const analyzeRuns: Timed<AnalysisResult>[] = [];
+    const analyzeRuns: Timed<PipelineRun>[] = [];
     const analyzeFloorRuns: Timed<FloorRun>[] = [];
     const lakeRuns: Awaited<ReturnType<typeof sides.lake>>[] = [];
     const lakeFloorRuns: Timed<FloorRun>[] = [];
@@ -362,13 +360,12 @@ async function main() {
         if (side === "lake") {
           const run = await sides.lake();
           lakeRuns.push(run);
-          for (const job of run.value)
-            for (const m of job.report.models)
-              console.log(
-                `  ${m.model.padEnd(40)} ${(m.rows === null ? "view" : String(m.rows)).padStart(10)} ${(m.elapsedMs / 1000).toFixed(2)}s`,
-              );
+          for (const m of run.value.models)
+            console.log(
+              `  ${m.model.padEnd(40)} ${(m.rows === null ? "view" : String(m.rows)).padStart(10)} ${(m.elapsedMs / 1000).toFixed(2)}s + tests ${((m.testElapsedMs ?? 0) / 1000).toFixed(2)}s`,
+            );
           console.log(
-            `lake ${rep + 1}/${repeat}: ${run.seconds.toFixed(1)} s (jobs ${run.value.map((j) => j.seconds.toFixed(1)).join(" / ")}), load ${loadavg()[0]?.toFixed(1)}`,
+            `lake ${rep + 1}/${repeat}: ${run.seconds.toFixed(1)} s ${JSON.stringify(run.value.profile.phases)}, load ${loadavg()[0]?.toFixed(1)}`,
           );
         } else {
           const run = await sides.lakeFloor();
@@ -435,14 +432,10 @@ async function main() {
       Object.fromEntries(floorSteps.map((s) => [s, median(runs.map((r) => r.value.steps[s] ?? Number.NaN))]));
     const lakeFloorSteps = floorStepSeconds(lakeFloorRuns);
     const analyzeFloorSteps = floorStepSeconds(analyzeFloorRuns);
-    const modelNames = lakeRuns[0]?.value.flatMap((j) => j.report.models.map((m) => m.model)) ?? [];
-    const modelSeconds = (name: string) =>
+    const modelNames = lakeRuns[0]?.value.models.map((m) => m.model) ?? [];
+    const modelSeconds = (name: string, field: "elapsedMs" | "testElapsedMs" = "elapsedMs") =>
       median(
-        lakeRuns.map(
-          (r) =>
-            (r.value.flatMap((j) => j.report.models).find((m) => m.model === name)?.elapsedMs ?? Number.NaN) /
-            1000,
-        ),
+        lakeRuns.map((r) => (r.value.models.find((m) => m.model === name)?.[field] ?? Number.NaN) / 1000),
       );
     const analyzeModelSeconds = (name: string) =>
       median(
@@ -456,21 +449,20 @@ async function main() {
       const floor = step ? (lakeFloorSteps[step] ?? Number.NaN) : Number.NaN;
       return {
         model: name,
-        rows: lakeRuns[0]?.value.flatMap((j) => j.report.models).find((m) => m.model === name)?.rows ?? null,
+        rows: lakeRuns[0]?.value.models.find((m) => m.model === name)?.rows ?? null,
         seconds,
+        testSeconds: modelSeconds(name, "testElapsedMs"),
         analyzeSeconds: analyzeModelSeconds(name),
         floorStep: step,
         floorSeconds: floor,
         ratio: seconds / floor,
       };
     });
-    const jobs = ["assignments", "exposure-validation", "outcomes", "results"].map((step, i) => ({
-      step,
-      seconds: median(lakeRuns.map((r) => r.value[i]?.seconds ?? Number.NaN)),
-      modelSeconds: median(
-        lakeRuns.map((r) => (r.value[i]?.report.models ?? []).reduce((s, m) => s + m.elapsedMs / 1000, 0)),
-      ),
-    }));
+    const phaseNames = ["load_seconds", "models_seconds", "statistics_seconds", "write_seconds"] as const;
+    const phases = (runs: ReadonlyArray<Timed<PipelineRun>>) =>
+      Object.fromEntries(phaseNames.map((p) => [p, median(runs.map((r) => r.value.profile.phases[p]))]));
+    const lakePhases = phases(lakeRuns);
+    const analyzePhases = phases(analyzeRuns);
     const peakRss = Math.max(...Object.values(peaks));
     const figures = {
       scale,
@@ -486,6 +478,7 @@ async function main() {
         cpuRatio: ratioOf(analyzeRuns, analyzeFloorRuns, true),
         runs: analyzeRuns.map((r, i) => ({ seconds: r.seconds, floorSeconds: analyzeFloorRuns[i]?.seconds })),
         floorSteps: analyzeFloorSteps,
+        phases: analyzePhases,
       },
       lake: {
         users: lakeUsers,
@@ -495,7 +488,7 @@ async function main() {
         ratio: lakeRatio,
         cpuRatio: ratioOf(lakeRuns, lakeFloorRuns, true),
         runs: lakeRuns.map((r, i) => ({ seconds: r.seconds, floorSeconds: lakeFloorRuns[i]?.seconds })),
-        jobs,
+        phases: lakePhases,
         floorSteps: lakeFloorSteps,
       },
       models,
@@ -535,18 +528,21 @@ async function main() {
       "",
       "## Per model (lake jobs) against the floor step doing its work",
       "",
-      "| model | rows | lake s | analyze s | floor step | floor s | ratio |",
-      "| --- | ---: | ---: | ---: | --- | ---: | ---: |",
+      "| model | rows | lake s | its data tests s | analyze s | floor step | floor s | ratio |",
+      "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
       ...models.map(
         (m) =>
-          `| ${m.model} | ${m.rows === null ? "view" : m.rows.toLocaleString()} | ${s(m.seconds)} | ${s(m.analyzeSeconds)} | ${m.floorStep ?? ""} | ${s(m.floorSeconds)} | ${m.rows !== null && Number.isFinite(m.ratio) ? `${m.ratio.toFixed(2)}×` : "–"} |`,
+          `| ${m.model} | ${m.rows === null ? "view" : m.rows.toLocaleString()} | ${s(m.seconds)} | ${s(m.testSeconds)} | ${s(m.analyzeSeconds)} | ${m.floorStep ?? ""} | ${s(m.floorSeconds)} | ${m.rows !== null && Number.isFinite(m.ratio) ? `${m.ratio.toFixed(2)}×` : "–"} |`,
       ),
       "",
       "A floor step that does the work of two models (a view and the table reading it) is listed against both.",
       "",
-      "| lake job | seconds | of which model SQL |",
+      "| pipeline phase (runner profile) | lake s | analyze s |",
       "| --- | ---: | ---: |",
-      ...jobs.map((job) => `| ${job.step} | ${s(job.seconds)} | ${s(job.modelSeconds)} |`),
+      ...phaseNames.map(
+        (p) =>
+          `| ${p.replace("_seconds", "")} | ${s(lakePhases[p] ?? Number.NaN)} | ${s(analyzePhases[p] ?? Number.NaN)} |`,
+      ),
       "",
       "| floor step | lake floor s | analyze floor s |",
       "| --- | ---: | ---: |",

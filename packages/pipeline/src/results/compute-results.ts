@@ -2,6 +2,12 @@ import { cupedTest, isStatsInputError, meanTest, ratioTest } from "@assay/stats"
 import type { AssayConfig } from "../config/assay-config.js";
 
 /** One row of `agg_experiment_metric_by_variant`: sufficient statistics, nothing per unit. */
+/** The models the statistics read: the per-variant aggregate, and the per-segment one when segments exist. */
+export const statisticsReads = [
+  "agg_experiment_metric_by_variant",
+  "agg_experiment_metric_by_segment",
+] as const;
+
 export interface VariantAggregate {
   readonly experiment_id: string;
   readonly metric_id: string;
