@@ -85,11 +85,14 @@ export async function loadSource(options: LoadSourceOptions): Promise<IdentitySt
   }
   const { engine } = warehouse;
   if (tables.length === 0) return null;
-  const files =
-    source.kind === "folder"
-      ? folderFiles(source.dir, tables)
-      : new Map(tables.map((table) => [table, lakeFiles(source.lake, source.dt, table)]));
-  for (const table of tables) await loadInputTable(engine, table, files.get(table) ?? []);
+  // Each table is resolved right before it loads: the first problem in input order is the one reported.
+  for (const table of tables) {
+    const files =
+      source.kind === "folder"
+        ? (folderFiles(source.dir, [table]).get(table) ?? [])
+        : lakeFiles(source.lake, source.dt, table);
+    await loadInputTable(engine, table, files);
+  }
   const identify =
     source.kind === "folder"
       ? findIdentifyFiles(source.dir)
