@@ -49,8 +49,8 @@ const factAssignment: ModelDefinition = {
 FROM stg_experiment_assignments
 WHERE is_known_variant AND is_in_window
 GROUP BY experiment_id, user_id`,
+  // unique(experiment_id, user_id) is the model's own GROUP BY: it holds by construction, no second pass.
   tests: ({ config }) => [
-    { kind: "unique", columns: unitGrain },
     { kind: "not_null", columns: [...unitGrain, "variant_id", "assignment_time_utc"] },
     {
       kind: "relationships",
@@ -151,17 +151,12 @@ SELECT a.experiment_id, a.user_id, a.variant_id, a.assignment_time_utc, a.assign
   ${f.boolOf("g.first_exposure_time_utc IS NOT NULL AND g.min_exposure_variant = g.max_exposure_variant")} AS is_exposed
 FROM fact_assignment a
 LEFT JOIN flags g ON g.experiment_id = a.experiment_id AND g.user_id = a.user_id`,
+  // unique(experiment_id, user_id) and the link to fact_assignment hold by construction: one row per canonical unit
+  // (fact_assignment, itself grouped by the unit) left-joined with flags grouped by the unit.
   tests: () => [
-    { kind: "unique", columns: unitGrain },
     {
       kind: "not_null",
       columns: [...unitGrain, "variant_id", "assignment_time_utc", "exposure_count", "is_exposed"],
-    },
-    {
-      kind: "relationships",
-      columns: unitGrain,
-      to: "fact_assignment",
-      toColumns: unitGrain,
     },
     {
       kind: "expression",
@@ -374,7 +369,16 @@ WHERE ev.event_name IN (${plan.eventNames.map(f.string).join(", ")})
   AND ev.event_time_utc < ${upper}
 GROUP BY c.experiment_id, c.user_id`;
   },
-  tests: () => [{ kind: "unique", columns: unitGrain }],
+  // unique(experiment_id, user_id) is the model's own GROUP BY; the measures are checked defined in one pass.
+  tests: ({ config }) => [
+    {
+      kind: "not_null",
+      columns: [
+        ...unitGrain,
+        ...planMeasures(config).measures.flatMap((m) => [`${m.column}_count`, `${m.column}_sum`]),
+      ],
+    },
+  ],
 };
 
 const fctExperimentUnitOutcomes: ModelDefinition = {
