@@ -4,7 +4,7 @@ import { dropDuckDbRelation } from "../io/load-input-table.js";
 import { type DataTestResult, type ModelRunReport, runModels } from "../models/run-models.js";
 import type { ProgressReporter } from "../progress/progress-reporter.js";
 import type { Dialect } from "../sql/dialect.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 import { dimUserIdentity } from "./dim-user-identity.js";
 
 export interface StitchOptions {

@@ -1,7 +1,7 @@
 import type { AssayConfig } from "../config/assay-config.js";
 import { inputTables } from "../io/input-schema.js";
 import { loadColumns } from "../load/load-warehouse.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 import type { Warehouse } from "../warehouses/warehouse.js";
 import { compareBytes } from "./compare-bytes.js";
 
