@@ -15,6 +15,7 @@ import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js"
 import { registerFavicon } from "./http/favicon.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { sendJsonWithEtag } from "./http/json-etag.js";
+import { createPayloadStreams } from "./http/sdk-stream.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
@@ -88,6 +89,10 @@ export interface AppOptions {
   readonly warehouses?: ReadonlyArray<WarehouseTarget>;
   /** Seconds SDKs wait between polls (advertised in `X-Assay-Poll-Interval`). Default 30. */
   readonly pollIntervalSeconds?: number;
+  /** Open `GET /api/sdk/stream` connections one API key may hold; default `ASSAY_SDK_STREAM_MAX_PER_KEY` or 10,000. */
+  readonly streamMaxPerKey?: number;
+  /** Keep-alive comment interval of SDK streams (ms); default 15,000. */
+  readonly streamKeepAliveMs?: number;
   readonly logger?: boolean;
   readonly bodyLimitBytes?: number;
   /** The decision engine and scheduler (routes under `/api/experiments/{key}/decision`). */
@@ -101,6 +106,13 @@ export interface AppOptions {
 }
 
 const keyParams = z.object({ key: keySchema });
+/** `?environment=` of the SDK delivery routes (`/api/sdk/config`, `/api/sdk/stream`). */
+const sdkEnvironmentQuery = z.object({
+  environment: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,64}$/, "must be a lowercase name")
+    .default("production"),
+});
 
 function checkTargetingCondition(condition: unknown, field: string): void {
   if (condition === null || condition === undefined) return;
@@ -142,7 +154,20 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       await checkTeamPayload(tx);
       return result;
     });
-  const changed = (p: Principal) => snapshots.invalidate(p.team);
+  // Streams re-read the team's payloads after each change and push those that differ (GET /api/sdk/stream).
+  const streams = createPayloadStreams({
+    payloadOf: async (team, environment) => (await snapshots.get(team)).payload(environment),
+    maxPerKey: options.streamMaxPerKey ?? Number(process.env.ASSAY_SDK_STREAM_MAX_PER_KEY ?? 10_000),
+    ...(options.streamKeepAliveMs === undefined ? {} : { keepAliveMs: options.streamKeepAliveMs }),
+    // Another server's writes to a shared registry show in the snapshot within its TTL: look again as often.
+    recheckMs: db.dialect === "pglite" ? 0 : 1000,
+    onError: (error) => app.log.error(error),
+  });
+  const teamChanged = (team: string) => {
+    snapshots.invalidate(team);
+    streams.changed(team);
+  };
+  const changed = (p: Principal) => teamChanged(p.team);
   const syncConfig =
     options.pipelineConfig === false
       ? async () => {}
@@ -453,15 +478,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   // --- Delivery and assignment ----------------------------------------------------------------
   app.get("/api/sdk/config", async (request, reply) => {
     const p = await auth(request);
-    const { environment } = parseInput(
-      z.object({
-        environment: z
-          .string()
-          .regex(/^[a-z0-9_-]{1,64}$/, "must be a lowercase name")
-          .default("production"),
-      }),
-      request.query,
-    );
+    const { environment } = parseInput(sdkEnvironmentQuery, request.query);
     const { body, etag, lastModified } = (await snapshots.get(p.team)).payload(environment);
     reply.header("etag", etag);
     reply.header("last-modified", lastModified);
@@ -476,6 +493,23 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     reply.type("application/json");
     return body;
   });
+  // Server-Sent Events: the payload now (unless `Last-Event-ID` is its ETag), then each change as it commits.
+  app.get("/api/sdk/stream", async (request, reply) => {
+    const p = await auth(request);
+    const { environment } = parseInput(sdkEnvironmentQuery, request.query);
+    const last = request.headers["last-event-id"];
+    await streams.open(
+      () => {
+        reply.hijack();
+        return reply.raw;
+      },
+      { team: p.team, keyId: p.keyId },
+      environment,
+      typeof last === "string" ? last.trim() : undefined,
+    );
+  });
+  // Streams never end on their own: close them first, or `app.close()` would wait for them.
+  app.addHook("preClose", async () => streams.closeAll());
   const assign = async (authorization: string | undefined, raw: unknown) => {
     const p = await authenticate(authorization);
     const body = parseAssignFast(raw) ?? parseInput(assignInputSchema, raw);
@@ -635,7 +669,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   if (options.decisions !== undefined) {
-    options.decisions.engine.onRegistryChange((team) => snapshots.invalidate(team));
+    options.decisions.engine.onRegistryChange(teamChanged);
     registerDecisionRoutes(app, { db, decisions: options.decisions, auth });
   }
 

@@ -35,6 +35,7 @@ import {
   exposureQualityDaySchema,
   flagListSchema,
   flagResponseSchema,
+  flagStalenessSchema,
   guardrailVerdictStatusSchema,
   methodInferenceSchema,
   powerAnalysisResponseSchema,
@@ -92,6 +93,7 @@ function componentRegistry() {
     SummaryGuardrails: summaryGuardrailsSchema,
     ExperimentSummary: experimentSummarySchema,
     StoredFlag: flagResponseSchema,
+    FlagStaleness: flagStalenessSchema,
     FlagList: flagListSchema,
     AuditEntry: auditEntrySchema,
     AuditList: auditListSchema,
@@ -337,7 +339,23 @@ export function buildOpenApiDocument(): Record<string, unknown> {
         get: op("One segment", undefined, { parameters: keyParam }),
         put: op("Create or replace a segment", "Segment", { parameters: keyParam }),
       },
-      "/api/flags": { get: op("Feature flags", undefined, {}, "FlagList") },
+      "/api/flags": {
+        get: op(
+          "Feature flags, each marked `stale` when not evaluated (or else not changed) for `stale_after_days`",
+          undefined,
+          {
+            parameters: [
+              {
+                name: "stale_after_days",
+                in: "query",
+                description: "Days without evaluation or change after which a flag is stale (default ASSAY_STALE_FLAG_DAYS or 30)",
+                schema: { type: "integer", minimum: 0, default: 30 },
+              },
+            ],
+          },
+          "FlagList",
+        ),
+      },
       "/api/flags/{key}": {
         get: op("One flag", undefined, { parameters: keyParam }, "StoredFlag"),
         put: op("Create or replace a flag", "Flag", { parameters: keyParam }, "StoredFlag"),
