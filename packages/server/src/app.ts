@@ -23,6 +23,7 @@ import { trackRoutes } from "./http/route-catalog.js";
 import { unassignableExperiment } from "./http/unassignable-experiment.js";
 import type { ErasureScope } from "./lifecycle/erase-user.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
+import { createNotifier, type Notifier } from "./notifications/notifier.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
 import {
   eraseUserFromWarehouses,
@@ -67,6 +68,8 @@ import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
 import { createTeam, listTeams, teamInputSchema } from "./registry/team-store.js";
 import { listResults } from "./results/experiment-list-results.js";
+import { registerRolloutRoutes } from "./rollouts/rollout-routes.js";
+import { createRolloutScheduler, type RolloutMetricsSource } from "./rollouts/rollout-scheduler.js";
 import { createPipelineConfigSync } from "./results/pipeline-config.js";
 import {
   type SegmentResultsProvider,
@@ -101,6 +104,16 @@ export interface AppOptions {
   readonly pipelineConfig?: boolean;
   /** The built dashboard served at `/`; default `dashboardDistDir()`, `null` = none. */
   readonly dashboardDir?: string | null;
+  /**
+   * The guarded-rollout scheduler (`/api/flags/{key}/rollout`): its clock, guardrail numbers, notifier and tick
+   * interval (default 30 s; 0 = no timer, ticks are driven by the caller, as in tests).
+   */
+  readonly rollouts?: {
+    readonly now?: () => Date;
+    readonly metrics?: RolloutMetricsSource;
+    readonly notify?: Notifier;
+    readonly intervalMs?: number;
+  };
   /** User attributes recorded at first assignments for segment drill-downs (default `ASSAY_SEGMENT_ATTRIBUTES`). */
   readonly segmentAttributes?: ReadonlyArray<string>;
 }
@@ -662,6 +675,21 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return created;
   });
   registerRetention(app, { db, lake: context.lake, auth });
+
+  // --- Guarded rollouts -----------------------------------------------------------------------
+  const rolloutNow = options.rollouts?.now ?? (() => new Date());
+  const rolloutScheduler = createRolloutScheduler({
+    db,
+    now: rolloutNow,
+    ...(options.rollouts?.metrics === undefined ? {} : { metrics: options.rollouts.metrics }),
+    notify: options.rollouts?.notify ?? createNotifier({ db }),
+    onFlagChange: teamChanged,
+    onError: (error) => app.log.error(error),
+  });
+  registerRolloutRoutes(app, { db, auth, now: rolloutNow });
+  const rolloutInterval = options.rollouts?.intervalMs ?? 30_000;
+  if (rolloutInterval > 0) rolloutScheduler.start(rolloutInterval);
+  app.addHook("preClose", async () => rolloutScheduler.stop());
   app.post("/api/admin/compact", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
