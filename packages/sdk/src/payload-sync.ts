@@ -132,7 +132,8 @@ export function createPayloadSync(options: PayloadSyncOptions): PayloadSync {
   const doFetch = options.fetch ?? (globalThis.fetch as unknown as FetchLike | undefined);
   const onError = options.onError ?? defaultOnError;
   const base = options.url.replace(/\/+$/, "");
-  const query = options.environment === undefined ? "" : `?environment=${encodeURIComponent(options.environment)}`;
+  const query =
+    options.environment === undefined ? "" : `?environment=${encodeURIComponent(options.environment)}`;
   const initialRetry = options.initialRetryMs ?? 1000;
   const maxRetry = options.maxRetryMs ?? 30_000;
   const staleAfter = options.staleStreamMs ?? 45_000;
@@ -202,7 +203,11 @@ export function createPayloadSync(options: PayloadSyncOptions): PayloadSync {
       if (res.status === 304) markReady();
       else if (res.ok) apply(await res.text(), res.headers.get("etag"), "poll");
       else {
-        report({ code: "HTTP_ERROR", message: `GET /api/sdk/config answered ${res.status}`, status: res.status });
+        report({
+          code: "HTTP_ERROR",
+          message: `GET /api/sdk/config answered ${res.status}`,
+          status: res.status,
+        });
         markReady();
       }
     } catch (cause) {
@@ -241,11 +246,19 @@ export function createPayloadSync(options: PayloadSyncOptions): PayloadSync {
     };
     try {
       const res = await doFetch(`${base}/api/sdk/stream${query}`, {
-        headers: { ...auth, accept: "text/event-stream", ...(etag === null ? {} : { "last-event-id": etag }) },
+        headers: {
+          ...auth,
+          accept: "text/event-stream",
+          ...(etag === null ? {} : { "last-event-id": etag }),
+        },
         signal: abort.signal,
       });
       if (!res.ok || res.body === null) {
-        report({ code: "HTTP_ERROR", message: `GET /api/sdk/stream answered ${res.status}`, status: res.status });
+        report({
+          code: "HTTP_ERROR",
+          message: `GET /api/sdk/stream answered ${res.status}`,
+          status: res.status,
+        });
         await res.text().catch(() => undefined);
         markReady();
         return fallBack();

@@ -171,7 +171,11 @@ async function round(action: "kill" | "restore", expect: boolean) {
 }
 const quantile = (sorted: ReadonlyArray<number>, q: number) =>
   sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-const median = (xs: ReadonlyArray<number>) => quantile([...xs].sort((a, b) => a - b), 0.5);
+const median = (xs: ReadonlyArray<number>) =>
+  quantile(
+    [...xs].sort((a, b) => a - b),
+    0.5,
+  );
 const ms = (x: number) => Math.round(x * 10) / 10;
 
 interface RoundFigures {
@@ -230,7 +234,8 @@ const figures = {
   memory: {
     rssBeforeMiB: rssBefore === null ? null : ms(rssBefore / 1024),
     rssAfterMiB: rssAfter === null ? null : ms(rssAfter / 1024),
-    kibPerConnection: rssBefore === null || rssAfter === null ? null : ms((rssAfter - rssBefore) / clientCount),
+    kibPerConnection:
+      rssBefore === null || rssAfter === null ? null : ms((rssAfter - rssBefore) / clientCount),
   },
   streamErrors: pollsMade,
   serverExitAfterSigtermMs: ms(exitMs),

@@ -15,21 +15,21 @@ import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js"
 import { registerFavicon } from "./http/favicon.js";
 import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
 import { sendJsonWithEtag } from "./http/json-etag.js";
-import { createPayloadStreams } from "./http/sdk-stream.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
+import { createPayloadStreams } from "./http/sdk-stream.js";
 import { unassignableExperiment } from "./http/unassignable-experiment.js";
 import type { ErasureScope } from "./lifecycle/erase-user.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
-import { createNotifier, type Notifier } from "./notifications/notifier.js";
 import { registerRetention } from "./lifecycle/retention-routes.js";
 import {
   eraseUserFromWarehouses,
   type WarehouseTarget,
   warehouseTargetsFromEnv,
 } from "./lifecycle/warehouse-erasure.js";
+import { createNotifier, type Notifier } from "./notifications/notifier.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
 import { createApiKey, createAuthenticator, hasRole, type Principal, requireRole } from "./registry/auth.js";
@@ -68,14 +68,14 @@ import { withTeam } from "./registry/team-scope.js";
 import { createSnapshotCache } from "./registry/team-snapshot.js";
 import { createTeam, listTeams, teamInputSchema } from "./registry/team-store.js";
 import { listResults } from "./results/experiment-list-results.js";
-import { registerRolloutRoutes } from "./rollouts/rollout-routes.js";
-import { createRolloutScheduler, type RolloutMetricsSource } from "./rollouts/rollout-scheduler.js";
 import { createPipelineConfigSync } from "./results/pipeline-config.js";
 import {
   type SegmentResultsProvider,
   segmentParamsSchema,
   segmentQuerySchema,
 } from "./results/segment-results-provider.js";
+import { registerRolloutRoutes } from "./rollouts/rollout-routes.js";
+import { createRolloutScheduler, type RolloutMetricsSource } from "./rollouts/rollout-scheduler.js";
 import type { ServerContext } from "./server-context.js";
 
 /** Computes an experiment's results summary (the pipeline over the lake); injected by `startServer`. */

@@ -28,10 +28,14 @@ function createStreamCuttingProxy(target: string) {
       streams.add(res);
       res.on("close", () => streams.delete(res));
     } else if (req.url?.startsWith("/api/sdk/config") === true) seen.polls++;
-    const upstream = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = httpRequest(
+      `${target}${req.url}`,
+      { method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on("error", () => res.destroy());
     res.on("close", () => upstream.destroy());
     req.pipe(upstream);

@@ -60,10 +60,14 @@ describe("SDK stream: Server-Sent Events of payload changes", () => {
     const s = await stream("sdk");
     expect(s.status).toBe(200);
     const first = await s.next((e) => e.event === "payload");
-    const config = await fetch(`${base}/api/sdk/config`, { headers: { authorization: `Bearer ${keys.sdk}` } });
+    const config = await fetch(`${base}/api/sdk/config`, {
+      headers: { authorization: `Bearer ${keys.sdk}` },
+    });
     expect(first.id).toBe(config.headers.get("etag"));
     expect(JSON.parse(first.data)).toEqual(await config.json());
-    expect(JSON.parse(first.data).flags.find((f: { key: string }) => f.key === "new_checkout").enabled).toBe(true);
+    expect(JSON.parse(first.data).flags.find((f: { key: string }) => f.key === "new_checkout").enabled).toBe(
+      true,
+    );
 
     expect((await call("ana", "POST", "/api/flags/new_checkout/kill")).status).toBe(200);
     const killed = await s.next((e) => e.event === "payload", 1);
@@ -75,9 +79,9 @@ describe("SDK stream: Server-Sent Events of payload changes", () => {
     expect((await call("ana", "POST", "/api/flags/new_checkout/kill")).status).toBe(200);
     expect((await call("ana", "POST", "/api/flags/new_checkout/restore")).status).toBe(200);
     const restored = await s.next((e) => e.event === "payload", 2);
-    expect(JSON.parse(restored.data).flags.find((f: { key: string }) => f.key === "new_checkout").enabled).toBe(
-      true,
-    );
+    expect(
+      JSON.parse(restored.data).flags.find((f: { key: string }) => f.key === "new_checkout").enabled,
+    ).toBe(true);
     expect(restored.id).not.toBe(killed.id);
     expect(s.events.filter((e) => e.event === "payload")).toHaveLength(3);
     s.close();
@@ -155,7 +159,12 @@ describe("SDK stream: Server-Sent Events of payload changes", () => {
     const dir2 = await mkdtemp(join(tmpdir(), "assay-stream-close-"));
     const db = await createPgliteDatabase();
     const ctx = await createServerContext({ db, walDir: join(dir2, "wal"), lakeDir: join(dir2, "lake") });
-    const app2 = await createApp({ context: ctx, dashboardDir: null, pipelineConfig: false, streamKeepAliveMs: 50 });
+    const app2 = await createApp({
+      context: ctx,
+      dashboardDir: null,
+      pipelineConfig: false,
+      streamKeepAliveMs: 50,
+    });
     await app2.listen({ port: 0, host: "127.0.0.1" });
     const address = app2.server.address();
     const url = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;

@@ -21,7 +21,12 @@ export interface RolloutArms {
  * (a metric without data yet is left out: "not testable", which never trips).
  */
 export type RolloutMetricsSource = (
-  rollout: { readonly team: string; readonly flagKey: string; readonly environment: string; readonly since: Date },
+  rollout: {
+    readonly team: string;
+    readonly flagKey: string;
+    readonly environment: string;
+    readonly since: Date;
+  },
   metricKeys: ReadonlyArray<string>,
 ) => Promise<ReadonlyMap<string, RolloutArms>>;
 
@@ -89,10 +94,16 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
       rollout.guardrails.map((g) => g.metric_key),
     );
     const { verdicts, reasons } = evaluateGuardrails(
-      rollout.guardrails.map((g) => ({ metricKey: g.metric_key, direction: g.direction, threshold: g.threshold })),
+      rollout.guardrails.map((g) => ({
+        metricKey: g.metric_key,
+        direction: g.direction,
+        threshold: g.threshold,
+      })),
       (metricKey) => {
         const a = arms.get(metricKey);
-        return a === undefined ? [] : compareToControl({ control: a.control, treatment: a.treatment }, "control", ["treatment"]);
+        return a === undefined
+          ? []
+          : compareToControl({ control: a.control, treatment: a.treatment }, "control", ["treatment"]);
       },
       rollout.alpha,
       tuning,
@@ -161,17 +172,24 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
           details: { flag_key: flagKey, environment, reason, restored: restore },
           at: now.toISOString(),
         };
-        return { result: { team, flagKey, environment, outcome: "stopped" as const, rollout: after! }, event };
+        return {
+          result: { team, flagKey, environment, outcome: "stopped" as const, rollout: after! },
+          event,
+        };
       };
       if (flag === undefined)
-        return stop({ code: "flag_deleted", message: `flag '${flagKey}' no longer exists`, values: {} }, null);
+        return stop(
+          { code: "flag_deleted", message: `flag '${flagKey}' no longer exists`, values: {} },
+          null,
+        );
       if (flag.killed)
         return stop(
           { code: "flag_killed", message: `flag '${flagKey}' was killed: the kill switch wins`, values: {} },
           null,
         );
       const { breach, checked } = await guardrailBreach(team, rollout, now);
-      const before: FlagState = rollout.before_state === null ? flag : (rollout.before_state as unknown as FlagState);
+      const before: FlagState =
+        rollout.before_state === null ? flag : (rollout.before_state as unknown as FlagState);
       if (breach !== null) return stop(breach, before);
       const step = rollout.current_step + 1;
       await tx.query(
@@ -195,7 +213,9 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
         before: { rollout_percentage: flag.rollout_percentage, enabled: flag.enabled },
         after: { rollout_percentage: next.percentage, enabled: true, step, guardrails: checked },
       });
-      return { result: { team, flagKey, environment, outcome: last ? "completed" : "advanced", rollout: after } };
+      return {
+        result: { team, flagKey, environment, outcome: last ? "completed" : "advanced", rollout: after },
+      };
     });
   };
 

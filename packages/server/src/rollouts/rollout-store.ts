@@ -96,7 +96,14 @@ export async function createRollout(
   await tx.query(
     `insert into flag_rollout (flag_key, environment, steps, guardrails, alpha, status, created_by)
      values ($1, $2, $3, $4, $5, 'scheduled', $6)`,
-    [flagKey, input.environment, JSON.stringify(steps), JSON.stringify(input.guardrails), input.alpha, principal.actor],
+    [
+      flagKey,
+      input.environment,
+      JSON.stringify(steps),
+      JSON.stringify(input.guardrails),
+      input.alpha,
+      principal.actor,
+    ],
   );
   const created = await getRollout(tx, flagKey, input.environment);
   await appendAudit(tx, principal, {
@@ -129,7 +136,13 @@ export async function cancelRollout(
     [flagKey, environment],
   );
   const after = await getRollout(tx, flagKey, environment);
-  await appendAudit(tx, principal, { entityType: "flag", entityKey: flagKey, action: "rollout_cancel", before, after });
+  await appendAudit(tx, principal, {
+    entityType: "flag",
+    entityKey: flagKey,
+    action: "rollout_cancel",
+    before,
+    after,
+  });
   return after;
 }
 
