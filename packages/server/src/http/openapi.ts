@@ -15,6 +15,7 @@ import {
   transitionSchema,
 } from "../registry/experiment-schema.js";
 import { teamInputSchema } from "../registry/team-store.js";
+import { rolloutInputSchema, rolloutResponseSchema } from "../rollouts/rollout-schema.js";
 import { apiKeyRequestSchema } from "./api-key-request.js";
 import { assignInputSchema } from "./assign-input.js";
 import {
@@ -94,6 +95,8 @@ function componentRegistry() {
     ExperimentSummary: experimentSummarySchema,
     StoredFlag: flagResponseSchema,
     FlagStaleness: flagStalenessSchema,
+    RolloutInput: rolloutInputSchema,
+    Rollout: rolloutResponseSchema,
     FlagList: flagListSchema,
     AuditEntry: auditEntrySchema,
     AuditList: auditListSchema,
@@ -169,6 +172,11 @@ function op(summary: string, body?: string, extra: Record<string, unknown> = {},
 }
 
 const keyParam = [{ name: "key", in: "path", required: true, schema: { type: "string" } }];
+const environmentParam = {
+  name: "environment",
+  in: "query",
+  schema: { type: "string", default: "production" },
+};
 
 /** The OpenAPI 3 description of the HTTP API, request bodies generated from the zod schemas the server validates with. */
 export function buildOpenApiDocument(): Record<string, unknown> {
@@ -348,7 +356,8 @@ export function buildOpenApiDocument(): Record<string, unknown> {
               {
                 name: "stale_after_days",
                 in: "query",
-                description: "Days without evaluation or change after which a flag is stale (default ASSAY_STALE_FLAG_DAYS or 30)",
+                description:
+                  "Days without evaluation or change after which a flag is stale (default ASSAY_STALE_FLAG_DAYS or 30)",
                 schema: { type: "integer", minimum: 0, default: 30 },
               },
             ],
@@ -374,6 +383,26 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           parameters: keyParam,
         }),
       },
+      "/api/flags/{key}/rollout": {
+        get: op(
+          "The flag's guarded rollout in an environment: steps, current step, stop reason",
+          undefined,
+          { parameters: [...keyParam, environmentParam] },
+          "Rollout",
+        ),
+        post: op(
+          "Schedule a guarded rollout (editor, audited): increasing percentages at increasing future times, watched by guardrails",
+          "RolloutInput",
+          { parameters: keyParam },
+          "Rollout",
+        ),
+        delete: op(
+          "Cancel the active rollout; the flag keeps the step it reached (editor, audited)",
+          undefined,
+          { parameters: [...keyParam, environmentParam] },
+          "Rollout",
+        ),
+      },
       "/api/tracking-plan": {
         get: op("The current tracking plan"),
         put: op("Publish a new tracking plan version (admin)", "TrackingPlan"),
@@ -384,6 +413,29 @@ export function buildOpenApiDocument(): Record<string, unknown> {
             { name: "environment", in: "query", schema: { type: "string", default: "production" } },
           ],
         }),
+      },
+      "/api/sdk/stream": {
+        get: {
+          ...op(
+            "Server-Sent Events of the SDK payload: `event: payload` (id = its ETag, data = the payload) now unless `Last-Event-ID` is its ETag, then at each change; `: keep-alive` comments; 429 past the key's stream limit",
+            undefined,
+            {
+              parameters: [
+                environmentParam,
+                { name: "Last-Event-ID", in: "header", schema: { type: "string" } },
+              ],
+            },
+          ),
+          responses: {
+            "200": {
+              description: "text/event-stream",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+            "400": errorResponse,
+            "401": errorResponse,
+            "429": errorResponse,
+          },
+        },
       },
       "/api/assign": {
         post: op("Server-side assignment; first assignments are logged exactly once", "AssignRequest"),
