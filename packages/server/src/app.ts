@@ -12,8 +12,9 @@ import { apiKeyRequestSchema } from "./http/api-key-request.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { bodyWithPathKey } from "./http/body-with-path-key.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
+import { registerEnvironmentRoutes } from "./http/environment-routes.js";
 import { registerFavicon } from "./http/favicon.js";
-import { BadRequestError, HttpError, isHttpError } from "./http/http-error.js";
+import { BadRequestError, ForbiddenError, HttpError, isHttpError } from "./http/http-error.js";
 import { sendJsonWithEtag } from "./http/json-etag.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
@@ -45,6 +46,7 @@ import {
   putMetricDefinition,
   putSegment,
 } from "./registry/definition-store.js";
+import { environmentQuerySchema, getEnvironment, listEnvironments } from "./registry/environment-store.js";
 import {
   experimentInputSchema,
   experimentPatchSchema,
@@ -60,8 +62,10 @@ import {
   updateExperiment,
 } from "./registry/experiment-store.js";
 import { switchFlag } from "./registry/flag-kill-switch.js";
+import { refuseUnreviewedWrite } from "./registry/flag-review.js";
 import { createStaleFlagMarker } from "./registry/flag-staleness.js";
 import { checkTeamPayload } from "./registry/payload-check.js";
+import { requireTeamKey, resolveSdkRequest } from "./registry/sdk-keys.js";
 import { deliveredStatuses } from "./registry/sdk-payload.js";
 import { segmentAttributesFromEnv } from "./registry/segment-attributes.js";
 import { withTeam } from "./registry/team-scope.js";
@@ -119,12 +123,13 @@ export interface AppOptions {
 }
 
 const keyParams = z.object({ key: keySchema });
-/** `?environment=` of the SDK delivery routes (`/api/sdk/config`, `/api/sdk/stream`). */
-const sdkEnvironmentQuery = z.object({
+const flagListQuerySchema = environmentQuerySchema.extend({ stale_after_days: z.string().optional() });
+// No default: a team key without it reads production; an SDK key reads its own environment.
+const sdkConfigQuerySchema = z.object({
   environment: z
     .string()
-    .regex(/^[a-z0-9_-]{1,64}$/, "must be a lowercase name")
-    .default("production"),
+    .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be an environment key (lowercase, starting with a letter)")
+    .optional(),
 });
 
 function checkTargetingCondition(condition: unknown, field: string): void {
@@ -158,7 +163,12 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const warehouses = options.warehouses ?? warehouseTargetsFromEnv(process.env);
   const segmentAttributes = options.segmentAttributes ?? segmentAttributesFromEnv(process.env);
   const startedAt = Date.now();
-  const auth = (request: FastifyRequest): Promise<Principal> => authenticate(request.headers.authorization);
+  // Registry routes take team keys only: an SDK key reaches GET /api/sdk/config, /api/assign and /api/events.
+  const auth = async (request: FastifyRequest): Promise<Principal> => {
+    const p = await authenticate(request.headers.authorization);
+    requireTeamKey(p);
+    return p;
+  };
   const inTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) => withTeam(db, p.team, fn);
   // A registry write commits only if the team's whole SDK payload still passes the SDK's own validatePayload.
   const writeInTeam = <T>(p: Principal, fn: Parameters<typeof withTeam<T>>[2]) =>
@@ -169,7 +179,8 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     });
   // Streams re-read the team's payloads after each change and push those that differ (GET /api/sdk/stream).
   const streams = createPayloadStreams({
-    payloadOf: async (team, environment) => (await snapshots.get(team)).payload(environment),
+    payloadOf: async (team, { environment, keyKind }) =>
+      (await snapshots.get(team)).payload(environment, keyKind),
     maxPerKey: options.streamMaxPerKey ?? Number(process.env.ASSAY_SDK_STREAM_MAX_PER_KEY ?? 10_000),
     ...(options.streamKeepAliveMs === undefined ? {} : { keepAliveMs: options.streamKeepAliveMs }),
     // Another server's writes to a shared registry show in the snapshot within its TTL: look again as often.
@@ -449,19 +460,39 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const markStaleFlags = createStaleFlagMarker(context.lake);
   app.get("/api/flags", async (request) => {
     const p = await auth(request);
-    return { flags: await markStaleFlags(await inTeam(p, listFlags), request.query) };
+    const { environment, ...rest } = parseInput(flagListQuerySchema, request.query);
+    const flags = await inTeam(p, async (tx) => {
+      await getEnvironment(tx, environment);
+      return listFlags(tx, environment);
+    });
+    return { environment, flags: await markStaleFlags(flags, rest) };
   });
   app.get("/api/flags/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
-    return inTeam(p, (tx) => getFlag(tx, key));
+    const { environment } = parseInput(environmentQuerySchema, request.query);
+    return inTeam(p, async (tx) => {
+      await getEnvironment(tx, environment);
+      return getFlag(tx, key, environment);
+    });
   });
   app.put("/api/flags/:key", async (request) => {
     const p = await auth(request);
     const { key } = parseInput(keyParams, request.params);
+    const { environment } = parseInput(environmentQuerySchema, request.query);
     const flag = parseInput(flagSchema, bodyWithPathKey(request.body, key));
     checkTargetingCondition(flag.targeting.condition, "targeting.condition");
-    const saved = await writeInTeam(p, (tx) => putFlag(tx, p, flag));
+    const saved = await writeInTeam(p, async (tx) => {
+      const environments = await listEnvironments(tx);
+      await getEnvironment(tx, environment);
+      const stored = await getFlag(tx, key, environment).catch((error: unknown) => {
+        if (isHttpError(error) && error.status === 404) return null;
+        throw error;
+      });
+      // Environments that require review take changes through change requests (the kill switch excepted).
+      refuseUnreviewedWrite(stored, flag, environment, environments);
+      return putFlag(tx, p, flag, environment);
+    });
     changed(p);
     return saved;
   });
@@ -470,11 +501,16 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     app.post(`/api/flags/:key/${action}`, async (request) => {
       const p = await auth(request);
       const { key } = parseInput(keyParams, request.params);
-      const { flag, changed: didChange } = await writeInTeam(p, (tx) => switchFlag(tx, p, key, action));
+      const { environment } = parseInput(environmentQuerySchema, request.query);
+      const { flag, changed: didChange } = await writeInTeam(p, async (tx) => {
+        await getEnvironment(tx, environment);
+        return switchFlag(tx, p, key, action, environment);
+      });
       if (didChange) changed(p);
       return flag;
     });
   }
+  registerEnvironmentRoutes(app, { db, auth, inTeam, writeInTeam, changed });
 
   // --- Tracking plan --------------------------------------------------------------------------
   app.get("/api/tracking-plan", async (request) => {
@@ -490,9 +526,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
 
   // --- Delivery and assignment ----------------------------------------------------------------
   app.get("/api/sdk/config", async (request, reply) => {
-    const p = await auth(request);
-    const { environment } = parseInput(sdkEnvironmentQuery, request.query);
-    const { body, etag, lastModified } = (await snapshots.get(p.team)).payload(environment);
+    const p = await authenticate(request.headers.authorization);
+    const query = parseInput(sdkConfigQuerySchema, request.query);
+    // An SDK key reads its own environment (its kind decides what the payload holds); a team key picks one.
+    const { environment, keyKind } = resolveSdkRequest(p, query.environment);
+    const { body, etag, lastModified } = (await snapshots.get(p.team)).payload(environment, keyKind);
     reply.header("etag", etag);
     reply.header("last-modified", lastModified);
     // Clients revalidate on every poll (cheap 304s), so a change reaches them within one poll interval.
@@ -507,9 +545,11 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return body;
   });
   // Server-Sent Events: the payload now (unless `Last-Event-ID` is its ETag), then each change as it commits.
+  // Authenticated like /api/sdk/config: an SDK key streams its own environment's payload (of its kind).
   app.get("/api/sdk/stream", async (request, reply) => {
-    const p = await auth(request);
-    const { environment } = parseInput(sdkEnvironmentQuery, request.query);
+    const p = await authenticate(request.headers.authorization);
+    const query = parseInput(sdkConfigQuerySchema, request.query);
+    const { environment, keyKind } = resolveSdkRequest(p, query.environment);
     const last = request.headers["last-event-id"];
     await streams.open(
       () => {
@@ -517,7 +557,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         return reply.raw;
       },
       { team: p.team, keyId: p.keyId },
-      environment,
+      { environment, keyKind },
       typeof last === "string" ? last.trim() : undefined,
     );
   });
@@ -525,11 +565,19 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook("preClose", async () => streams.closeAll());
   const assign = async (authorization: string | undefined, raw: unknown) => {
     const p = await authenticate(authorization);
+    // A client key is public: it reads its payload and sends events, it does not assign on the server.
+    if (p.sdk?.kind === "client")
+      throw new ForbiddenError(
+        "a client SDK key cannot assign on the server; use a server key",
+        "authorization",
+      );
     const body = parseAssignFast(raw) ?? parseInput(assignInputSchema, raw);
     const snapshot = await snapshots.get(p.team);
     const attributes = { ...body.attributes, identity_id: body.user_id };
-    const keys = body.experiments ?? snapshot.experimentKeys;
-    const decided = keys.map((key) => snapshot.client.getAssignment(key, attributes));
+    // A server SDK key assigns in its environment; a team key in production.
+    const scoped = p.sdk === undefined ? snapshot : snapshot.clientFor(p.sdk.environment);
+    const keys = body.experiments ?? scoped.experimentKeys;
+    const decided = keys.map((key) => scoped.client.getAssignment(key, attributes));
     const toLog: AssignmentRecord[] = [];
     const logIndex: number[] = [];
     // An erased (tombstoned) user is still assigned, so the product renders, but nothing about them is stored.
@@ -558,7 +606,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
         const key = keys[i]!;
         // A key the payload lacks: say which experiment and why, instead of the SDK's bare "ERROR".
         const unassignable =
-          a.reason === "ERROR" && !snapshot.experimentKeys.includes(key)
+          a.reason === "ERROR" && !scoped.experimentKeys.includes(key)
             ? unassignableExperiment(key, p.team, snapshot.experiments)
             : undefined;
         return {

@@ -81,10 +81,12 @@ describe("GET /api/flags marks stale flags (pglite registry, DuckDB lake)", () =
       });
       expect(res.status, JSON.stringify(res.json)).toBe(200);
     }
-    await t.context.db.query(
-      "update feature_flag set updated_at = $1 where flag_key in ('old_flag', 'old_unused_exp_flag', 'old_used_exp_flag')",
-      [daysAgo(90)],
-    );
+    // A flag's last change is the later of its own and its environment state's (per environment since issue 19).
+    for (const table of ["feature_flag", "flag_environment"])
+      await t.context.db.query(
+        `update ${table} set updated_at = $1 where flag_key in ('old_flag', 'old_unused_exp_flag', 'old_used_exp_flag')`,
+        [daysAgo(90)],
+      );
     // The lake's logs, written as the compactor writes them (Parquet under raw/<table>/dt=.../).
     const lake = t.context.lake;
     const write = async (table: string, column: string, experiment: string, at: string) => {

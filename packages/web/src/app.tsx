@@ -1,9 +1,11 @@
 import { type FormEvent, type ReactNode, useMemo, useState } from "react";
 import { createApiClient } from "./api/api-client.js";
 import { ApiContext } from "./api/api-context.js";
+import { ChangeRequestsPage } from "./pages/change-requests-page.js";
 import { ExperimentFormPage } from "./pages/experiment-form-page.js";
 import { ExperimentPage } from "./pages/experiment-page.js";
 import { ExperimentsPage } from "./pages/experiments-page.js";
+import { FlagPage } from "./pages/flag-page.js";
 import { FlagsPage } from "./pages/flags-page.js";
 import { hrefOf, type Route, useRoute } from "./router.js";
 
@@ -52,6 +54,10 @@ function Page({ route }: { readonly route: Route }): ReactNode {
       return <ExperimentFormPage key="new" />;
     case "flags":
       return <FlagsPage />;
+    case "flag":
+      return <FlagPage key={route.key} flagKey={route.key} />;
+    case "change_requests":
+      return <ChangeRequestsPage />;
     default:
       return (
         <div className="state state-empty">
@@ -72,7 +78,11 @@ export function App(): ReactNode {
     setApiKey(key);
   };
   const current = (page: Route["page"]): "page" | undefined =>
-    route.page === page || (page === "experiments" && route.page === "experiment") ? "page" : undefined;
+    route.page === page ||
+    (page === "experiments" && route.page === "experiment") ||
+    (page === "flags" && (route.page === "flag" || route.page === "change_requests"))
+      ? "page"
+      : undefined;
   return (
     <ApiContext.Provider value={api}>
       <a className="skip-link" href="#main">

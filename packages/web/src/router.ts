@@ -6,6 +6,8 @@ export type Route =
   | { readonly page: "edit"; readonly key: string }
   | { readonly page: "new" }
   | { readonly page: "flags" }
+  | { readonly page: "flag"; readonly key: string }
+  | { readonly page: "change_requests" }
   | { readonly page: "not_found"; readonly path: string };
 
 /**
@@ -21,6 +23,9 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 0 || (parts.length === 1 && parts[0] === "experiments"))
     return { page: "experiments" };
   if (parts[0] === "flags" && parts.length === 1) return { page: "flags" };
+  if (parts[0] === "flags" && parts.length === 2 && parts[1] !== undefined)
+    return { page: "flag", key: parts[1] };
+  if (parts[0] === "change-requests" && parts.length === 1) return { page: "change_requests" };
   if (parts[0] === "new" && parts.length === 1) return { page: "new" };
   if (parts[0] === "experiments" && parts[1] !== undefined) {
     if (parts.length === 2) return { page: "experiment", key: parts[1] };
@@ -41,6 +46,10 @@ export function hrefOf(route: Route): string {
       return "#/new";
     case "flags":
       return "#/flags";
+    case "flag":
+      return `#/flags/${encodeURIComponent(route.key)}`;
+    case "change_requests":
+      return "#/change-requests";
     default:
       return "#/";
   }

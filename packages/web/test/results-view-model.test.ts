@@ -57,6 +57,7 @@ const experiment: Experiment = {
   power_analysis: null,
   assignment_salt: "s",
   assignment_seed: 0,
+  environment: "production",
   created_by: "ana",
   submitted_by: null,
   approved_by: null,

@@ -6,10 +6,10 @@ const migrationsDir = join(import.meta.dirname, "..", "migrations");
 
 /**
  * Applies the numbered SQL files of `src/migrations` that the database has not seen, in order,
- * each in its own transaction. Returns the versions applied.
+ * each in its own transaction (`upTo`: none after that version). Returns the versions applied.
  * @example await migrate(db); // [1, 2]
  */
-export async function migrate(db: Database): Promise<number[]> {
+export async function migrate(db: Database, options: { upTo?: number } = {}): Promise<number[]> {
   await db.exec(
     "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())",
   );
@@ -17,6 +17,8 @@ export async function migrate(db: Database): Promise<number[]> {
   const applied: number[] = [];
   for (const file of files) {
     const version = Number.parseInt(file, 10);
+    // Tests of a migration start from a database at the one before it.
+    if (options.upTo !== undefined && version > options.upTo) break;
     const sql = await readFile(join(migrationsDir, file), "utf8");
     const done = await db.transaction(async (tx) => {
       // Serialises concurrent servers migrating one database.

@@ -3,17 +3,21 @@ import { z } from "zod";
 import { eventBatchSchema, exposureEventSchema, productEventSchema } from "../collector/event-schema.js";
 import { trackingPlanSchema } from "../collector/tracking-plan.js";
 import { notificationEventTypes } from "../notifications/notification-event.js";
+import { changeRequestDecisionSchema, changeRequestInputSchema } from "../registry/change-request-store.js";
 import {
   flagSchema,
   jsonValueSchema,
   metricDefinitionSchema,
   segmentSchema,
 } from "../registry/definition-schemas.js";
+import { environmentInputSchema, environmentPatchSchema } from "../registry/environment-store.js";
 import {
   experimentInputSchema,
   experimentPatchSchema,
   transitionSchema,
 } from "../registry/experiment-schema.js";
+import { flagCopyInputSchema } from "../registry/flag-copy.js";
+import { sdkKeyRequestSchema } from "../registry/sdk-keys.js";
 import { teamInputSchema } from "../registry/team-store.js";
 import { rolloutInputSchema, rolloutResponseSchema } from "../rollouts/rollout-schema.js";
 import { apiKeyRequestSchema } from "./api-key-request.js";
@@ -22,9 +26,14 @@ import {
   analysisInfoSchema,
   auditEntrySchema,
   auditListSchema,
+  changeRequestApprovalSchema,
+  changeRequestListSchema,
+  changeRequestResponseSchema,
   cumulativePointSchema,
   cumulativeSeriesSchema,
   decisionResponseSchema,
+  environmentListSchema,
+  environmentResponseSchema,
   errorResponseSchema,
   experimentListResultsSchema,
   experimentListSchema,
@@ -34,6 +43,7 @@ import {
   experimentStatusSchema,
   experimentSummarySchema,
   exposureQualityDaySchema,
+  flagCopyResultSchema,
   flagListSchema,
   flagResponseSchema,
   flagStalenessSchema,
@@ -41,6 +51,7 @@ import {
   methodInferenceSchema,
   powerAnalysisResponseSchema,
   resultRowSchema,
+  sdkKeyResponseSchema,
   segmentComparisonSchema,
   segmentResultsSchema,
   segmentsInfoSchema,
@@ -100,6 +111,19 @@ function componentRegistry() {
     FlagList: flagListSchema,
     AuditEntry: auditEntrySchema,
     AuditList: auditListSchema,
+    EnvironmentInput: environmentInputSchema,
+    EnvironmentPatch: environmentPatchSchema,
+    Environment: environmentResponseSchema,
+    EnvironmentList: environmentListSchema,
+    SdkKeyRequest: sdkKeyRequestSchema,
+    SdkKey: sdkKeyResponseSchema,
+    FlagCopy: flagCopyInputSchema,
+    FlagCopyResult: flagCopyResultSchema,
+    ChangeRequestInput: changeRequestInputSchema,
+    ChangeRequestDecision: changeRequestDecisionSchema,
+    ChangeRequest: changeRequestResponseSchema,
+    ChangeRequestList: changeRequestListSchema,
+    ChangeRequestApproval: changeRequestApprovalSchema,
   };
   for (const [id, schema] of Object.entries(named)) registry.add(schema, { id });
   return registry;
@@ -177,6 +201,8 @@ const environmentParam = {
   in: "query",
   schema: { type: "string", default: "production" },
 };
+const idParam = [{ name: "id", in: "path", required: true, schema: { type: "integer" } }];
+const envParam = [{ name: "environment", in: "query", schema: { type: "string", default: "production" } }];
 
 /** The OpenAPI 3 description of the HTTP API, request bodies generated from the zod schemas the server validates with. */
 export function buildOpenApiDocument(): Record<string, unknown> {
@@ -349,7 +375,7 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/api/flags": {
         get: op(
-          "Feature flags, each marked `stale` when not evaluated (or else not changed) for `stale_after_days`",
+          "Feature flags as they stand in one environment, each marked `stale` when not evaluated (or else not changed) for `stale_after_days`",
           undefined,
           {
             parameters: [
@@ -360,26 +386,112 @@ export function buildOpenApiDocument(): Record<string, unknown> {
                   "Days without evaluation or change after which a flag is stale (default ASSAY_STALE_FLAG_DAYS or 30)",
                 schema: { type: "integer", minimum: 0, default: 30 },
               },
+              ...envParam,
             ],
           },
           "FlagList",
         ),
       },
       "/api/flags/{key}": {
-        get: op("One flag", undefined, { parameters: keyParam }, "StoredFlag"),
-        put: op("Create or replace a flag", "Flag", { parameters: keyParam }, "StoredFlag"),
+        get: op(
+          "One flag in one environment",
+          undefined,
+          { parameters: [...keyParam, ...envParam] },
+          "StoredFlag",
+        ),
+        put: op(
+          "Create or replace a flag and its state in one environment (409 where the environment requires review)",
+          "Flag",
+          { parameters: [...keyParam, ...envParam] },
+          "StoredFlag",
+        ),
       },
       "/api/flags/{key}/kill": {
         post: op(
-          "Turn the flag off atomically; only `enabled` changes (editor, audited as kill)",
+          "Turn the flag off in one environment atomically; only `enabled` changes (editor, never reviewed, audited as kill)",
           undefined,
-          {
-            parameters: keyParam,
-          },
+          { parameters: [...keyParam, ...envParam] },
+          "StoredFlag",
         ),
       },
       "/api/flags/{key}/restore": {
-        post: op("Turn a killed flag back on as it was (editor, audited as restore)", undefined, {
+        post: op(
+          "Turn a killed flag back on as it was in one environment (editor, audited as restore)",
+          undefined,
+          { parameters: [...keyParam, ...envParam] },
+          "StoredFlag",
+        ),
+      },
+      "/api/flags/{key}/copy": {
+        post: op(
+          "Copy a flag's state from one environment to another (editor, audited as copy; proposed as a change request when the target requires review)",
+          "FlagCopy",
+          { parameters: keyParam },
+          "FlagCopyResult",
+        ),
+      },
+      "/api/flags/{key}/change-requests": {
+        post: op(
+          "Propose a flag's full new state in one environment (editor, audited as propose) → 201",
+          "ChangeRequestInput",
+          { parameters: [...keyParam, ...envParam] },
+          "ChangeRequest",
+        ),
+      },
+      "/api/change-requests": {
+        get: op(
+          "The team's change requests, newest first",
+          undefined,
+          {
+            parameters: [
+              {
+                name: "status",
+                in: "query",
+                schema: { type: "string", enum: ["open", "applied", "rejected"] },
+              },
+              { name: "environment", in: "query", schema: { type: "string" } },
+              { name: "flag_key", in: "query", schema: { type: "string" } },
+            ],
+          },
+          "ChangeRequestList",
+        ),
+      },
+      "/api/change-requests/{id}": {
+        get: op("One change request with its diff", undefined, { parameters: idParam }, "ChangeRequest"),
+      },
+      "/api/change-requests/{id}/approve": {
+        post: op(
+          "Approve and apply a change request atomically (editor other than its proposer; 409 when stale)",
+          "ChangeRequestDecision",
+          { parameters: idParam },
+          "ChangeRequestApproval",
+        ),
+      },
+      "/api/change-requests/{id}/reject": {
+        post: op(
+          "Reject an open change request (editor)",
+          "ChangeRequestDecision",
+          { parameters: idParam },
+          "ChangeRequest",
+        ),
+      },
+      "/api/environments": {
+        get: op(
+          "The team's environments (development, staging, production and added ones)",
+          undefined,
+          {},
+          "EnvironmentList",
+        ),
+        post: op("Add an environment (admin, audited) → 201", "EnvironmentInput", {}, "Environment"),
+      },
+      "/api/environments/{key}": {
+        patch: op(
+          "Rename an environment or require review for its flag changes (admin, audited)",
+          "EnvironmentPatch",
+          { parameters: keyParam },
+          "Environment",
+        ),
+        delete: op("Delete an added environment and its flag states (admin, audited)", undefined, {
           parameters: keyParam,
         }),
       },
@@ -403,16 +515,24 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           "Rollout",
         ),
       },
+      "/api/environments/{key}/sdk-keys": {
+        post: op(
+          "Create an SDK key bound to the environment: server (full payload, assign, events) or client (redacted payload, events) → 201 (admin)",
+          "SdkKeyRequest",
+          { parameters: keyParam },
+          "SdkKey",
+        ),
+      },
       "/api/tracking-plan": {
         get: op("The current tracking plan"),
         put: op("Publish a new tracking plan version (admin)", "TrackingPlan"),
       },
       "/api/sdk/config": {
-        get: op("The SDK payload of an environment (ETag / If-None-Match → 304)", undefined, {
-          parameters: [
-            { name: "environment", in: "query", schema: { type: "string", default: "production" } },
-          ],
-        }),
+        get: op(
+          "The SDK payload of an environment (ETag / If-None-Match → 304): an SDK key's own (client keys: redacted), a team key's `?environment=` (default production)",
+          undefined,
+          { parameters: [{ name: "environment", in: "query", schema: { type: "string" } }] },
+        ),
       },
       "/api/sdk/stream": {
         get: {

@@ -144,6 +144,8 @@ export const experimentResponseSchema = z.object({
   power_analysis: powerAnalysisResponseSchema.nullable(),
   assignment_salt: z.string(),
   assignment_seed: z.number(),
+  /** The environment it runs in (only that environment's SDK payload carries it). */
+  environment: z.string(),
   created_by: z.string(),
   submitted_by: z.string().nullable(),
   approved_by: z.string().nullable(),
@@ -356,7 +358,9 @@ export const experimentSummarySchema = z.object({
   metric_types: record(z.enum(["conversion", "count", "sum", "ratio"])).optional(),
 });
 
-/** A stored feature flag (`GET /api/flags`, `GET|PUT /api/flags/{key}`). */
+const flagOverrideSchema = z.object({ identity_id: z.string(), value: jsonValueSchema });
+
+/** A stored feature flag as it stands in one environment (`GET /api/flags`, `GET|PUT /api/flags/{key}`). */
 export const flagResponseSchema = z.object({
   key: z.string(),
   name: z.string().optional(),
@@ -364,10 +368,13 @@ export const flagResponseSchema = z.object({
   owner_team: z.string().optional(),
   type: z.enum(["boolean", "string", "number", "json"]),
   default_value: jsonValueSchema,
+  /** The environment the state below (enabled, killed, rollout, targeting, overrides) belongs to. */
+  environment: z.string(),
   enabled: z.boolean(),
   rollout_percentage: z.number(),
   variation_value: jsonValueSchema.optional(),
   targeting: targetingResponseSchema,
+  overrides: z.array(flagOverrideSchema),
   dependencies: z.array(z.object({ flag_key: z.string(), value: jsonValueSchema })),
   experiment_key: z.string().nullable(),
   /** Off by its kill switch (only such a flag can be restored), as opposed to saved disabled. */
@@ -384,7 +391,75 @@ export const flagStalenessSchema = z.object({
 
 /** `GET /api/flags`: each flag with its stale mark (null: not stale). */
 export const flagListSchema = z.object({
+  environment: z.string(),
   flags: z.array(flagResponseSchema.extend({ stale: flagStalenessSchema.nullable() })),
+});
+
+/** A team's environment (`GET /api/environments`). */
+export const environmentResponseSchema = z.object({
+  key: z.string(),
+  name: z.string(),
+  requires_review: z.boolean(),
+  builtin: z.boolean(),
+});
+export const environmentListSchema = z.object({ environments: z.array(environmentResponseSchema) });
+
+/** A flag's state as a change request stores it: the flag definition in the environment, and whether killed. */
+const flagStateSchema = z.object({
+  key: z.string(),
+  name: z.string().optional(),
+  description: z.string(),
+  type: z.enum(["boolean", "string", "number", "json"]),
+  default_value: jsonValueSchema,
+  enabled: z.boolean(),
+  rollout_percentage: z.number(),
+  variation_value: jsonValueSchema.optional(),
+  targeting: targetingResponseSchema,
+  overrides: z.array(flagOverrideSchema),
+  dependencies: z.array(z.object({ flag_key: z.string(), value: jsonValueSchema })),
+  experiment_key: z.string().nullable(),
+  killed: z.boolean(),
+});
+
+/** A flag change request (`/api/change-requests`). */
+export const changeRequestResponseSchema = z.object({
+  id: z.number(),
+  flag_key: z.string(),
+  environment: z.string(),
+  status: z.enum(["open", "applied", "rejected"]),
+  comment: z.string(),
+  proposed_by: z.string(),
+  proposed_at: z.string(),
+  base: flagStateSchema,
+  proposed: flagStateSchema,
+  diff: z.array(z.object({ field: z.string(), before: jsonValueSchema, after: jsonValueSchema })),
+  /** Open, and the flag changed since it was proposed: approving it answers 409. */
+  stale: z.boolean(),
+  decided_by: z.string().nullable(),
+  decided_at: z.string().nullable(),
+  decision_note: z.string().nullable(),
+});
+export const changeRequestListSchema = z.object({ change_requests: z.array(changeRequestResponseSchema) });
+/** `POST /api/change-requests/{id}/approve`: the applied change request and the flag after it. */
+export const changeRequestApprovalSchema = z.object({
+  change_request: changeRequestResponseSchema,
+  flag: flagResponseSchema,
+});
+
+/** `POST /api/flags/{key}/copy`: applied, or proposed as a change request when the target requires review. */
+export const flagCopyResultSchema = z.object({
+  applied: z.boolean(),
+  flag: flagResponseSchema,
+  change_request: changeRequestResponseSchema.nullable(),
+});
+
+/** `POST /api/environments/{key}/sdk-keys` (the secret is shown once). */
+export const sdkKeyResponseSchema = z.object({
+  key_id: z.string(),
+  secret: z.string(),
+  environment: z.string(),
+  kind: z.enum(["server", "client"]),
+  name: z.string(),
 });
 
 /** One entry of an audit trail. */

@@ -7,9 +7,15 @@ export interface StreamPayload {
   readonly etag: string;
 }
 
+/** Which payload a stream carries: an environment's, as built for a kind of key (client keys get less). */
+export interface PayloadView {
+  readonly environment: string;
+  readonly keyKind: "server" | "client";
+}
+
 export interface PayloadStreamsOptions {
-  /** The current payload of a team's environment (the same builder `GET /api/sdk/config` answers from). */
-  readonly payloadOf: (team: string, environment: string) => Promise<StreamPayload>;
+  /** The current payload of a team's view (the same builder `GET /api/sdk/config` answers from). */
+  readonly payloadOf: (team: string, view: PayloadView) => Promise<StreamPayload>;
   /** Open streams one API key may hold (`ASSAY_SDK_STREAM_MAX_PER_KEY`, default 10,000); more answer 429. */
   readonly maxPerKey?: number;
   /** A comment line on every stream this often, so proxies keep it open and clients see it alive. Default 15 s. */
@@ -32,7 +38,7 @@ interface Subscriber {
 
 interface Group {
   readonly team: string;
-  readonly environment: string;
+  readonly view: PayloadView;
   readonly subscribers: Set<Subscriber>;
 }
 
@@ -45,7 +51,7 @@ export interface PayloadStreams {
   open(
     takeOver: () => ServerResponse,
     who: { team: string; keyId: string },
-    environment: string,
+    view: PayloadView,
     lastEtag: string | undefined,
   ): Promise<void>;
   /** A team's registry changed: every stream of the team whose payload is now different gets it. */
@@ -56,17 +62,19 @@ export interface PayloadStreams {
   closeAll(): void;
 }
 
+const groupId = (team: string, view: PayloadView) => `${team}\u0000${view.environment}\u0000${view.keyKind}`;
+
 /** The SSE frame of a payload: `id` is its ETag, so a reconnect's `Last-Event-ID` says what the client has. */
 export function payloadEvent(payload: StreamPayload): string {
   return `event: payload\nid: ${payload.etag}\ndata: ${payload.body}\n\n`;
 }
 
 /**
- * The hub of `GET /api/sdk/stream`: streams grouped by (team, environment), a change rebuilt once per group and
+ * The hub of `GET /api/sdk/stream`: streams grouped by (team, environment, key kind), a change rebuilt once per group and
  * written as one pre-serialised frame to each stream that does not have it yet.
  * @example
- * const streams = createPayloadStreams({ payloadOf: async (team, env) => (await snapshots.get(team)).payload(env) });
- * await streams.open(() => { reply.hijack(); return reply.raw; }, principal, "production", request.headers["last-event-id"]);
+ * const streams = createPayloadStreams({ payloadOf: async (team, v) => (await snapshots.get(team)).payload(v.environment, v.keyKind) });
+ * await streams.open(() => { reply.hijack(); return reply.raw; }, principal, { environment: "production", keyKind: "server" }, undefined);
  */
 export function createPayloadStreams(options: PayloadStreamsOptions): PayloadStreams {
   const maxPerKey = options.maxPerKey ?? 10_000;
@@ -84,7 +92,7 @@ export function createPayloadStreams(options: PayloadStreamsOptions): PayloadStr
     const left = (perKey.get(sub.keyId) ?? 1) - 1;
     if (left <= 0) perKey.delete(sub.keyId);
     else perKey.set(sub.keyId, left);
-    if (group.subscribers.size === 0) groups.delete(`${group.team}\u0000${group.environment}`);
+    if (group.subscribers.size === 0) groups.delete(groupId(group.team, group.view));
   };
   // A client that leaves more than `maxBuffered` unread is dropped rather than buffered without bound.
   const write = (group: Group, sub: Subscriber, frame: string) => {
@@ -99,7 +107,7 @@ export function createPayloadStreams(options: PayloadStreamsOptions): PayloadStr
   const push = async (team: string) => {
     for (const group of [...groups.values()]) {
       if (group.team !== team || group.subscribers.size === 0) continue;
-      const payload = await options.payloadOf(team, group.environment);
+      const payload = await options.payloadOf(team, group.view);
       let frame: string | undefined;
       for (const sub of [...group.subscribers]) {
         if (sub.etag === payload.etag) continue;
@@ -137,7 +145,7 @@ export function createPayloadStreams(options: PayloadStreamsOptions): PayloadStr
     get size() {
       return size;
     },
-    async open(takeOver, who, environment, lastEtag) {
+    async open(takeOver, who, view, lastEtag) {
       if (closed) throw new HttpError("unavailable", "the server is stopping");
       const held = perKey.get(who.keyId) ?? 0;
       if (held >= maxPerKey)
@@ -146,12 +154,12 @@ export function createPayloadStreams(options: PayloadStreamsOptions): PayloadStr
           `this API key already holds ${held} streams (the limit): poll GET /api/sdk/config instead`,
           { field: "authorization" },
         );
-      const payload = await options.payloadOf(who.team, environment);
+      const payload = await options.payloadOf(who.team, view);
       const res = takeOver();
-      const id = `${who.team}\u0000${environment}`;
+      const id = groupId(who.team, view);
       let group = groups.get(id);
       if (group === undefined) {
-        group = { team: who.team, environment, subscribers: new Set() };
+        group = { team: who.team, view, subscribers: new Set() };
         groups.set(id, group);
       }
       const sub: Subscriber = { res, keyId: who.keyId, etag: payload.etag };
@@ -174,7 +182,7 @@ export function createPayloadStreams(options: PayloadStreamsOptions): PayloadStr
       );
       // A change between the read above and the subscription is caught by one more read.
       options
-        .payloadOf(who.team, environment)
+        .payloadOf(who.team, view)
         .then((now) => {
           if (now.etag === sub.etag || !g.subscribers.has(sub)) return;
           sub.etag = now.etag;

@@ -10,12 +10,22 @@ export const roles = ["viewer", "editor", "reviewer", "admin"] as const;
  */
 export type Role = (typeof roles)[number] | "owner";
 
-/** Who is calling: the key's name (the actor in the audit log), its team and role. */
+/** An SDK key's binding: it reads only this environment's payload, redacted for `client` keys. */
+export interface SdkKeyBinding {
+  readonly environment: string;
+  readonly kind: "server" | "client";
+}
+
+/**
+ * Who is calling: the key's name (the actor in the audit log), its team and role; `sdk` when it is an SDK key
+ * (`POST /api/environments/{key}/sdk-keys`), which reaches only the SDK routes.
+ */
 export interface Principal {
   readonly keyId: string;
   readonly actor: string;
   readonly team: string;
   readonly role: Role;
+  readonly sdk?: SdkKeyBinding;
 }
 
 const rank: Record<Role, number> = { viewer: 0, editor: 1, reviewer: 2, admin: 3, owner: 4 };
@@ -41,13 +51,23 @@ function hashSecret(secret: string): string {
  */
 export async function createApiKey(
   db: Queryable,
-  input: { team: string; role: Role; name: string },
+  input: { team: string; role: Role; name: string; sdk?: SdkKeyBinding },
 ): Promise<{ keyId: string; secret: string }> {
   const keyId = randomBytes(6).toString("hex");
-  const secret = `assay_${keyId}_${randomBytes(18).toString("base64url")}`;
+  // SDK keys say what they are, so one pasted into a browser is recognisable: assay_client_… / assay_server_….
+  const prefix = input.sdk === undefined ? "assay" : `assay_${input.sdk.kind}`;
+  const secret = `${prefix}_${keyId}_${randomBytes(18).toString("base64url")}`;
   await db.query(
-    "insert into api_key (key_id, key_hash, owner_team, role, name) values ($1, $2, $3, $4, $5)",
-    [keyId, hashSecret(secret), input.team, input.role, input.name],
+    "insert into api_key (key_id, key_hash, owner_team, role, name, environment, sdk_kind) values ($1, $2, $3, $4, $5, $6, $7)",
+    [
+      keyId,
+      hashSecret(secret),
+      input.team,
+      input.role,
+      input.name,
+      input.sdk?.environment ?? null,
+      input.sdk?.kind ?? null,
+    ],
   );
   return { keyId, secret };
 }
@@ -71,13 +91,27 @@ export function createAuthenticator(
     const hash = hashSecret(secret);
     const cached = cache.get(hash);
     if (cached !== undefined) return cached;
-    const { rows } = await db.query<{ key_id: string; owner_team: string; role: Role; name: string }>(
-      "select key_id, owner_team, role, name from api_key where key_hash = $1",
-      [hash],
-    );
+    const { rows } = await db.query<{
+      key_id: string;
+      owner_team: string;
+      role: Role;
+      name: string;
+      environment: string | null;
+      sdk_kind: SdkKeyBinding["kind"] | null;
+    }>("select key_id, owner_team, role, name, environment, sdk_kind from api_key where key_hash = $1", [
+      hash,
+    ]);
     const row = rows[0];
     if (row === undefined) throw new HttpError("unauthorized", "unknown API key", { field: "authorization" });
-    const principal: Principal = { keyId: row.key_id, actor: row.name, team: row.owner_team, role: row.role };
+    const principal: Principal = {
+      keyId: row.key_id,
+      actor: row.name,
+      team: row.owner_team,
+      role: row.role,
+      ...(row.sdk_kind === null || row.environment === null
+        ? {}
+        : { sdk: { environment: row.environment, kind: row.sdk_kind } }),
+    };
     if (cache.size > 10_000) cache.clear();
     cache.set(hash, principal);
     if (byHeader.size > 10_000) byHeader.clear();

@@ -43,7 +43,10 @@ export type SegmentDefinition = z.output<typeof segmentSchema>;
 export const jsonValueSchema = z.json();
 const jsonValue = jsonValueSchema;
 
-/** A feature flag (seed 003 FeatureFlag). */
+/**
+ * A feature flag (seed 003 FeatureFlag) as written to one environment: `enabled`, `rollout_percentage`, `targeting`
+ * and `overrides` are that environment's; type, values, dependencies and the linked experiment are the flag's own.
+ */
 export const flagSchema = z.object({
   key: keySchema,
   name: z.string().min(1).optional(),
@@ -60,6 +63,11 @@ export const flagSchema = z.object({
   targeting: targetingSchema.default({ include_segments: [], exclude_segments: [], condition: null }),
   dependencies: z.array(z.object({ flag_key: keySchema, value: jsonValue })).default([]),
   experiment_key: keySchema.nullable().default(null),
+  /** Identities served a fixed value in this environment (server-side SDKs only: client keys never see them). */
+  overrides: z
+    .array(z.object({ identity_id: z.string().min(1).max(256), value: jsonValue }))
+    .max(10_000, "at most 10000 overrides")
+    .default([]),
 });
 export type FlagDefinition = z.output<typeof flagSchema>;
 

@@ -73,6 +73,8 @@ export const experimentInputSchema = z.object({
   power_analysis: powerAnalysisInputSchema.nullable().default(null),
   assignment_salt: z.string().min(1).max(200).optional(),
   assignment_seed: z.number().int().min(0).max(0xffffffff).default(0),
+  /** The environment the experiment runs in: only that environment's SDK payload carries it. */
+  environment: keySchema.default("production"),
 });
 export type ExperimentInput = z.output<typeof experimentInputSchema>;
 

@@ -4,6 +4,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from "../http/http-error
 import { appendAudit } from "./audit-log.js";
 import type { Principal } from "./auth.js";
 import { requireRole } from "./auth.js";
+import { requireKnownEnvironment } from "./environment-store.js";
 import { checkExperimentRules, checkReadyToRun, legalTransitions } from "./experiment-rules.js";
 import type { Experiment, ExperimentInput, ExperimentPatch, ExperimentStatus } from "./experiment-schema.js";
 import { computePowerAnalysis } from "./power-analysis.js";
@@ -24,6 +25,7 @@ interface ExperimentRow {
   power_analysis: Experiment["power_analysis"];
   assignment_salt: string;
   assignment_seed: number | string;
+  environment: string;
   created_by: string;
   submitted_by: string | null;
   approved_by: string | null;
@@ -65,6 +67,7 @@ function toExperiment(r: ExperimentRow): Experiment {
     power_analysis: r.power_analysis,
     assignment_salt: r.assignment_salt,
     assignment_seed: Number(r.assignment_seed),
+    environment: r.environment,
     created_by: r.created_by,
     submitted_by: r.submitted_by,
     approved_by: r.approved_by,
@@ -143,6 +146,7 @@ export async function createExperiment(
     );
   }
   checkExperimentRules(input, await knownMetricKeys(tx));
+  await requireKnownEnvironment(tx, input.environment);
   const power = input.power_analysis === null ? null : computePowerAnalysis(input.power_analysis);
   const taken = await tx.query("select 1 from experiment_registry where experiment_key = $1", [input.key]);
   if (taken.rows.length > 0) throw new ConflictError(`experiment '${input.key}' already exists`, "key");
@@ -150,8 +154,8 @@ export async function createExperiment(
     await tx.query(
       `insert into experiment_registry (experiment_key, name, description, hypothesis, type, owner_team, status,
         targeting, start_at, end_at, minimum_sample_size, prereg_url, power_analysis, assignment_salt,
-        assignment_seed, created_by)
-       values ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+        assignment_seed, created_by, environment)
+       values ($1, $2, $3, $4, $5, $6, 'draft', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
       [
         input.key,
         input.name,
@@ -168,6 +172,7 @@ export async function createExperiment(
         input.assignment_salt ?? randomBytes(8).toString("hex"),
         input.assignment_seed,
         principal.actor,
+        input.environment,
       ],
     );
   } catch (error) {
@@ -229,13 +234,15 @@ export async function updateExperiment(
             },
     assignment_salt: patch.assignment_salt ?? before.assignment_salt,
     assignment_seed: patch.assignment_seed ?? before.assignment_seed,
+    environment: patch.environment ?? before.environment,
   };
   checkExperimentRules(merged, await knownMetricKeys(tx));
+  await requireKnownEnvironment(tx, merged.environment);
   const power = merged.power_analysis === null ? null : computePowerAnalysis(merged.power_analysis);
   await tx.query(
     `update experiment_registry set name = $2, description = $3, hypothesis = $4, type = $5, targeting = $6,
       start_at = $7, end_at = $8, minimum_sample_size = $9, prereg_url = $10, power_analysis = $11,
-      assignment_salt = $12, assignment_seed = $13, updated_at = now()
+      assignment_salt = $12, assignment_seed = $13, environment = $14, updated_at = now()
      where experiment_key = $1`,
     [
       key,
@@ -251,6 +258,7 @@ export async function updateExperiment(
       power === null ? null : JSON.stringify(power),
       merged.assignment_salt,
       merged.assignment_seed,
+      merged.environment,
     ],
   );
   await writeChildren(tx, merged);

@@ -24,8 +24,15 @@ const isEmptyTargeting = (t: Experiment["targeting"]): boolean =>
 /** Experiments the SDK may assign into: running ones, and paused ones (which serve no new assignments). */
 export const deliveredStatuses: ReadonlySet<string> = new Set(["running", "paused"]);
 
-function toSdkExperiment(e: Experiment, failClosed: boolean): SdkExperiment {
-  return {
+/**
+ * Who reads a payload: `server` (a server-side SDK key, or any team API key) gets everything the SDK evaluates;
+ * `client` (a browser or app key, public by nature) gets what evaluation needs and nothing else — no overrides
+ * (identity lists), no descriptions, no experiment names, owners or dates (docs/sdk.md "Keys and environments").
+ */
+export type SdkKeyKind = "server" | "client";
+
+function toSdkExperiment(e: Experiment, failClosed: boolean, keyKind: SdkKeyKind): SdkExperiment {
+  const evaluated: SdkExperiment = {
     key: e.key,
     status: e.status === "paused" || failClosed ? "paused" : "running",
     // Fail-closed (a guardrail breach): the treatments get no traffic, everyone is served control.
@@ -40,6 +47,10 @@ function toSdkExperiment(e: Experiment, failClosed: boolean): SdkExperiment {
     iteration: 0,
     coverage: 100,
     targeting: toTargeting(e.targeting),
+  };
+  if (keyKind === "client") return evaluated;
+  return {
+    ...evaluated,
     name: e.name,
     ownerTeam: e.owner_team,
     ...(e.start_at === null ? {} : { startAt: e.start_at }),
@@ -69,7 +80,12 @@ function targetingCondition(
   return parts.length === 1 ? parts[0]! : { and: parts };
 }
 
-function toSdkFlag(f: StoredFlag, segments: ReadonlyMap<string, Condition>): Flag {
+function toSdkFlag(
+  f: StoredFlag,
+  segments: ReadonlyMap<string, Condition>,
+  keyKind: SdkKeyKind,
+  elsewhere: ReadonlySet<string>,
+): Flag {
   const served = f.variation_value ?? (f.type === "boolean" ? true : f.default_value);
   const targeted = !isEmptyTargeting(f.targeting);
   const rollout = { percentage: f.rollout_percentage, value: served, salt: f.key, seed: 0 };
@@ -98,15 +114,22 @@ function toSdkFlag(f: StoredFlag, segments: ReadonlyMap<string, Condition>): Fla
     rules,
     rollout: targeted && f.rollout_percentage >= 100 ? null : rollout,
     prerequisites: f.dependencies.map((d) => ({ flagKey: d.flag_key, value: d.value })),
-    overrides: [],
-    ...(f.experiment_key === null ? {} : { experimentKey: f.experiment_key }),
-    ...(f.description === "" ? {} : { description: f.description }),
+    // Who is overridden is server-only: a client key's payload is public.
+    overrides:
+      keyKind === "client" ? [] : f.overrides.map((o) => ({ identityId: o.identity_id, value: o.value })),
+    // An experiment that runs in another environment is not in this payload: the flag serves as if unlinked.
+    ...(f.experiment_key === null || elsewhere.has(f.experiment_key)
+      ? {}
+      : { experimentKey: f.experiment_key }),
+    ...(f.description === "" || keyKind === "client" ? {} : { description: f.description }),
   };
 }
 
 /**
- * The payload the SDK evaluates locally: a team's delivered experiments, its flags and segments.
- * @example buildSdkPayload({ experiments, flags, segments }, "production", new Date())
+ * The payload the SDK evaluates locally for one environment and one kind of key: the team's delivered experiments
+ * that run in `environment`, its flags as they stand there (`registry.flags` must be that environment's), and its
+ * segments. A `client` payload leaves out server-only data (see `SdkKeyKind`).
+ * @example buildSdkPayload({ experiments, flags: await listFlags(tx, "staging"), segments }, "staging", "client", new Date())
  */
 export function buildSdkPayload(
   registry: {
@@ -117,10 +140,14 @@ export function buildSdkPayload(
     failClosed?: ReadonlySet<string>;
   },
   environment: string,
+  keyKind: SdkKeyKind,
   generatedAt: Date,
 ): AssayPayload {
   const active = registry.segments.filter((s) => s.is_active);
   const segmentConditions = new Map(active.map((s) => [s.key, s.condition as Condition]));
+  const elsewhere = new Set(
+    registry.experiments.filter((e) => e.environment !== environment).map((e) => e.key),
+  );
   return {
     version: 1,
     environment,
@@ -128,8 +155,8 @@ export function buildSdkPayload(
     layers: [],
     segments: active.map((s): Segment => ({ key: s.key, condition: s.condition as Condition })),
     experiments: registry.experiments
-      .filter((e) => deliveredStatuses.has(e.status))
-      .map((e) => toSdkExperiment(e, registry.failClosed?.has(e.key) === true)),
-    flags: registry.flags.map((f) => toSdkFlag(f, segmentConditions)),
+      .filter((e) => e.environment === environment && deliveredStatuses.has(e.status))
+      .map((e) => toSdkExperiment(e, registry.failClosed?.has(e.key) === true, keyKind)),
+    flags: registry.flags.map((f) => toSdkFlag(f, segmentConditions, keyKind, elsewhere)),
   };
 }

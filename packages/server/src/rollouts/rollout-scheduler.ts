@@ -3,6 +3,7 @@ import type { Database, Queryable } from "../db/database.js";
 import type { NotificationEvent } from "../notifications/notification-event.js";
 import { appendAudit } from "../registry/audit-log.js";
 import type { Principal } from "../registry/auth.js";
+import { getFlag, type StoredFlag, writeFlagState } from "../registry/definition-store.js";
 import { withTeam } from "../registry/team-scope.js";
 import type { Rollout, RolloutStopReason } from "./rollout-schema.js";
 import { listActiveRollouts, lockRollout, saveRolloutProgress } from "./rollout-store.js";
@@ -137,17 +138,17 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
       const next = rollout.steps[rollout.current_step + 1];
       if (next === undefined || Date.parse(next.at) > now.getTime()) return null;
       const history = [...rollout.history];
-      const { rows } = await tx.query<FlagState & { enabled: boolean }>(
-        "select enabled, rollout_percentage, killed from feature_flag where flag_key = $1 for update",
-        [flagKey],
-      );
-      const flag = rows[0];
+      // The flag's row locked, as the kill switch and PUT lock it; then its state in this environment.
+      const locked = await tx.query("select 1 from feature_flag where flag_key = $1 for update", [flagKey]);
+      const stored: StoredFlag | undefined =
+        locked.rows.length === 0 ? undefined : await getFlag(tx, flagKey, environment);
+      const flag: FlagState | undefined =
+        stored === undefined
+          ? undefined
+          : { enabled: stored.enabled, rollout_percentage: stored.rollout_percentage, killed: stored.killed };
       const stop = async (reason: RolloutStopReason, restore: FlagState | null) => {
-        if (restore !== null)
-          await tx.query(
-            "update feature_flag set enabled = $2, rollout_percentage = $3, killed = $4, updated_at = now() where flag_key = $1",
-            [flagKey, restore.enabled, restore.rollout_percentage, restore.killed],
-          );
+        if (restore !== null && stored !== undefined)
+          await writeFlagState(tx, team, flagKey, environment, { ...stored, ...restore });
         history.push({ step: rollout.current_step, at: now.toISOString(), stopped: reason.code });
         await saveRolloutProgress(tx, flagKey, environment, {
           status: "stopped",
@@ -177,7 +178,7 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
           event,
         };
       };
-      if (flag === undefined)
+      if (flag === undefined || stored === undefined)
         return stop(
           { code: "flag_deleted", message: `flag '${flagKey}' no longer exists`, values: {} },
           null,
@@ -192,10 +193,11 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
         rollout.before_state === null ? flag : (rollout.before_state as unknown as FlagState);
       if (breach !== null) return stop(breach, before);
       const step = rollout.current_step + 1;
-      await tx.query(
-        "update feature_flag set enabled = true, rollout_percentage = $2, updated_at = now() where flag_key = $1",
-        [flagKey, next.percentage],
-      );
+      await writeFlagState(tx, team, flagKey, environment, {
+        ...stored,
+        enabled: true,
+        rollout_percentage: next.percentage,
+      });
       history.push({ step, percentage: next.percentage, at: now.toISOString(), guardrails: checked });
       const last = step === rollout.steps.length - 1;
       await saveRolloutProgress(tx, flagKey, environment, {

@@ -3,6 +3,7 @@ import { BadRequestError, ConflictError, NotFoundError } from "../http/http-erro
 import { appendAudit } from "../registry/audit-log.js";
 import { type Principal, requireRole } from "../registry/auth.js";
 import { getFlag } from "../registry/definition-store.js";
+import { requireKnownEnvironment } from "../registry/environment-store.js";
 import type { Rollout, RolloutInput, RolloutStopReason } from "./rollout-schema.js";
 
 interface RolloutRow {
@@ -76,7 +77,8 @@ export async function createRollout(
   now: Date,
 ): Promise<Rollout> {
   requireRole(principal, "editor");
-  await getFlag(tx, flagKey);
+  await getFlag(tx, flagKey, input.environment);
+  await requireKnownEnvironment(tx, input.environment);
   input.steps.forEach((step, i) => {
     if (Date.parse(step.at) <= now.getTime())
       throw new BadRequestError(`steps[${i}].at`, `must be in the future (now is ${now.toISOString()})`);

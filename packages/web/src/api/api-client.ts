@@ -2,11 +2,17 @@ import { toApiError } from "./api-error.js";
 import type {
   AnalysisMode,
   AuditEntry,
+  ChangeRequest,
+  ChangeRequestApproval,
+  ChangeRequestStatus,
+  Environment,
   Experiment,
   ExperimentInput,
   ExperimentStatus,
   ExperimentSummary,
   Flag,
+  FlagCopyResult,
+  FlagInput,
   SegmentResults,
 } from "./api-types.js";
 
@@ -33,9 +39,24 @@ export interface ApiClient {
     attribute: string,
     options: { readonly mode: AnalysisMode; readonly cuped: boolean },
   ): Promise<SegmentResults>;
-  listFlags(): Promise<Flag[]>;
-  killFlag(key: string): Promise<Flag>;
-  restoreFlag(key: string): Promise<Flag>;
+  listEnvironments(): Promise<Environment[]>;
+  /** The flags as they stand in `environment` (default production). */
+  listFlags(environment?: string): Promise<Flag[]>;
+  getFlag(key: string, environment: string): Promise<Flag>;
+  putFlag(key: string, environment: string, flag: FlagInput): Promise<Flag>;
+  killFlag(key: string, environment?: string): Promise<Flag>;
+  restoreFlag(key: string, environment?: string): Promise<Flag>;
+  /** One action: the flag's state in `from` becomes its state in `to` (a change request when `to` is reviewed). */
+  copyFlag(key: string, from: string, to: string): Promise<FlagCopyResult>;
+  proposeFlagChange(
+    key: string,
+    environment: string,
+    flag: FlagInput,
+    comment: string,
+  ): Promise<ChangeRequest>;
+  listChangeRequests(filter: { status?: ChangeRequestStatus; flagKey?: string }): Promise<ChangeRequest[]>;
+  approveChangeRequest(id: number, note?: string): Promise<ChangeRequestApproval>;
+  rejectChangeRequest(id: number, note?: string): Promise<ChangeRequest>;
   listAudit(filter: { entityType?: string; entityKey?: string; limit?: number }): Promise<AuditEntry[]>;
   listMetricKeys(): Promise<string[]>;
 }
@@ -92,10 +113,39 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         "GET",
         `/api/experiments/${enc(key)}/segments/${enc(attribute)}?mode=${mode}&cuped=${String(cuped)}`,
       ),
-    listFlags: () => call<{ flags: Flag[] }>("GET", "/api/flags").then((r) => r.flags),
-    // One atomic, audited server action each (`kill` / `restore`): only `enabled` changes.
-    killFlag: (key) => call<Flag>("POST", `/api/flags/${enc(key)}/kill`),
-    restoreFlag: (key) => call<Flag>("POST", `/api/flags/${enc(key)}/restore`),
+    listEnvironments: () =>
+      call<{ environments: Environment[] }>("GET", "/api/environments").then((r) => r.environments),
+    listFlags: (environment = "production") =>
+      call<{ flags: Flag[] }>("GET", `/api/flags?environment=${enc(environment)}`).then((r) => r.flags),
+    getFlag: (key, environment) =>
+      call<Flag>("GET", `/api/flags/${enc(key)}?environment=${enc(environment)}`),
+    putFlag: (key, environment, flag) =>
+      call<Flag>("PUT", `/api/flags/${enc(key)}?environment=${enc(environment)}`, flag),
+    // One atomic, audited server action each (`kill` / `restore`): only `enabled` changes, never reviewed.
+    killFlag: (key, environment = "production") =>
+      call<Flag>("POST", `/api/flags/${enc(key)}/kill?environment=${enc(environment)}`),
+    restoreFlag: (key, environment = "production") =>
+      call<Flag>("POST", `/api/flags/${enc(key)}/restore?environment=${enc(environment)}`),
+    copyFlag: (key, from, to) => call<FlagCopyResult>("POST", `/api/flags/${enc(key)}/copy`, { from, to }),
+    proposeFlagChange: (key, environment, flag, comment) =>
+      call<ChangeRequest>("POST", `/api/flags/${enc(key)}/change-requests?environment=${enc(environment)}`, {
+        flag,
+        comment,
+      }),
+    listChangeRequests: (filter) => {
+      const q = new URLSearchParams();
+      if (filter.status !== undefined) q.set("status", filter.status);
+      if (filter.flagKey !== undefined) q.set("flag_key", filter.flagKey);
+      const qs = q.toString();
+      return call<{ change_requests: ChangeRequest[] }>(
+        "GET",
+        `/api/change-requests${qs === "" ? "" : `?${qs}`}`,
+      ).then((r) => r.change_requests);
+    },
+    approveChangeRequest: (id, note = "") =>
+      call<ChangeRequestApproval>("POST", `/api/change-requests/${id}/approve`, { note }),
+    rejectChangeRequest: (id, note = "") =>
+      call<ChangeRequest>("POST", `/api/change-requests/${id}/reject`, { note }),
     listAudit: (filter) => {
       const q = new URLSearchParams();
       if (filter.entityType !== undefined) q.set("entity_type", filter.entityType);

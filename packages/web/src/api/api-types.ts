@@ -35,6 +35,13 @@ export type SummaryGuardrails = Schemas["SummaryGuardrails"];
 export type ExperimentSummary = Schemas["ExperimentSummary"];
 export type Flag = Schemas["StoredFlag"];
 export type FlagDependency = Flag["dependencies"][number];
+/** What `PUT /api/flags/{key}` and a change request send: a flag as written to one environment. */
+export type FlagInput = Schemas["Flag"];
+export type Environment = Schemas["Environment"];
+export type ChangeRequest = Schemas["ChangeRequest"];
+export type ChangeRequestStatus = ChangeRequest["status"];
+export type FlagCopyResult = Schemas["FlagCopyResult"];
+export type ChangeRequestApproval = Schemas["ChangeRequestApproval"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type ApiErrorBody = Schemas["Error"];
 

@@ -428,6 +428,737 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/change-requests": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** The team's change requests, newest first */
+        readonly get: {
+            readonly parameters: {
+                readonly query?: {
+                    readonly environment?: string;
+                    readonly flag_key?: string;
+                    readonly status?: "open" | "applied" | "rejected";
+                };
+                readonly header?: never;
+                readonly path?: never;
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ChangeRequestList"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/change-requests/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** One change request with its diff */
+        readonly get: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly id: number;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/change-requests/{id}/approve": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /** Approve and apply a change request atomically (editor other than its proposer; 409 when stale) */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly id: number;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["ChangeRequestDecision"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ChangeRequestApproval"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/change-requests/{id}/reject": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /** Reject an open change request (editor) */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly id: number;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["ChangeRequestDecision"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/environments": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** The team's environments (development, staging, production and added ones) */
+        readonly get: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path?: never;
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["EnvironmentList"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly put?: never;
+        /** Add an environment (admin, audited) → 201 */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path?: never;
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["EnvironmentInput"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Environment"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/environments/{key}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        readonly post?: never;
+        /** Delete an added environment and its flag states (admin, audited) */
+        readonly delete: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly options?: never;
+        readonly head?: never;
+        /** Rename an environment or require review for its flag changes (admin, audited) */
+        readonly patch: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["EnvironmentPatch"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Environment"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly trace?: never;
+    };
+    readonly "/api/environments/{key}/sdk-keys": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /** Create an SDK key bound to the environment: server (full payload, assign, events) or client (redacted payload, events) → 201 (admin) */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["SdkKeyRequest"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["SdkKey"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/events": {
         readonly parameters: {
             readonly query?: never;
@@ -1638,10 +2369,11 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        /** Feature flags, each marked `stale` when not evaluated (or else not changed) for `stale_after_days` */
+        /** Feature flags as they stand in one environment, each marked `stale` when not evaluated (or else not changed) for `stale_after_days` */
         readonly get: {
             readonly parameters: {
                 readonly query?: {
+                    readonly environment?: string;
                     /** @description Days without evaluation or change after which a flag is stale (default ASSAY_STALE_FLAG_DAYS or 30) */
                     readonly stale_after_days?: number;
                 };
@@ -1722,10 +2454,12 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        /** One flag */
+        /** One flag in one environment */
         readonly get: {
             readonly parameters: {
-                readonly query?: never;
+                readonly query?: {
+                    readonly environment?: string;
+                };
                 readonly header?: never;
                 readonly path: {
                     readonly key: string;
@@ -1790,10 +2524,12 @@ export interface paths {
                 };
             };
         };
-        /** Create or replace a flag */
+        /** Create or replace a flag and its state in one environment (409 where the environment requires review) */
         readonly put: {
             readonly parameters: {
-                readonly query?: never;
+                readonly query?: {
+                    readonly environment?: string;
+                };
                 readonly header?: never;
                 readonly path: {
                     readonly key: string;
@@ -1869,6 +2605,182 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/flags/{key}/change-requests": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /** Propose a flag's full new state in one environment (editor, audited as propose) → 201 */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: {
+                    readonly environment?: string;
+                };
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["ChangeRequestInput"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ChangeRequest"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/flags/{key}/copy": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        /** Copy a flag's state from one environment to another (editor, audited as copy; proposed as a change request when the target requires review) */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["FlagCopy"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["FlagCopyResult"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/flags/{key}/kill": {
         readonly parameters: {
             readonly query?: never;
@@ -1878,10 +2790,12 @@ export interface paths {
         };
         readonly get?: never;
         readonly put?: never;
-        /** Turn the flag off atomically; only `enabled` changes (editor, audited as kill) */
+        /** Turn the flag off in one environment atomically; only `enabled` changes (editor, never reviewed, audited as kill) */
         readonly post: {
             readonly parameters: {
-                readonly query?: never;
+                readonly query?: {
+                    readonly environment?: string;
+                };
                 readonly header?: never;
                 readonly path: {
                     readonly key: string;
@@ -1895,7 +2809,9 @@ export interface paths {
                     headers: {
                         readonly [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        readonly "application/json": components["schemas"]["StoredFlag"];
+                    };
                 };
                 /** @description Error: `{error: {code, message, field}}` */
                 readonly 400: {
@@ -1959,10 +2875,12 @@ export interface paths {
         };
         readonly get?: never;
         readonly put?: never;
-        /** Turn a killed flag back on as it was (editor, audited as restore) */
+        /** Turn a killed flag back on as it was in one environment (editor, audited as restore) */
         readonly post: {
             readonly parameters: {
-                readonly query?: never;
+                readonly query?: {
+                    readonly environment?: string;
+                };
                 readonly header?: never;
                 readonly path: {
                     readonly key: string;
@@ -1976,7 +2894,9 @@ export interface paths {
                     headers: {
                         readonly [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        readonly "application/json": components["schemas"]["StoredFlag"];
+                    };
                 };
                 /** @description Error: `{error: {code, message, field}}` */
                 readonly 400: {
@@ -2755,7 +3675,7 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        /** The SDK payload of an environment (ETag / If-None-Match → 304) */
+        /** The SDK payload of an environment (ETag / If-None-Match → 304): an SDK key's own (client keys: redacted), a team key's `?environment=` (default production) */
         readonly get: {
             readonly parameters: {
                 readonly query?: {
@@ -3610,6 +4530,85 @@ export interface components {
         readonly AuditList: {
             readonly entries: readonly components["schemas"]["AuditEntry"][];
         };
+        readonly ChangeRequest: {
+            readonly base: {
+                readonly default_value: components["schemas"]["JsonValue"];
+                readonly dependencies: readonly {
+                    readonly flag_key: string;
+                    readonly value: components["schemas"]["JsonValue"];
+                }[];
+                readonly description: string;
+                readonly enabled: boolean;
+                readonly experiment_key: string | null;
+                readonly key: string;
+                readonly killed: boolean;
+                readonly name?: string;
+                readonly overrides: readonly {
+                    readonly identity_id: string;
+                    readonly value: components["schemas"]["JsonValue"];
+                }[];
+                readonly rollout_percentage: number;
+                readonly targeting: components["schemas"]["Targeting"];
+                /** @enum {string} */
+                readonly type: "boolean" | "string" | "number" | "json";
+                readonly variation_value?: components["schemas"]["JsonValue"];
+            };
+            readonly comment: string;
+            readonly decided_at: string | null;
+            readonly decided_by: string | null;
+            readonly decision_note: string | null;
+            readonly diff: readonly {
+                readonly after: components["schemas"]["JsonValue"];
+                readonly before: components["schemas"]["JsonValue"];
+                readonly field: string;
+            }[];
+            readonly environment: string;
+            readonly flag_key: string;
+            readonly id: number;
+            readonly proposed: {
+                readonly default_value: components["schemas"]["JsonValue"];
+                readonly dependencies: readonly {
+                    readonly flag_key: string;
+                    readonly value: components["schemas"]["JsonValue"];
+                }[];
+                readonly description: string;
+                readonly enabled: boolean;
+                readonly experiment_key: string | null;
+                readonly key: string;
+                readonly killed: boolean;
+                readonly name?: string;
+                readonly overrides: readonly {
+                    readonly identity_id: string;
+                    readonly value: components["schemas"]["JsonValue"];
+                }[];
+                readonly rollout_percentage: number;
+                readonly targeting: components["schemas"]["Targeting"];
+                /** @enum {string} */
+                readonly type: "boolean" | "string" | "number" | "json";
+                readonly variation_value?: components["schemas"]["JsonValue"];
+            };
+            readonly proposed_at: string;
+            readonly proposed_by: string;
+            readonly stale: boolean;
+            /** @enum {string} */
+            readonly status: "open" | "applied" | "rejected";
+        };
+        readonly ChangeRequestApproval: {
+            readonly change_request: components["schemas"]["ChangeRequest"];
+            readonly flag: components["schemas"]["StoredFlag"];
+        };
+        readonly ChangeRequestDecision: {
+            /** @default  */
+            readonly note?: string;
+        };
+        readonly ChangeRequestInput: {
+            /** @default  */
+            readonly comment?: string;
+            readonly flag: components["schemas"]["Flag"];
+        };
+        readonly ChangeRequestList: {
+            readonly change_requests: readonly components["schemas"]["ChangeRequest"][];
+        };
         readonly CumulativePoint: {
             readonly bound_high?: number | null;
             readonly bound_low?: number | null;
@@ -3755,6 +4754,26 @@ export interface components {
                 readonly threshold?: number;
             };
         };
+        readonly Environment: {
+            readonly builtin: boolean;
+            readonly key: string;
+            readonly name: string;
+            readonly requires_review: boolean;
+        };
+        readonly EnvironmentInput: {
+            readonly copy_from?: string;
+            readonly key: string;
+            readonly name?: string;
+            /** @default false */
+            readonly requires_review?: boolean;
+        };
+        readonly EnvironmentList: {
+            readonly environments: readonly components["schemas"]["Environment"][];
+        };
+        readonly EnvironmentPatch: {
+            readonly name?: string;
+            readonly requires_review?: boolean;
+        };
         readonly Error: {
             readonly error: {
                 readonly code: string;
@@ -3773,6 +4792,7 @@ export interface components {
             readonly created_by: string;
             readonly description: string;
             readonly end_at: string | null;
+            readonly environment: string;
             readonly hypothesis: string;
             readonly key: string;
             readonly metrics: readonly components["schemas"]["ExperimentMetric"][];
@@ -3802,6 +4822,8 @@ export interface components {
              * @default null
              */
             readonly end_at?: string | null;
+            /** @default production */
+            readonly environment?: string;
             /** @default  */
             readonly hypothesis?: string;
             readonly key: string;
@@ -3907,6 +4929,7 @@ export interface components {
             readonly description?: string;
             /** Format: date-time */
             readonly end_at?: string | null;
+            readonly environment?: string;
             readonly hypothesis?: string;
             readonly metrics?: readonly {
                 /** @enum {string} */
@@ -4043,6 +5066,11 @@ export interface components {
             readonly experiment_key?: string | null;
             readonly key: string;
             readonly name?: string;
+            /** @default [] */
+            readonly overrides?: readonly {
+                readonly identity_id: string;
+                readonly value: components["schemas"]["JsonValue"];
+            }[];
             /** @default 0 */
             readonly rollout_percentage?: number;
             /**
@@ -4066,7 +5094,17 @@ export interface components {
             readonly type: "boolean" | "string" | "number" | "json";
             readonly variation_value?: components["schemas"]["JsonValue"];
         };
+        readonly FlagCopy: {
+            readonly from: string;
+            readonly to: string;
+        };
+        readonly FlagCopyResult: {
+            readonly applied: boolean;
+            readonly change_request: components["schemas"]["ChangeRequest"] | null;
+            readonly flag: components["schemas"]["StoredFlag"];
+        };
         readonly FlagList: {
+            readonly environment: string;
             readonly flags: readonly {
                 readonly default_value: components["schemas"]["JsonValue"];
                 readonly dependencies: readonly {
@@ -4075,10 +5113,15 @@ export interface components {
                 }[];
                 readonly description: string;
                 readonly enabled: boolean;
+                readonly environment: string;
                 readonly experiment_key: string | null;
                 readonly key: string;
                 readonly killed: boolean;
                 readonly name?: string;
+                readonly overrides: readonly {
+                    readonly identity_id: string;
+                    readonly value: components["schemas"]["JsonValue"];
+                }[];
                 readonly owner_team?: string;
                 readonly rollout_percentage: number;
                 readonly stale: components["schemas"]["FlagStaleness"] | null;
@@ -4256,6 +5299,19 @@ export interface components {
                 readonly percentage: number;
             }[];
         };
+        readonly SdkKey: {
+            readonly environment: string;
+            readonly key_id: string;
+            /** @enum {string} */
+            readonly kind: "server" | "client";
+            readonly name: string;
+            readonly secret: string;
+        };
+        readonly SdkKeyRequest: {
+            /** @enum {string} */
+            readonly kind: "server" | "client";
+            readonly name: string;
+        };
         readonly Segment: {
             readonly condition: {
                 readonly [key: string]: unknown;
@@ -4346,10 +5402,15 @@ export interface components {
             }[];
             readonly description: string;
             readonly enabled: boolean;
+            readonly environment: string;
             readonly experiment_key: string | null;
             readonly key: string;
             readonly killed: boolean;
             readonly name?: string;
+            readonly overrides: readonly {
+                readonly identity_id: string;
+                readonly value: components["schemas"]["JsonValue"];
+            }[];
             readonly owner_team?: string;
             readonly rollout_percentage: number;
             readonly targeting: components["schemas"]["Targeting"];

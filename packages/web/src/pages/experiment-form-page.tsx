@@ -24,6 +24,7 @@ interface Draft {
   name: string;
   owner_team: string;
   type: "ab" | "feature";
+  environment: string;
   hypothesis: string;
   description: string;
   start: string;
@@ -42,6 +43,7 @@ const blank = (team: string): Draft => ({
   name: "",
   owner_team: team,
   type: "ab",
+  environment: "production",
   hypothesis: "",
   description: "",
   start: "",
@@ -64,6 +66,7 @@ function fromExperiment(e: Experiment): Draft {
     name: e.name,
     owner_team: e.owner_team,
     type: e.type,
+    environment: e.environment,
     hypothesis: e.hypothesis,
     description: e.description,
     start: isoToDay(e.start_at),
@@ -96,6 +99,7 @@ function toInput(d: Draft): ExperimentInput {
     name: d.name,
     owner_team: d.owner_team.trim(),
     type: d.type,
+    environment: d.environment,
     hypothesis: d.hypothesis,
     description: d.description,
     start_at: dayToIso(d.start),
@@ -148,13 +152,19 @@ function ExperimentForm({ existing }: { readonly existing: Experiment | null }):
   const [error, setError] = useState<{ field: string | null; message: string } | null>(null);
   const [saving, setSaving] = useState(false);
   const [metricKeys, setMetricKeys] = useState<string[]>([]);
+  const [environments, setEnvironments] = useState<string[]>(["development", "staging", "production"]);
   useEffect(() => {
     api.listMetricKeys().then(setMetricKeys, () => setMetricKeys([]));
+    api.listEnvironments().then(
+      (list) => setEnvironments(list.map((e) => e.key)),
+      () => undefined,
+    );
   }, [api]);
   const known = new Set<string>([
     "key",
     "name",
     "owner_team",
+    "environment",
     "hypothesis",
     "description",
     "start_at",
@@ -288,6 +298,22 @@ function ExperimentForm({ existing }: { readonly existing: Experiment | null }):
               <option value="ab">A/B test</option>
               <option value="feature">feature</option>
             </select>
+          </label>
+          <label>
+            Environment
+            <select
+              id="field-environment"
+              value={draft.environment}
+              onChange={(e) => set("environment", e.target.value)}
+              {...invalid("environment")}
+            >
+              {environments.map((key) => (
+                <option key={key} value={key}>
+                  {key}
+                </option>
+              ))}
+            </select>
+            {errorAt("environment")}
           </label>
         </div>
         <label>

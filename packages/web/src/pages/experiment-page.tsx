@@ -47,6 +47,7 @@ export function ExperimentPage({ experimentKey }: { readonly experimentKey: stri
       </div>
       <p className="meta">
         <span>team {e.owner_team}</span> · <span>{e.type === "ab" ? "A/B test" : "feature"}</span> ·{" "}
+        <span>in {e.environment}</span> ·{" "}
         <span>
           {formatDate(e.start_at)} → {formatDate(e.end_at)}
         </span>{" "}

@@ -1,16 +1,20 @@
 import { type ReactNode, useEffect, useRef, useState } from "react";
 import { useApi } from "../api/api-context.js";
 import type { Flag } from "../api/api-types.js";
+import { useChosenEnvironment } from "../api/use-chosen-environment.js";
 import { useResource } from "../api/use-resource.js";
 import { Badge } from "../components/badge.js";
+import { EnvironmentSwitcher } from "../components/environment-switcher.js";
 import { StaleFlagBadge } from "../components/stale-flag-badge.js";
 import { Empty, ErrorView, Loading } from "../components/state-views.js";
 import { describeCondition } from "../format/condition-text.js";
 import { formatDateTime } from "../format/number-format.js";
+import { hrefOf } from "../router.js";
 
 const json = (v: unknown): string => (v === undefined ? "—" : JSON.stringify(v));
 
-function rulesText(f: Flag): string {
+/** A flag's rules in one line: segments, condition, prerequisites and overrides. */
+export function rulesText(f: Flag): string {
   const parts: string[] = [];
   if (f.targeting.include_segments.length > 0) parts.push(`in ${f.targeting.include_segments.join(", ")}`);
   if (f.targeting.exclude_segments.length > 0)
@@ -21,11 +25,13 @@ function rulesText(f: Flag): string {
     parts.push(
       `requires ${f.dependencies.map((d) => `${d.flag_key} = ${JSON.stringify(d.value)}`).join(", ")}`,
     );
+  if (f.overrides.length > 0)
+    parts.push(`${f.overrides.length} override${f.overrides.length === 1 ? "" : "s"}`);
   return parts.length === 0 ? "everyone" : parts.join("; ");
 }
 
-/** Asks before killing: a modal dialog that names the flag (Escape or Cancel backs out). */
-function KillDialog({
+/** Asks before killing: a modal dialog that names the flag and environment (Escape or Cancel backs out). */
+export function KillDialog({
   flag,
   onCancel,
   onConfirm,
@@ -51,10 +57,12 @@ function KillDialog({
         onCancel();
       }}
     >
-      <h2 id="kill-title">Turn off {flag.key}?</h2>
+      <h2 id="kill-title">
+        Turn off {flag.key} in {flag.environment}?
+      </h2>
       <p>
-        Every user gets the default value <code>{json(flag.default_value)}</code> within one SDK poll. The
-        change is recorded in the audit log.
+        Every user in {flag.environment} gets the default value <code>{json(flag.default_value)}</code> within
+        one SDK poll. The kill switch needs no review; the change is recorded in the audit log.
       </p>
       <div className="actions">
         <button type="button" className="button secondary" onClick={onCancel}>
@@ -68,10 +76,13 @@ function KillDialog({
   );
 }
 
-/** Feature flags with their rules and rollout, the kill switch, and the audit history. */
+/** Feature flags in the chosen environment with their rules and rollout, the kill switch, and the audit history. */
 export function FlagsPage(): ReactNode {
   const api = useApi();
-  const [flags, reloadFlags] = useResource(() => api.listFlags(), []);
+  const [environment, setEnvironment] = useChosenEnvironment();
+  const [environments] = useResource(() => api.listEnvironments(), []);
+  const [flags, reloadFlags] = useResource(() => api.listFlags(environment), [environment]);
+  const [open] = useResource(() => api.listChangeRequests({ status: "open" }), []);
   const [audit, reloadAudit] = useResource(() => api.listAudit({ entityType: "flag", limit: 50 }), []);
   const [confirming, setConfirming] = useState<Flag | null>(null);
   const [busy, setBusy] = useState(false);
@@ -81,8 +92,8 @@ export function FlagsPage(): ReactNode {
     setBusy(true);
     setProblem(null);
     try {
-      await api.killFlag(flag.key);
-      setNotice(`${flag.key} is off.`);
+      await api.killFlag(flag.key, flag.environment);
+      setNotice(`${flag.key} is off in ${flag.environment}.`);
       setConfirming(null);
       reloadFlags();
       reloadAudit();
@@ -97,8 +108,8 @@ export function FlagsPage(): ReactNode {
     setBusy(true);
     setProblem(null);
     try {
-      await api.restoreFlag(flag.key);
-      setNotice(`${flag.key} is on again.`);
+      await api.restoreFlag(flag.key, flag.environment);
+      setNotice(`${flag.key} is on again in ${flag.environment}.`);
       reloadFlags();
       reloadAudit();
     } catch (error) {
@@ -111,7 +122,19 @@ export function FlagsPage(): ReactNode {
     <section aria-labelledby="flags-title">
       <div className="page-head">
         <h1 id="flags-title">Feature flags</h1>
+        <a href={hrefOf({ page: "change_requests" })}>
+          Change requests
+          {open.state === "ready" && open.data.length > 0 ? ` (${open.data.length} open)` : ""}
+        </a>
       </div>
+      <EnvironmentSwitcher
+        environments={environments}
+        value={environment}
+        onChange={(next) => {
+          setNotice(null);
+          setEnvironment(next);
+        }}
+      />
       {notice === null ? null : (
         <p className="notice" role="status">
           {notice}
@@ -125,10 +148,10 @@ export function FlagsPage(): ReactNode {
       {flags.state === "loading" ? <Loading what="flags" /> : null}
       {flags.state === "error" ? <ErrorView what="flags" error={flags.error} onRetry={reloadFlags} /> : null}
       {flags.state === "ready" && flags.data.length === 0 ? (
-        <Empty>No flags defined for your team.</Empty>
+        <Empty>No flags defined for your team in {environment}.</Empty>
       ) : null}
       {flags.state === "ready" && flags.data.length > 0 ? (
-        <table className="table flags-table">
+        <table className="table flags-table" data-environment={environment}>
           <thead>
             <tr>
               <th scope="col">Flag</th>
@@ -145,7 +168,9 @@ export function FlagsPage(): ReactNode {
             {flags.data.map((f) => (
               <tr key={f.key} data-flag={f.key}>
                 <td data-label="Flag">
-                  <strong className="mono">{f.key}</strong>
+                  <a href={hrefOf({ page: "flag", key: f.key })}>
+                    <strong className="mono">{f.key}</strong>
+                  </a>
                   {f.name !== undefined && f.name !== f.key ? <div>{f.name}</div> : null}
                   {f.experiment_key === null ? null : (
                     <div className="muted small">experiment {f.experiment_key}</div>
