@@ -110,7 +110,7 @@ export interface AppOptions {
   readonly dashboardDir?: string | null;
   /**
    * The guarded-rollout scheduler (`/api/flags/{key}/rollout`): its clock, guardrail numbers, notifier and tick
-   * interval (default 30 s; 0 = no timer, ticks are driven by the caller, as in tests).
+   * interval (default `ASSAY_ROLLOUT_TICK_MS` or 30 s; 0 = no timer, ticks are driven by the caller, as in tests).
    */
   readonly rollouts?: {
     readonly now?: () => Date;
@@ -735,7 +735,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     onError: (error) => app.log.error(error),
   });
   registerRolloutRoutes(app, { db, auth, now: rolloutNow });
-  const rolloutInterval = options.rollouts?.intervalMs ?? 30_000;
+  const rolloutInterval = options.rollouts?.intervalMs ?? Number(process.env.ASSAY_ROLLOUT_TICK_MS ?? 30_000);
   if (rolloutInterval > 0) rolloutScheduler.start(rolloutInterval);
   app.addHook("preClose", async () => rolloutScheduler.stop());
   app.post("/api/admin/compact", async (request) => {
