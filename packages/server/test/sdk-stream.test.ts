@@ -48,6 +48,7 @@ describe("SDK stream: Server-Sent Events of payload changes", () => {
     keys.ana = (await createApiKey(db, { team: "growth", role: "editor", name: "ana" })).secret;
     keys.sdk = (await createApiKey(db, { team: "growth", role: "viewer", name: "growth-sdk" })).secret;
     keys.pat = (await createApiKey(db, { team: "payments", role: "editor", name: "pat" })).secret;
+    keys.ada = (await createApiKey(db, { team: "growth", role: "admin", name: "ada" })).secret;
     expect((await call("ana", "PUT", "/api/flags/new_checkout", flagOn("new_checkout"))).status).toBe(200);
   });
   afterAll(async () => {
@@ -127,6 +128,67 @@ describe("SDK stream: Server-Sent Events of payload changes", () => {
     const stale = await stream("sdk", { "last-event-id": current.id! });
     expect((await stale.next((e) => e.event === "payload")).id).toBe(next.id);
     stale.close();
+  });
+
+  it("an SDK key streams its own environment's payload (a client key's redacted), and only that environment's changes", async () => {
+    const staging = await call("ada", "POST", "/api/environments/staging/sdk-keys", {
+      kind: "server",
+      name: "stg",
+    });
+    expect(staging.status).toBe(201);
+    const client = await call("ada", "POST", "/api/environments/production/sdk-keys", {
+      kind: "client",
+      name: "web",
+    });
+    expect(client.status).toBe(201);
+    keys.staging = staging.json.secret;
+    keys.web = client.json.secret;
+    expect(
+      (
+        await call("ana", "PUT", "/api/flags/env_flag?environment=staging", {
+          ...flagOn("env_flag"),
+          overrides: [{ identity_id: "qa-lead", value: false }],
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await call("ana", "PUT", "/api/flags/env_flag?environment=production", {
+          ...flagOn("env_flag"),
+          overrides: [{ identity_id: "qa-lead", value: false }],
+        })
+      ).status,
+    ).toBe(200);
+    const stg = await stream("staging");
+    const web = await stream("web");
+    const stgFirst = JSON.parse((await stg.next((e) => e.event === "payload")).data);
+    expect(stgFirst.environment).toBe("staging");
+    const webFirst = JSON.parse((await web.next((e) => e.event === "payload")).data);
+    expect(webFirst.environment).toBe("production");
+    // A client key never sees override lists (other users' ids).
+    expect(web.raw.join("")).not.toContain("qa-lead");
+    expect(stg.raw.join("")).toContain("qa-lead");
+    // A kill in production reaches the production stream only.
+    expect((await call("ana", "POST", "/api/flags/env_flag/kill?environment=production")).status).toBe(200);
+    const killed = JSON.parse((await web.next((e) => e.event === "payload", 1)).data);
+    expect(killed.flags.find((f: { key: string }) => f.key === "env_flag").enabled).toBe(false);
+    await new Promise((r) => setTimeout(r, 200));
+    // Staging's state is untouched. (Its payload's `generatedAt` is the team's last change in any environment, so
+    // the staging stream may get the same state again with a new timestamp; never production's.)
+    for (const e of stg.events) {
+      const p = JSON.parse(e.data);
+      expect(p.environment).toBe("staging");
+      expect(p.flags.find((f: { key: string }) => f.key === "env_flag").enabled).toBe(true);
+    }
+    // An SDK key cannot ask for another environment's stream.
+    const other = (await stream("staging", {}, "?environment=production")) as Awaited<
+      ReturnType<typeof stream>
+    > & {
+      json?: { error: { field: string } };
+    };
+    expect(other.status).toBe(403);
+    stg.close();
+    web.close();
   });
 
   it("bounds the streams per key (429 past the limit), needs a key, and validates the environment", async () => {
