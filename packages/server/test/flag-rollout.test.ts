@@ -228,6 +228,54 @@ describe("guarded flag rollouts", () => {
     expect((await flag("pricing_page")).rollout_percentage).toBe(0);
   });
 
+  it("a rollout changes one environment only; in a reviewed environment only a reviewer schedules it", async () => {
+    clock = T0;
+    expect((await putFlag("per_env")).status).toBe(200);
+    expect(
+      (
+        await t.request("ana", "PUT", "/api/flags/per_env?environment=staging", {
+          type: "boolean",
+          default_value: false,
+          enabled: false,
+          rollout_percentage: 0,
+          variation_value: true,
+        })
+      ).status,
+    ).toBe(200);
+    const created = await t.request("ana", "POST", "/api/flags/per_env/rollout", {
+      environment: "staging",
+      steps: ramp,
+    });
+    expect(created.status).toBe(201);
+    expect((await t.request("ana", "GET", "/api/flags/per_env/rollout")).status).toBe(404);
+    clock = T0 + 2 * HOUR;
+    // One step per tick (each step's guardrails are judged before the next): two ticks catch up two due steps.
+    await scheduler().tick();
+    await scheduler().tick();
+    const staging = (await t.request("ana", "GET", "/api/flags/per_env?environment=staging")).json;
+    expect(staging).toMatchObject({ enabled: true, rollout_percentage: 25 });
+    expect(await flag("per_env")).toMatchObject({ enabled: false, rollout_percentage: 0 });
+    expect(
+      (await t.request("ana", "GET", "/api/flags/per_env/rollout?environment=staging")).json.current_step,
+    ).toBe(1);
+    // Production requires review: an editor's schedule is refused, a reviewer's accepted.
+    clock = T0;
+    expect(
+      (await t.request("ada", "PATCH", "/api/environments/production", { requires_review: true })).status,
+    ).toBe(200);
+    const byEditor = await t.request("ana", "POST", "/api/flags/per_env/rollout", { steps: ramp });
+    expect(byEditor.status).toBe(403);
+    expect(byEditor.json.error.field).toBe("environment");
+    expect((await t.request("rui", "POST", "/api/flags/per_env/rollout", { steps: ramp })).status).toBe(201);
+    expect(
+      (await t.request("ada", "PATCH", "/api/environments/production", { requires_review: false })).status,
+    ).toBe(200);
+    expect(
+      (await t.request("ana", "POST", "/api/flags/per_env/rollout", { environment: "nowhere", steps: ramp }))
+        .json.error.field,
+    ).toBe("environment");
+  });
+
   it("a kill during the ramp stops it: the kill switch wins, nothing is turned back on", async () => {
     clock = T0;
     expect((await putFlag("banner")).status).toBe(200);

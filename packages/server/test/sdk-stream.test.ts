@@ -32,7 +32,8 @@ describe("SDK stream: Server-Sent Events of payload changes", () => {
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.status, json: await res.json() };
+    // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary response bodies.
+    return { status: res.status, json: (await res.json()) as any };
   };
   const stream = (who: string, headers: Record<string, string> = {}, query = "") =>
     openStream(`${base}/api/sdk/stream${query}`, keys[who]!, headers);

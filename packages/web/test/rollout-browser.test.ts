@@ -77,17 +77,18 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       });
       // Two steps soon, two far away: the ramp stops at 25 % and waits.
       await call("POST", "/api/flags/ramp_search/rollout", {
-        steps: [step(2, 5), step(3, 25), step(86_400, 50), step(2 * 86_400, 100)],
+        steps: [step(4, 5), step(5, 25), step(86_400, 50), step(2 * 86_400, 100)],
         guardrails: [{ metric_key: "refund_rate", direction: "decrease", threshold: 0.1 }],
       });
       await call("POST", "/api/flags/ramp_banner/rollout", {
-        steps: [step(2, 10), step(5, 50), step(86_400, 100)],
+        steps: [step(4, 10), step(8, 50), step(86_400, 100)],
       });
       await waitFor(call, "ramp_search", (r) => r.current_step === 1);
       await waitFor(call, "ramp_banner", (r) => r.current_step === 0);
       // Killed during its ramp: the kill switch wins and the next step stops the schedule.
       await call("POST", "/api/flags/ramp_banner/kill?environment=production");
       const stopped = await waitFor(call, "ramp_banner", (r) => r.status === "stopped");
+      process.stderr.write("rollout browser test: schedules in place\n");
       expect(stopped.stop_reason?.code).toBe("flag_killed");
 
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -1,7 +1,7 @@
 import type { Queryable } from "../db/database.js";
-import { BadRequestError, ConflictError, NotFoundError } from "../http/http-error.js";
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../http/http-error.js";
 import { appendAudit } from "../registry/audit-log.js";
-import { type Principal, requireRole } from "../registry/auth.js";
+import { hasRole, type Principal, requireRole } from "../registry/auth.js";
 import { getFlag } from "../registry/definition-store.js";
 import { requireKnownEnvironment } from "../registry/environment-store.js";
 import type { Rollout, RolloutInput, RolloutStopReason } from "./rollout-schema.js";
@@ -65,7 +65,7 @@ export async function lockRollout(tx: Queryable, flagKey: string, environment: s
 }
 
 /**
- * Schedules a flag's ramp (editor, audited as `rollout_create`). Every step must lie after `now`; a schedule still
+ * Schedules a flag's ramp (editor; reviewer in an environment that requires review; audited as `rollout_create`). Every step must lie after `now`; a schedule still
  * active is a 409 (cancel it first); a finished one is replaced.
  * @example await withTeam(db, p.team, (tx) => createRollout(tx, p, "new_checkout", input, new Date()));
  */
@@ -78,7 +78,13 @@ export async function createRollout(
 ): Promise<Rollout> {
   requireRole(principal, "editor");
   await getFlag(tx, flagKey, input.environment);
-  await requireKnownEnvironment(tx, input.environment);
+  const environment = await requireKnownEnvironment(tx, input.environment);
+  // Its steps change the flag without a change request each, so where changes are reviewed a reviewer schedules it.
+  if (environment.requires_review && !hasRole(principal, "reviewer"))
+    throw new ForbiddenError(
+      `${input.environment} requires review: a rollout schedule there needs the reviewer role (the key has ${principal.role})`,
+      "environment",
+    );
   input.steps.forEach((step, i) => {
     if (Date.parse(step.at) <= now.getTime())
       throw new BadRequestError(`steps[${i}].at`, `must be in the future (now is ${now.toISOString()})`);
