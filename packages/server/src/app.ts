@@ -1,4 +1,3 @@
-import { checkCondition } from "@assay/sdk";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { eventBatchSchema } from "./collector/event-schema.js";
@@ -14,13 +13,14 @@ import { bodyWithPathKey } from "./http/body-with-path-key.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
 import { registerEnvironmentRoutes } from "./http/environment-routes.js";
 import { registerFavicon } from "./http/favicon.js";
-import { BadRequestError, ForbiddenError, HttpError, isHttpError } from "./http/http-error.js";
+import { ForbiddenError, HttpError, isHttpError } from "./http/http-error.js";
 import { sendJsonWithEtag } from "./http/json-etag.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
 import { createPayloadStreams } from "./http/sdk-stream.js";
+import { checkTargetingCondition } from "./http/targeting-condition.js";
 import { unassignableExperiment } from "./http/unassignable-experiment.js";
 import type { ErasureScope } from "./lifecycle/erase-user.js";
 import { createPrivacyGuard } from "./lifecycle/privacy-guard.js";
@@ -131,12 +131,6 @@ const sdkConfigQuerySchema = z.object({
     .regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be an environment key (lowercase, starting with a letter)")
     .optional(),
 });
-
-function checkTargetingCondition(condition: unknown, field: string): void {
-  if (condition === null || condition === undefined) return;
-  const problem = checkCondition(condition, field);
-  if (problem !== undefined) throw new BadRequestError(problem.path, problem.message);
-}
 
 /**
  * The Fastify application over an opened server context (registry, event log, lake).

@@ -487,6 +487,17 @@ describe.each(backends)("flag environments and change requests on $name", (backe
         flag: flag("env_checkout", { rollout_percentage: 500 }),
       });
       expect(badBody.json.error.field).toBe("flag.rollout_percentage");
+      const badCondition = await t.request("ana", "POST", "/api/flags/env_checkout/change-requests", {
+        flag: flag("env_checkout", {
+          targeting: {
+            include_segments: [],
+            exclude_segments: [],
+            condition: { attribute: "x", op: "nope", value: 1 },
+          },
+        }),
+      });
+      expect(badCondition.status).toBe(400);
+      expect(badCondition.json.error.field).toMatch(/^flag\.targeting\.condition/);
       expect((await t.request("vic", "GET", "/api/change-requests/abc")).json.error.field).toBe("id");
     },
   );

@@ -229,7 +229,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     await row.waitFor();
     expect(await row.textContent()).toContain("on");
     await page.getByRole("button", { name: "Kill dark_mode" }).click();
-    const dialog = page.getByRole("dialog", { name: "Turn off dark_mode?" });
+    const dialog = page.getByRole("dialog", { name: "Turn off dark_mode in production?" });
     await dialog.waitFor();
     await shot("flags-confirm");
     await dialog.getByRole("button", { name: "Cancel" }).click();
@@ -243,7 +243,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(true);
     await page.getByRole("button", { name: "Kill dark_mode" }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Kill dark_mode" }).click();
-    await page.getByRole("status").filter({ hasText: "dark_mode is off." }).waitFor();
+    await page.getByRole("status").filter({ hasText: "dark_mode is off in production." }).waitFor();
     expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(false);
     await page.locator(".audit-table").getByText("enabled: true → false").waitFor();
     // The server audited an atomic kill, not a read-modify-PUT.
@@ -253,7 +253,7 @@ describe.skipIf(!hasChromium)("dashboard in headless Chromium against a real ser
     expect(audit.entries[0]?.action).toBe("kill");
     await shot("flags");
     await page.getByRole("button", { name: "Restore dark_mode" }).click();
-    await page.getByRole("status").filter({ hasText: "dark_mode is on again." }).waitFor();
+    await page.getByRole("status").filter({ hasText: "dark_mode is on again in production." }).waitFor();
     expect(((await call("GET", "/api/flags/dark_mode")) as { enabled: boolean }).enabled).toBe(true);
   });
 

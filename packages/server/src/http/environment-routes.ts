@@ -27,6 +27,7 @@ import { copyFlagEnvironment, flagCopyInputSchema } from "../registry/flag-copy.
 import { createSdkKey, sdkKeyRequestSchema } from "../registry/sdk-keys.js";
 import { BadRequestError } from "./http-error.js";
 import { parseInput } from "./parse-input.js";
+import { checkTargetingCondition } from "./targeting-condition.js";
 
 type InTeam = <T>(p: Principal, fn: (tx: Queryable) => Promise<T>) => Promise<T>;
 
@@ -115,6 +116,7 @@ export function registerEnvironmentRoutes(app: FastifyInstance, deps: Environmen
         "flag.key",
         `the body's key "${input.flag.key}" differs from the URL's "${key}"`,
       );
+    checkTargetingCondition(input.flag.targeting.condition, "flag.targeting.condition");
     const created = await inTeam(p, async (tx) => {
       await getEnvironment(tx, environment);
       return proposeFlagChange(tx, p, environment, input);
