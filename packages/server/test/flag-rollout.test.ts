@@ -32,7 +32,14 @@ describe("guarded flag rollouts", () => {
     createRolloutScheduler({
       db,
       now: () => new Date(clock),
-      metrics: async () => arms,
+      // Reads the registry as the server's source does (the flag's linked experiment): on PGlite's one connection
+      // that must not happen inside the step's transaction.
+      metrics: async (r) => {
+        await withTeam(db, r.team, (tx) =>
+          tx.query("select flag_key from feature_flag where flag_key = $1", [r.flagKey]),
+        );
+        return arms;
+      },
       // The real notifier: the team's routes, a webhook over HTTP.
       notify: createNotifier({ db }),
     });

@@ -122,6 +122,6 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       await page.getByText("No rollout schedule in staging.").waitFor();
       expect(errors).toEqual([]);
       await context.close();
-    }, 180_000);
+    }, 300_000);
   },
 );

@@ -81,19 +81,22 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
   let timer: ReturnType<typeof setInterval> | undefined;
   let running: Promise<unknown> = Promise.resolve();
 
-  const guardrailBreach = async (
-    team: string,
-    rollout: Rollout,
-    now: Date,
-  ): Promise<{ breach: RolloutStopReason | null; checked: unknown[] }> => {
+  /** The guardrails' numbers, read before the step's transaction (the source may read the registry itself). */
+  const readArms = async (team: string, rollout: Rollout, now: Date) => {
     if (rollout.guardrails.length === 0 || options.metrics === undefined || rollout.current_step < 0)
-      return { breach: null, checked: [] };
+      return null;
     const first = rollout.history.find((h) => h.step === 0);
     const since = typeof first?.at === "string" ? new Date(first.at) : now;
-    const arms = await options.metrics(
+    return options.metrics(
       { team, flagKey: rollout.flag_key, environment: rollout.environment, since },
       rollout.guardrails.map((g) => g.metric_key),
     );
+  };
+  const guardrailBreach = (
+    rollout: Rollout,
+    arms: ReadonlyMap<string, RolloutArms> | null,
+  ): { breach: RolloutStopReason | null; checked: unknown[] } => {
+    if (arms === null) return { breach: null, checked: [] };
     const { verdicts, reasons } = evaluateGuardrails(
       rollout.guardrails.map((g) => ({
         metricKey: g.metric_key,
@@ -132,11 +135,21 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
     environment: string,
   ): Promise<{ result: RolloutTickResult; event?: NotificationEvent } | null> => {
     const now = options.now();
+    const due = (r: Rollout | null): r is Rollout => {
+      if (r === null || (r.status !== "scheduled" && r.status !== "running")) return false;
+      const next = r.steps[r.current_step + 1];
+      return next !== undefined && Date.parse(next.at) <= now.getTime();
+    };
+    // Read first, outside any transaction: the metrics source may open its own (one PGlite connection would wait on
+    // itself), and a slow read must not hold the flag's row lock.
+    const peek = await withTeam(db, team, (tx) => lockRollout(tx, flagKey, environment));
+    if (!due(peek)) return null;
+    const arms = await readArms(team, peek, now);
     return withTeam(db, team, async (tx: Queryable) => {
       const rollout = await lockRollout(tx, flagKey, environment);
-      if (rollout === null || (rollout.status !== "scheduled" && rollout.status !== "running")) return null;
-      const next = rollout.steps[rollout.current_step + 1];
-      if (next === undefined || Date.parse(next.at) > now.getTime()) return null;
+      // Changed meanwhile (cancelled, or another server applied the step): judged again at the next tick.
+      if (!due(rollout) || rollout.current_step !== peek.current_step) return null;
+      const next = rollout.steps[rollout.current_step + 1]!;
       const history = [...rollout.history];
       // The flag's row locked, as the kill switch and PUT lock it; then its state in this environment.
       const locked = await tx.query("select 1 from feature_flag where flag_key = $1 for update", [flagKey]);
@@ -188,7 +201,7 @@ export function createRolloutScheduler(options: RolloutSchedulerOptions): Rollou
           { code: "flag_killed", message: `flag '${flagKey}' was killed: the kill switch wins`, values: {} },
           null,
         );
-      const { breach, checked } = await guardrailBreach(team, rollout, now);
+      const { breach, checked } = guardrailBreach(rollout, arms);
       const before: FlagState =
         rollout.before_state === null ? flag : (rollout.before_state as unknown as FlagState);
       if (breach !== null) return stop(breach, before);
