@@ -3,7 +3,7 @@ import { z } from "zod";
 import { eventBatchSchema } from "./collector/event-schema.js";
 import { createTrackingPlanCache, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { registerDecisionRoutes } from "./decisions/decision-routes.js";
-import type { DecisionService } from "./decisions/decision-service.js";
+import { type DecisionService, smtpFromEnv } from "./decisions/decision-service.js";
 import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
 import { admitJson, admitStrings } from "./http/admission.js";
@@ -724,7 +724,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     db,
     now: rolloutNow,
     ...(options.rollouts?.metrics === undefined ? {} : { metrics: options.rollouts.metrics }),
-    notify: options.rollouts?.notify ?? createNotifier({ db }),
+    notify: options.rollouts?.notify ?? createNotifier({ db, ...smtpFromEnv() }),
     onFlagChange: teamChanged,
     onError: (error) => app.log.error(error),
   });

@@ -40,7 +40,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
       ]);
       delete process.env.ASSAY_ROLLOUT_TICK_MS;
       browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-    }, 240_000);
+    }, 480_000);
     afterAll(async () => {
       await browser?.close();
       await server?.stop();
