@@ -71,7 +71,9 @@ export function RolloutSchedule({
                 ? "done"
                 : i === rollout.current_step
                   ? rollout.status === "stopped"
-                    ? "rolled back"
+                    ? rollout.stop_reason?.code === "guardrail_breach"
+                      ? "rolled back"
+                      : "stopped"
                     : "current"
                   : rollout.status === "scheduled" || rollout.status === "running"
                     ? "pending"
