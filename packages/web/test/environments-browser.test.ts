@@ -56,7 +56,7 @@ describe.skipIf(!hasChromium && !process.env.CI)(
         rollout_percentage: 100,
       });
       await call("PATCH", "/api/environments/production", { requires_review: true });
-    }, 240_000);
+    }, 480_000);
     afterAll(async () => {
       await browser?.close();
       await server?.stop();

@@ -17,7 +17,7 @@ export function EnvironmentSwitcher({
   const chosen = list.find((e) => e.key === value);
   return (
     <div className="environment-switcher">
-      <label>
+      <label className="inline-label">
         Environment{" "}
         <select
           value={value}

@@ -251,6 +251,7 @@ export function FlagsPage(): ReactNode {
               <th scope="col">When</th>
               <th scope="col">Who</th>
               <th scope="col">Flag</th>
+              <th scope="col">Environment</th>
               <th scope="col">Action</th>
               <th scope="col">Change</th>
             </tr>
@@ -263,6 +264,7 @@ export function FlagsPage(): ReactNode {
                 <td data-label="Flag" className="mono">
                   {a.entityKey}
                 </td>
+                <td data-label="Environment">{environmentOf(a.after) ?? environmentOf(a.before) ?? "—"}</td>
                 <td data-label="Action">{a.action}</td>
                 <td data-label="Change" className="small">
                   {describeChange(a.before, a.after)}
@@ -276,6 +278,13 @@ export function FlagsPage(): ReactNode {
   );
 }
 
+/** The environment an audit snapshot of a flag belongs to (flags are audited per environment). */
+function environmentOf(snapshot: unknown): string | undefined {
+  if (snapshot === null || typeof snapshot !== "object") return undefined;
+  const value = (snapshot as { environment?: unknown }).environment;
+  return typeof value === "string" ? value : undefined;
+}
+
 /** The fields that differ between two audit snapshots, as "enabled: true → false". */
 function describeChange(before: unknown, after: unknown): string {
   if (before === null || typeof before !== "object") return "created";
@@ -283,7 +292,7 @@ function describeChange(before: unknown, after: unknown): string {
   const b = before as Record<string, unknown>;
   const a = after as Record<string, unknown>;
   const changed = Object.keys(a)
-    .filter((k) => k !== "updated_at" && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .filter((k) => k !== "updated_at" && k !== "environment" && JSON.stringify(a[k]) !== JSON.stringify(b[k]))
     .map((k) => `${k}: ${JSON.stringify(b[k])} → ${JSON.stringify(a[k])}`);
   return changed.length === 0 ? "no field changed" : changed.join("; ");
 }
