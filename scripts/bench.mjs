@@ -18,6 +18,8 @@ for (const name of order) {
     ["engines.ts", `${name}-engines`, name],
     // The decisions bench's second part, the server's hourly cycle over many experiments, lives with the server.
     ...(name === "decisions" ? [["decision-cycle.ts", "decisions-cycle", "server"]] : []),
+    // The server's streaming delivery (1,000 SDK clients on GET /api/sdk/stream): bench-results/server-stream.*.
+    ...(name === "server" ? [["stream.ts", "server-stream", "server"]] : []),
   ]) {
     if (only.length > 0 && !only.includes(name) && !only.includes(id)) continue;
     const script = join(root, "packages", pkg, "bench", file);

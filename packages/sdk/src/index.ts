@@ -28,6 +28,16 @@ export {
   type EventClientOptions,
 } from "./event-client.js";
 export { PayloadError, type PayloadProblem } from "./payload-problem.js";
+export {
+  createPayloadSync,
+  createSseParser,
+  type FetchLike,
+  type PayloadSync,
+  type PayloadSyncError,
+  type PayloadSyncMode,
+  type PayloadSyncOptions,
+  type PayloadSyncState,
+} from "./payload-sync.js";
 export type {
   AssayPayload,
   AttributeCondition,

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { eventBatchSchema } from "./collector/event-schema.js";
 import { createTrackingPlanCache, trackingPlanSchema } from "./collector/tracking-plan.js";
 import { registerDecisionRoutes } from "./decisions/decision-routes.js";
-import type { DecisionService } from "./decisions/decision-service.js";
+import { type DecisionService, smtpFromEnv } from "./decisions/decision-service.js";
 import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
 import { admitJson, admitStrings } from "./http/admission.js";
@@ -19,6 +19,7 @@ import { buildOpenApiDocument } from "./http/openapi.js";
 import { parseInput } from "./http/parse-input.js";
 import { createPrometheusMetrics } from "./http/prometheus-metrics.js";
 import { trackRoutes } from "./http/route-catalog.js";
+import { createPayloadStreams } from "./http/sdk-stream.js";
 import { checkTargetingCondition } from "./http/targeting-condition.js";
 import { unassignableExperiment } from "./http/unassignable-experiment.js";
 import type { ErasureScope } from "./lifecycle/erase-user.js";
@@ -29,6 +30,7 @@ import {
   type WarehouseTarget,
   warehouseTargetsFromEnv,
 } from "./lifecycle/warehouse-erasure.js";
+import { createNotifier, type Notifier } from "./notifications/notifier.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
 import { createApiKey, createAuthenticator, hasRole, type Principal, requireRole } from "./registry/auth.js";
@@ -76,6 +78,8 @@ import {
   segmentParamsSchema,
   segmentQuerySchema,
 } from "./results/segment-results-provider.js";
+import { registerRolloutRoutes } from "./rollouts/rollout-routes.js";
+import { createRolloutScheduler, type RolloutMetricsSource } from "./rollouts/rollout-scheduler.js";
 import type { ServerContext } from "./server-context.js";
 
 /** Computes an experiment's results summary (the pipeline over the lake); injected by `startServer`. */
@@ -92,6 +96,10 @@ export interface AppOptions {
   readonly warehouses?: ReadonlyArray<WarehouseTarget>;
   /** Seconds SDKs wait between polls (advertised in `X-Assay-Poll-Interval`). Default 30. */
   readonly pollIntervalSeconds?: number;
+  /** Open `GET /api/sdk/stream` connections one API key may hold; default `ASSAY_SDK_STREAM_MAX_PER_KEY` or 10,000. */
+  readonly streamMaxPerKey?: number;
+  /** Keep-alive comment interval of SDK streams (ms); default 15,000. */
+  readonly streamKeepAliveMs?: number;
   readonly logger?: boolean;
   readonly bodyLimitBytes?: number;
   /** The decision engine and scheduler (routes under `/api/experiments/{key}/decision`). */
@@ -100,6 +108,16 @@ export interface AppOptions {
   readonly pipelineConfig?: boolean;
   /** The built dashboard served at `/`; default `dashboardDistDir()`, `null` = none. */
   readonly dashboardDir?: string | null;
+  /**
+   * The guarded-rollout scheduler (`/api/flags/{key}/rollout`): its clock, guardrail numbers, notifier and tick
+   * interval (default `ASSAY_ROLLOUT_TICK_MS` or 30 s; 0 = no timer, ticks are driven by the caller, as in tests).
+   */
+  readonly rollouts?: {
+    readonly now?: () => Date;
+    readonly metrics?: RolloutMetricsSource;
+    readonly notify?: Notifier;
+    readonly intervalMs?: number;
+  };
   /** User attributes recorded at first assignments for segment drill-downs (default `ASSAY_SEGMENT_ATTRIBUTES`). */
   readonly segmentAttributes?: ReadonlyArray<string>;
 }
@@ -153,7 +171,21 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       await checkTeamPayload(tx);
       return result;
     });
-  const changed = (p: Principal) => snapshots.invalidate(p.team);
+  // Streams re-read the team's payloads after each change and push those that differ (GET /api/sdk/stream).
+  const streams = createPayloadStreams({
+    payloadOf: async (team, { environment, keyKind }) =>
+      (await snapshots.get(team)).payload(environment, keyKind),
+    maxPerKey: options.streamMaxPerKey ?? Number(process.env.ASSAY_SDK_STREAM_MAX_PER_KEY ?? 10_000),
+    ...(options.streamKeepAliveMs === undefined ? {} : { keepAliveMs: options.streamKeepAliveMs }),
+    // Another server's writes to a shared registry show in the snapshot within its TTL: look again as often.
+    recheckMs: db.dialect === "pglite" ? 0 : 1000,
+    onError: (error) => app.log.error(error),
+  });
+  const teamChanged = (team: string) => {
+    snapshots.invalidate(team);
+    streams.changed(team);
+  };
+  const changed = (p: Principal) => teamChanged(p.team);
   const syncConfig =
     options.pipelineConfig === false
       ? async () => {}
@@ -506,6 +538,25 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     reply.type("application/json");
     return body;
   });
+  // Server-Sent Events: the payload now (unless `Last-Event-ID` is its ETag), then each change as it commits.
+  // Authenticated like /api/sdk/config: an SDK key streams its own environment's payload (of its kind).
+  app.get("/api/sdk/stream", async (request, reply) => {
+    const p = await authenticate(request.headers.authorization);
+    const query = parseInput(sdkConfigQuerySchema, request.query);
+    const { environment, keyKind } = resolveSdkRequest(p, query.environment);
+    const last = request.headers["last-event-id"];
+    await streams.open(
+      () => {
+        reply.hijack();
+        return reply.raw;
+      },
+      { team: p.team, keyId: p.keyId },
+      { environment, keyKind },
+      typeof last === "string" ? last.trim() : undefined,
+    );
+  });
+  // Streams never end on their own: close them first, or `app.close()` would wait for them.
+  app.addHook("preClose", async () => streams.closeAll());
   const assign = async (authorization: string | undefined, raw: unknown) => {
     const p = await authenticate(authorization);
     // A client key is public: it reads its payload and sends events, it does not assign on the server.
@@ -666,6 +717,21 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
     return created;
   });
   registerRetention(app, { db, lake: context.lake, auth });
+
+  // --- Guarded rollouts -----------------------------------------------------------------------
+  const rolloutNow = options.rollouts?.now ?? (() => new Date());
+  const rolloutScheduler = createRolloutScheduler({
+    db,
+    now: rolloutNow,
+    ...(options.rollouts?.metrics === undefined ? {} : { metrics: options.rollouts.metrics }),
+    notify: options.rollouts?.notify ?? createNotifier({ db, ...smtpFromEnv() }),
+    onFlagChange: teamChanged,
+    onError: (error) => app.log.error(error),
+  });
+  registerRolloutRoutes(app, { db, auth, now: rolloutNow });
+  const rolloutInterval = options.rollouts?.intervalMs ?? Number(process.env.ASSAY_ROLLOUT_TICK_MS ?? 30_000);
+  if (rolloutInterval > 0) rolloutScheduler.start(rolloutInterval);
+  app.addHook("preClose", async () => rolloutScheduler.stop());
   app.post("/api/admin/compact", async (request) => {
     const p = await auth(request);
     requireRole(p, "admin");
@@ -673,7 +739,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   if (options.decisions !== undefined) {
-    options.decisions.engine.onRegistryChange((team) => snapshots.invalidate(team));
+    options.decisions.engine.onRegistryChange(teamChanged);
     registerDecisionRoutes(app, { db, decisions: options.decisions, auth });
   }
 

@@ -8,6 +8,7 @@ import type { Database } from "./db/database.js";
 import { createPgDatabase } from "./db/pg-database.js";
 import { createPgliteDatabase } from "./db/pglite-database.js";
 import { createDecisionService, type DecisionServiceOptions } from "./decisions/decision-service.js";
+import { createLakeResultsSource } from "./decisions/lake-results-source.js";
 import { dashboardDistDir } from "./http/dashboard-static.js";
 import { settleWithin } from "./lifecycle/shutdown-deadline.js";
 import { recoverAtStartup } from "./lifecycle/startup-recovery.js";
@@ -16,6 +17,7 @@ import { applyDefinitions, readDefinitionsDir } from "./registry/definitions-loa
 import { createLakeSummary } from "./results/experiment-summary.js";
 import { writePipelineConfig } from "./results/pipeline-config.js";
 import { createLakeSegmentResults, type SegmentResultsProvider } from "./results/segment-results-provider.js";
+import { createLinkedExperimentMetrics } from "./rollouts/linked-experiment-metrics.js";
 import { createServerContext, defaultPaths, type ServerContext } from "./server-context.js";
 
 export interface StartServerOptions {
@@ -147,6 +149,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     context,
     logger: options.logger ?? false,
     ...(decisions === undefined ? {} : { decisions }),
+    // Guarded rollouts read their guardrails from the flag's linked experiment, as the decision engine reads it.
+    rollouts: {
+      metrics: createLinkedExperimentMetrics(
+        db,
+        options.decisions !== false && options.decisions?.source !== undefined
+          ? options.decisions.source
+          : createLakeResultsSource({ lakeDir: paths.lakeDir }),
+      ),
+    },
     segmentResults: options.segmentResults ?? createLakeSegmentResults(db, paths.lakeDir),
     summary:
       options.summary ??

@@ -39,7 +39,7 @@ export interface DecisionService {
 }
 
 /** `ASSAY_SMTP_HOST`, `ASSAY_SMTP_PORT` (default 25) and `ASSAY_SMTP_FROM` configure e-mail routes. */
-function smtpFromEnv(): Omit<NotifierOptions, "db"> {
+export function smtpFromEnv(): Omit<NotifierOptions, "db"> {
   const host = process.env.ASSAY_SMTP_HOST;
   if (host === undefined || host === "") return {};
   return {

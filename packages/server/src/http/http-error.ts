@@ -6,7 +6,9 @@ export type HttpErrorCode =
   | "not_found"
   | "conflict"
   | "payload_too_large"
-  | "internal";
+  | "too_many_requests"
+  | "internal"
+  | "unavailable";
 
 const statusOf: Record<HttpErrorCode, number> = {
   bad_request: 400,
@@ -15,7 +17,9 @@ const statusOf: Record<HttpErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   internal: 500,
+  unavailable: 503,
 };
 
 /**

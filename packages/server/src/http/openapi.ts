@@ -19,6 +19,7 @@ import {
 import { flagCopyInputSchema } from "../registry/flag-copy.js";
 import { sdkKeyRequestSchema } from "../registry/sdk-keys.js";
 import { teamInputSchema } from "../registry/team-store.js";
+import { rolloutInputSchema, rolloutResponseSchema } from "../rollouts/rollout-schema.js";
 import { apiKeyRequestSchema } from "./api-key-request.js";
 import { assignInputSchema } from "./assign-input.js";
 import {
@@ -45,6 +46,7 @@ import {
   flagCopyResultSchema,
   flagListSchema,
   flagResponseSchema,
+  flagStalenessSchema,
   guardrailVerdictStatusSchema,
   methodInferenceSchema,
   powerAnalysisResponseSchema,
@@ -103,6 +105,9 @@ function componentRegistry() {
     SummaryGuardrails: summaryGuardrailsSchema,
     ExperimentSummary: experimentSummarySchema,
     StoredFlag: flagResponseSchema,
+    FlagStaleness: flagStalenessSchema,
+    RolloutInput: rolloutInputSchema,
+    Rollout: rolloutResponseSchema,
     FlagList: flagListSchema,
     AuditEntry: auditEntrySchema,
     AuditList: auditListSchema,
@@ -191,6 +196,11 @@ function op(summary: string, body?: string, extra: Record<string, unknown> = {},
 }
 
 const keyParam = [{ name: "key", in: "path", required: true, schema: { type: "string" } }];
+const environmentParam = {
+  name: "environment",
+  in: "query",
+  schema: { type: "string", default: "production" },
+};
 const idParam = [{ name: "id", in: "path", required: true, schema: { type: "integer" } }];
 const envParam = [{ name: "environment", in: "query", schema: { type: "string", default: "production" } }];
 
@@ -365,9 +375,20 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       },
       "/api/flags": {
         get: op(
-          "Feature flags as they stand in one environment",
+          "Feature flags as they stand in one environment, each marked `stale` when not evaluated (or else not changed) for `stale_after_days`",
           undefined,
-          { parameters: envParam },
+          {
+            parameters: [
+              {
+                name: "stale_after_days",
+                in: "query",
+                description:
+                  "Days without evaluation or change after which a flag is stale (default ASSAY_STALE_FLAG_DAYS or 30)",
+                schema: { type: "integer", minimum: 0, default: 30 },
+              },
+              ...envParam,
+            ],
+          },
           "FlagList",
         ),
       },
@@ -474,6 +495,26 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           parameters: keyParam,
         }),
       },
+      "/api/flags/{key}/rollout": {
+        get: op(
+          "The flag's guarded rollout in an environment: steps, current step, stop reason",
+          undefined,
+          { parameters: [...keyParam, environmentParam] },
+          "Rollout",
+        ),
+        post: op(
+          "Schedule a guarded rollout (editor, audited): increasing percentages at increasing future times, watched by guardrails",
+          "RolloutInput",
+          { parameters: keyParam },
+          "Rollout",
+        ),
+        delete: op(
+          "Cancel the active rollout; the flag keeps the step it reached (editor, audited)",
+          undefined,
+          { parameters: [...keyParam, environmentParam] },
+          "Rollout",
+        ),
+      },
       "/api/environments/{key}/sdk-keys": {
         post: op(
           "Create an SDK key bound to the environment: server (full payload, assign, events) or client (redacted payload, events) → 201 (admin)",
@@ -492,6 +533,29 @@ export function buildOpenApiDocument(): Record<string, unknown> {
           undefined,
           { parameters: [{ name: "environment", in: "query", schema: { type: "string" } }] },
         ),
+      },
+      "/api/sdk/stream": {
+        get: {
+          ...op(
+            "Server-Sent Events of the SDK payload: `event: payload` (id = its ETag, data = the payload) now unless `Last-Event-ID` is its ETag, then at each change; `: keep-alive` comments; 429 past the key's stream limit",
+            undefined,
+            {
+              parameters: [
+                environmentParam,
+                { name: "Last-Event-ID", in: "header", schema: { type: "string" } },
+              ],
+            },
+          ),
+          responses: {
+            "200": {
+              description: "text/event-stream",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+            "400": errorResponse,
+            "401": errorResponse,
+            "429": errorResponse,
+          },
+        },
       },
       "/api/assign": {
         post: op("Server-side assignment; first assignments are logged exactly once", "AssignRequest"),

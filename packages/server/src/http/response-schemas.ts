@@ -382,7 +382,18 @@ export const flagResponseSchema = z.object({
   updated_at: z.string().optional(),
 });
 
-export const flagListSchema = z.object({ environment: z.string(), flags: z.array(flagResponseSchema) });
+/** Why a listed flag is stale (`GET /api/flags`): not evaluated, or else not changed, for `stale_after_days`. */
+export const flagStalenessSchema = z.object({
+  /** The last evaluation on record (`not_evaluated`) or the last change (`not_changed`), ISO 8601 UTC. */
+  since: z.string(),
+  reason: z.enum(["not_evaluated", "not_changed"]),
+});
+
+/** `GET /api/flags`: each flag with its stale mark (null: not stale). */
+export const flagListSchema = z.object({
+  environment: z.string(),
+  flags: z.array(flagResponseSchema.extend({ stale: flagStalenessSchema.nullable() })),
+});
 
 /** A team's environment (`GET /api/environments`). */
 export const environmentResponseSchema = z.object({

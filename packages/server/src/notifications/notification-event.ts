@@ -1,4 +1,4 @@
-/** Events the decision engine announces; teams choose which go where (`PUT /api/notifications`). */
+/** Events the decision engine (and the rollout scheduler) announces; teams choose which go where (`PUT /api/notifications`). */
 export const notificationEventTypes = [
   "guardrail_breach",
   "srm_alert",
@@ -6,6 +6,8 @@ export const notificationEventTypes = [
   "power_warning",
   "decision_changed",
   "reenabled",
+  // A guarded flag rollout stopped (guardrail breach: the flag is rolled back). `experimentKey` is the flag's key.
+  "rollout_stopped",
 ] as const;
 export type NotificationEventType = (typeof notificationEventTypes)[number];
 

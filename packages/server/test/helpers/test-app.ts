@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateToLake } from "@assay/pipeline";
 import type { FastifyInstance } from "fastify";
-import { createApp } from "../../src/app.js";
+import { type AppOptions, createApp } from "../../src/app.js";
 import { createApiKey, createServerContext, type Database, type ServerContext } from "../../src/index.js";
 import { createLakeSummary } from "../../src/results/experiment-summary.js";
 import { createLakeSegmentResults } from "../../src/results/segment-results-provider.js";
@@ -88,11 +88,15 @@ export async function generateGuardrailRegressionLake(lake: string): Promise<voi
   });
 }
 
-export async function createTestApp(db: Database, options: { results?: boolean } = {}): Promise<TestApp> {
+export async function createTestApp(
+  db: Database,
+  options: { results?: boolean; app?: Partial<Omit<AppOptions, "context">> } = {},
+): Promise<TestApp> {
   const dir = await mkdtemp(join(tmpdir(), "assay-server-test-"));
   const context = await createServerContext({ db, walDir: join(dir, "wal"), lakeDir: join(dir, "lake") });
   const app = await createApp({
     context,
+    ...options.app,
     ...(options.results === true
       ? {
           summary: createLakeSummary(db, context.lake.dir),

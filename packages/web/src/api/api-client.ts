@@ -1,4 +1,4 @@
-import { toApiError } from "./api-error.js";
+import { isApiError, toApiError } from "./api-error.js";
 import type {
   AnalysisMode,
   AuditEntry,
@@ -13,6 +13,7 @@ import type {
   Flag,
   FlagCopyResult,
   FlagInput,
+  Rollout,
   SegmentResults,
 } from "./api-types.js";
 
@@ -55,6 +56,8 @@ export interface ApiClient {
     comment: string,
   ): Promise<ChangeRequest>;
   listChangeRequests(filter: { status?: ChangeRequestStatus; flagKey?: string }): Promise<ChangeRequest[]>;
+  /** The flag's guarded rollout in `environment`, or null when it has none. */
+  getRollout(key: string, environment: string): Promise<Rollout | null>;
   approveChangeRequest(id: number, note?: string): Promise<ChangeRequestApproval>;
   rejectChangeRequest(id: number, note?: string): Promise<ChangeRequest>;
   listAudit(filter: { entityType?: string; entityKey?: string; limit?: number }): Promise<AuditEntry[]>;
@@ -132,6 +135,13 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         flag,
         comment,
       }),
+    getRollout: (key, environment) =>
+      call<Rollout>("GET", `/api/flags/${enc(key)}/rollout?environment=${enc(environment)}`).catch(
+        (error: unknown) => {
+          if (isApiError(error) && error.status === 404) return null;
+          throw error;
+        },
+      ),
     listChangeRequests: (filter) => {
       const q = new URLSearchParams();
       if (filter.status !== undefined) q.set("status", filter.status);

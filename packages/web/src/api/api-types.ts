@@ -41,6 +41,8 @@ export type Environment = Schemas["Environment"];
 export type ChangeRequest = Schemas["ChangeRequest"];
 export type ChangeRequestStatus = ChangeRequest["status"];
 export type FlagCopyResult = Schemas["FlagCopyResult"];
+/** A flag's guarded rollout in one environment (`GET /api/flags/{key}/rollout`). */
+export type Rollout = Schemas["Rollout"];
 export type ChangeRequestApproval = Schemas["ChangeRequestApproval"];
 export type AuditEntry = Schemas["AuditEntry"];
 export type ApiErrorBody = Schemas["Error"];

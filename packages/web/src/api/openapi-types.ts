@@ -2369,11 +2369,13 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        /** Feature flags as they stand in one environment */
+        /** Feature flags as they stand in one environment, each marked `stale` when not evaluated (or else not changed) for `stale_after_days` */
         readonly get: {
             readonly parameters: {
                 readonly query?: {
                     readonly environment?: string;
+                    /** @description Days without evaluation or change after which a flag is stale (default ASSAY_STALE_FLAG_DAYS or 30) */
+                    readonly stale_after_days?: number;
                 };
                 readonly header?: never;
                 readonly path?: never;
@@ -2949,6 +2951,231 @@ export interface paths {
         readonly patch?: never;
         readonly trace?: never;
     };
+    readonly "/api/flags/{key}/rollout": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** The flag's guarded rollout in an environment: steps, current step, stop reason */
+        readonly get: {
+            readonly parameters: {
+                readonly query?: {
+                    readonly environment?: string;
+                };
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Rollout"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly put?: never;
+        /** Schedule a guarded rollout (editor, audited): increasing percentages at increasing future times, watched by guardrails */
+        readonly post: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody: {
+                readonly content: {
+                    readonly "application/json": components["schemas"]["RolloutInput"];
+                };
+            };
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Rollout"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Cancel the active rollout; the flag keeps the step it reached (editor, audited) */
+        readonly delete: {
+            readonly parameters: {
+                readonly query?: {
+                    readonly environment?: string;
+                };
+                readonly header?: never;
+                readonly path: {
+                    readonly key: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Rollout"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
     readonly "/api/keys": {
         readonly parameters: {
             readonly query?: never;
@@ -3505,6 +3732,73 @@ export interface paths {
                 };
                 /** @description Error: `{error: {code, message, field}}` */
                 readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        readonly put?: never;
+        readonly post?: never;
+        readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/sdk/stream": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        /** Server-Sent Events of the SDK payload: `event: payload` (id = its ETag, data = the payload) now unless `Last-Event-ID` is its ETag, then at each change; `: keep-alive` comments; 429 past the key's stream limit */
+        readonly get: {
+            readonly parameters: {
+                readonly query?: {
+                    readonly environment?: string;
+                };
+                readonly header?: {
+                    readonly "Last-Event-ID"?: string;
+                };
+                readonly path?: never;
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description text/event-stream */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "text/event-stream": string;
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 429: {
                     headers: {
                         readonly [name: string]: unknown;
                     };
@@ -4811,7 +5105,37 @@ export interface components {
         };
         readonly FlagList: {
             readonly environment: string;
-            readonly flags: readonly components["schemas"]["StoredFlag"][];
+            readonly flags: readonly {
+                readonly default_value: components["schemas"]["JsonValue"];
+                readonly dependencies: readonly {
+                    readonly flag_key: string;
+                    readonly value: components["schemas"]["JsonValue"];
+                }[];
+                readonly description: string;
+                readonly enabled: boolean;
+                readonly environment: string;
+                readonly experiment_key: string | null;
+                readonly key: string;
+                readonly killed: boolean;
+                readonly name?: string;
+                readonly overrides: readonly {
+                    readonly identity_id: string;
+                    readonly value: components["schemas"]["JsonValue"];
+                }[];
+                readonly owner_team?: string;
+                readonly rollout_percentage: number;
+                readonly stale: components["schemas"]["FlagStaleness"] | null;
+                readonly targeting: components["schemas"]["Targeting"];
+                /** @enum {string} */
+                readonly type: "boolean" | "string" | "number" | "json";
+                readonly updated_at?: string;
+                readonly variation_value?: components["schemas"]["JsonValue"];
+            }[];
+        };
+        readonly FlagStaleness: {
+            /** @enum {string} */
+            readonly reason: "not_evaluated" | "not_changed";
+            readonly since: string;
         };
         /** @enum {string} */
         readonly GuardrailVerdictStatus: "breached" | "within_threshold" | "not_evaluated";
@@ -4866,7 +5190,7 @@ export interface components {
             readonly routes: readonly {
                 /** @enum {string} */
                 readonly channel: "webhook" | "email";
-                readonly events: readonly ("guardrail_breach" | "srm_alert" | "run_failed" | "power_warning" | "decision_changed" | "reenabled")[];
+                readonly events: readonly ("guardrail_breach" | "srm_alert" | "run_failed" | "power_warning" | "decision_changed" | "reenabled" | "rollout_stopped")[];
                 readonly id: string;
                 readonly secret?: string | null;
                 readonly target: string;
@@ -4918,6 +5242,62 @@ export interface components {
             readonly uplift_abs: number | null;
             readonly uplift_rel: number | null;
             readonly variation_id: string;
+        };
+        readonly Rollout: {
+            readonly alpha: number;
+            readonly before_state: {
+                readonly [key: string]: unknown;
+            } | null;
+            readonly created_at: string;
+            readonly created_by: string;
+            readonly current_step: number;
+            readonly environment: string;
+            readonly flag_key: string;
+            readonly guardrails: readonly {
+                /** @enum {string} */
+                readonly direction: "increase" | "decrease";
+                readonly metric_key: string;
+                readonly threshold: number;
+            }[];
+            readonly history: readonly {
+                readonly [key: string]: unknown;
+            }[];
+            readonly next_at: string | null;
+            /** @enum {string} */
+            readonly status: "scheduled" | "running" | "completed" | "stopped" | "cancelled";
+            readonly steps: readonly {
+                readonly at: string;
+                readonly percentage: number;
+            }[];
+            readonly stop_reason: {
+                /** @enum {string} */
+                readonly code: "guardrail_breach" | "flag_killed" | "flag_deleted";
+                readonly message: string;
+                readonly metric?: string;
+                readonly values: {
+                    readonly [key: string]: unknown;
+                };
+                readonly variant?: string;
+            } | null;
+            readonly updated_at: string;
+        };
+        readonly RolloutInput: {
+            /** @default 0.05 */
+            readonly alpha?: number;
+            /** @default production */
+            readonly environment?: string;
+            /** @default [] */
+            readonly guardrails?: readonly {
+                /** @enum {string} */
+                readonly direction: "increase" | "decrease";
+                readonly metric_key: string;
+                readonly threshold: number;
+            }[];
+            readonly steps: readonly {
+                /** Format: date-time */
+                readonly at: string;
+                readonly percentage: number;
+            }[];
         };
         readonly SdkKey: {
             readonly environment: string;

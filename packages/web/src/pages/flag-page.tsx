@@ -6,6 +6,7 @@ import { useResource } from "../api/use-resource.js";
 import { Badge } from "../components/badge.js";
 import { ChangeDiff } from "../components/change-diff.js";
 import { EnvironmentSwitcher } from "../components/environment-switcher.js";
+import { RolloutSchedule } from "../components/rollout-schedule.js";
 import { Empty, ErrorView, Loading } from "../components/state-views.js";
 import { hrefOf } from "../router.js";
 import { rulesText } from "./flags-page.js";
@@ -49,6 +50,7 @@ export function FlagPage({ flagKey }: { readonly flagKey: string }): ReactNode {
     () => api.listChangeRequests({ flagKey, status: "open" }),
     [flagKey],
   );
+  const [rollout] = useResource(() => api.getRollout(flagKey, environment), [flagKey, environment]);
   const [from, setFrom] = useState("staging");
   const [to, setTo] = useState(environment);
   const [busy, setBusy] = useState(false);
@@ -185,6 +187,13 @@ export function FlagPage({ flagKey }: { readonly flagKey: string }): ReactNode {
               })}
             </tbody>
           </table>
+
+          <h2 id="rollout-title">Rollout schedule in {environment}</h2>
+          {rollout.state === "loading" ? <Loading what="the rollout schedule" /> : null}
+          {rollout.state === "error" ? <ErrorView what="the rollout schedule" error={rollout.error} /> : null}
+          {rollout.state === "ready" ? (
+            <RolloutSchedule rollout={rollout.data} environment={environment} />
+          ) : null}
 
           {chosen === undefined || edit === null ? null : (
             <form className="card flag-edit" onSubmit={save} aria-labelledby="edit-title">

@@ -52,13 +52,17 @@ export interface ServerProcess {
 }
 
 /** Runs the real `assay serve` as a child process on a free port with a fresh home, and waits until it listens. */
-export async function startServerProcess(): Promise<ServerProcess> {
+export async function startServerProcess(extraArgs: ReadonlyArray<string> = []): Promise<ServerProcess> {
   const home = await mkdtemp(join(tmpdir(), "assay-web-"));
-  const child: ChildProcess = spawn(process.execPath, [cli, "serve", "--port", "0", "--home", home], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ASSAY_DATABASE_URL: "" },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [cli, "serve", "--port", "0", "--home", home, ...extraArgs],
+    {
+      cwd: repoRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ASSAY_DATABASE_URL: "" },
+    },
+  );
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
     const onData = (chunk: Buffer): void => {
