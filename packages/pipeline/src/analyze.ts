@@ -1,6 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "./config/assay-config.js";
+import { metricSources, usedMetrics } from "./dialect/base/measure-plan.js";
+import { metricTypeModelNeeded, sourceSelect } from "./dialect/base/metric-type-models.js";
 import { segmentModelNames } from "./dialect/base/segment-models.js";
 import type { Dialect } from "./dialect/dialect.js";
 import { duckdbDialect } from "./dialect/duckdb/index.js";
@@ -12,10 +14,17 @@ import { writeDirectoryAtomically } from "./io/atomic-directory.js";
 import { exportCsv } from "./io/export-table.js";
 import { resolveInputFiles, resolveOptionalInputFiles } from "./io/input-files.js";
 import { inputTableNames, optionalInputTables } from "./io/input-schema.js";
+import { loadExtraTables } from "./io/load-extra-tables.js";
 import { loadInputTable } from "./io/load-input-table.js";
 import { loadConfigRelations, type ModelRunReport, runModels } from "./model/run-models.js";
 import type { ProgressReporter } from "./progress/progress-reporter.js";
-import { computeResults, type ResultRow, type VariantAggregate } from "./results/compute-results.js";
+import {
+  computeResults,
+  type MomentAggregate,
+  type QuantileAggregate,
+  type ResultRow,
+  type VariantAggregate,
+} from "./results/compute-results.js";
 import {
   computeSegmentResults,
   type SegmentAggregate,
@@ -24,6 +33,7 @@ import {
 } from "./results/compute-segment-results.js";
 import { buildQualityReport, type QualityReport } from "./results/quality-report.js";
 import { materializeResults, materializeSegmentResults } from "./results/results-table.js";
+import { compareBytes } from "./segments/compare-bytes.js";
 import { ensureUserAttributesTable, resolveSegmentAttributes } from "./segments/segment-attributes.js";
 
 export interface AnalysisOptions {
@@ -97,14 +107,18 @@ export async function runAnalysis(engine: Engine, options: AnalysisOptions): Pro
   const dialect = options.dialect ?? duckdbDialect;
   await ensureUserAttributesTable(engine, dialect);
   const segmentAttributes = await resolveSegmentAttributes(engine, options.config);
-  const config = { ...options.config, segmentAttributes };
+  const attributeLevels = await resolveAttributeLevels(engine, dialect, options.config);
+  const config = { ...options.config, segmentAttributes, attributeLevels };
   const segmented = segmentAttributes.length > 0;
+  await checkMetricSources(engine, dialect, config);
   await loadConfigRelations(engine, dialect, config);
   const { models, tests } = await runModels({
     engine,
     dialect,
     config,
-    models: modelsForDialect(dialect).filter((m) => segmented || !segmentModelNames.has(m.name)),
+    models: modelsForDialect(dialect).filter(
+      (m) => (segmented || !segmentModelNames.has(m.name)) && metricTypeModelNeeded(m.name, config),
+    ),
     warnOnly: options.warnOnly ?? false,
     skipTests: options.skipTests ?? false,
     ...(options.progress ? { progress: options.progress } : {}),
@@ -112,7 +126,22 @@ export async function runAnalysis(engine: Engine, options: AnalysisOptions): Pro
   const aggregates = await engine.query<VariantAggregate & Record<string, unknown>>(
     "SELECT * FROM agg_experiment_metric_by_variant",
   );
-  const { rows, skipped } = computeResults(config, aggregates, { alpha: options.alpha ?? 0.05 });
+  const quantiles = metricTypeModelNeeded("agg_experiment_metric_quantiles", config)
+    ? await engine.query<QuantileAggregate & Record<string, unknown>>(
+        "SELECT * FROM agg_experiment_metric_quantiles",
+      )
+    : [];
+  const moments = metricTypeModelNeeded("agg_experiment_metric_moments", config)
+    ? await engine.query<MomentAggregate & Record<string, unknown>>(
+        "SELECT * FROM agg_experiment_metric_moments",
+      )
+    : [];
+  const { rows, skipped } = computeResults(
+    config,
+    aggregates,
+    { alpha: options.alpha ?? 0.05 },
+    { quantiles, moments },
+  );
   await materializeResults(engine, dialect, rows);
   const quality = await buildQualityReport(engine, config, { tests, skipped });
   const segments = segmented
@@ -141,13 +170,59 @@ export async function runAnalysis(engine: Engine, options: AnalysisOptions): Pro
  * Loads the input tables of a bring-your-own-data folder (CSV or Parquet) into the engine; an optional table
  * (`user_attributes`) that is absent loads as an empty table.
  */
-export async function loadInputDirectory(engine: Engine, dataDir: string): Promise<void> {
+export async function loadInputDirectory(
+  engine: Engine,
+  dataDir: string,
+  options: { readonly extraTables?: boolean } = {},
+): Promise<void> {
   for (const table of inputTableNames) {
     const files = optionalInputTables.has(table)
       ? resolveOptionalInputFiles(dataDir, table)
       : resolveInputFiles(dataDir, table);
     await loadInputTable(engine, table, files);
   }
+  if (options.extraTables) await loadExtraTables(engine, dataDir);
+}
+
+/** A SQL-defined metric source that does not run; the message names the metric (docs/metrics.md). */
+export class MetricSourceError extends Error {
+  readonly status = 400;
+  readonly field: string;
+  constructor(metricId: string, cause: unknown) {
+    super(`metric "${metricId}": its source SQL fails: ${(cause as Error).message}`, { cause });
+    this.name = "MetricSourceError";
+    this.field = `metrics.${metricId}.source.sql`;
+  }
+}
+
+/** Runs each SQL source once without rows, so a bad query fails the run naming its metric. */
+async function checkMetricSources(engine: Engine, dialect: Dialect, config: AssayConfig): Promise<void> {
+  for (const source of metricSources(config)) {
+    try {
+      await engine.query(
+        `SELECT * FROM (${sourceSelect(dialect.functions, source.sourceId, source.metricId, source.sql)}) checked WHERE 1 = 0`,
+      );
+    } catch (cause) {
+      throw new MetricSourceError(source.metricId, cause);
+    }
+  }
+}
+
+/** The values of each attribute a `cuped_covariates` list names, in byte order (only distinct values leave the engine). */
+async function resolveAttributeLevels(
+  engine: Engine,
+  dialect: Dialect,
+  config: AssayConfig,
+): Promise<Record<string, ReadonlyArray<string>>> {
+  const attributes = new Set(usedMetrics(config).flatMap((m) => m.covariates?.attributes ?? []));
+  const levels: Record<string, ReadonlyArray<string>> = {};
+  for (const attribute of attributes) {
+    const rows = await engine.query<{ value: string }>(
+      `SELECT DISTINCT value FROM raw_user_attributes WHERE attribute = ${dialect.functions.string(attribute)}`,
+    );
+    levels[attribute] = rows.map((row) => String(row.value)).sort(compareBytes);
+  }
+  return levels;
 }
 
 export interface AnalyzeDirectoryOptions extends AnalysisOptions {
@@ -164,7 +239,9 @@ export interface AnalyzeDirectoryOptions extends AnalysisOptions {
 export async function analyzeDirectory(options: AnalyzeDirectoryOptions): Promise<AnalysisResult> {
   const engine = await createDuckDbEngine(options.engineOptions ?? {});
   try {
-    await loadInputDirectory(engine, options.dataDir);
+    await loadInputDirectory(engine, options.dataDir, {
+      extraTables: metricSources(options.config).length > 0,
+    });
     const identity = await stitchFromFiles(engine, findIdentifyFiles(options.dataDir), {
       config: options.config,
       tables: inputTableNames,
