@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "./config/assay-config.js";
-import { metricSources, usedMetrics } from "./dialect/base/measure-plan.js";
+import { metricSources } from "./dialect/base/measure-plan.js";
 import { metricTypeModelNeeded, sourceSelect } from "./dialect/base/metric-type-models.js";
 import { segmentModelNames } from "./dialect/base/segment-models.js";
 import type { Dialect } from "./dialect/dialect.js";
@@ -33,8 +33,11 @@ import {
 } from "./results/compute-segment-results.js";
 import { buildQualityReport, type QualityReport } from "./results/quality-report.js";
 import { materializeResults, materializeSegmentResults } from "./results/results-table.js";
-import { compareBytes } from "./segments/compare-bytes.js";
-import { ensureUserAttributesTable, resolveSegmentAttributes } from "./segments/segment-attributes.js";
+import {
+  ensureUserAttributesTable,
+  resolveAttributeLevels,
+  resolveSegmentAttributes,
+} from "./segments/segment-attributes.js";
 
 export interface AnalysisOptions {
   readonly config: AssayConfig;
@@ -206,23 +209,6 @@ async function checkMetricSources(engine: Engine, dialect: Dialect, config: Assa
       throw new MetricSourceError(source.metricId, cause);
     }
   }
-}
-
-/** The values of each attribute a `cuped_covariates` list names, in byte order (only distinct values leave the engine). */
-async function resolveAttributeLevels(
-  engine: Engine,
-  dialect: Dialect,
-  config: AssayConfig,
-): Promise<Record<string, ReadonlyArray<string>>> {
-  const attributes = new Set(usedMetrics(config).flatMap((m) => m.covariates?.attributes ?? []));
-  const levels: Record<string, ReadonlyArray<string>> = {};
-  for (const attribute of attributes) {
-    const rows = await engine.query<{ value: string }>(
-      `SELECT DISTINCT value FROM raw_user_attributes WHERE attribute = ${dialect.functions.string(attribute)}`,
-    );
-    levels[attribute] = rows.map((row) => String(row.value)).sort(compareBytes);
-  }
-  return levels;
 }
 
 export interface AnalyzeDirectoryOptions extends AnalysisOptions {

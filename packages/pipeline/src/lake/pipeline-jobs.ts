@@ -3,6 +3,7 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "../config/assay-config.js";
 import { loadConfigFile } from "../config/load-config.js";
+import { metricTypeModelNeeded } from "../dialect/base/metric-type-models.js";
 import { getModel } from "../dialect/base/models.js";
 import { segmentModelNames } from "../dialect/base/segment-models.js";
 import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
@@ -21,7 +22,13 @@ import {
   runModels,
 } from "../model/run-models.js";
 import { type ProgressReporter, silentProgress } from "../progress/progress-reporter.js";
-import { computeResults, type ResultRow, type VariantAggregate } from "../results/compute-results.js";
+import {
+  computeResults,
+  type MomentAggregate,
+  type QuantileAggregate,
+  type ResultRow,
+  type VariantAggregate,
+} from "../results/compute-results.js";
 import {
   computeSegmentResults,
   type SegmentAggregate,
@@ -29,7 +36,11 @@ import {
 } from "../results/compute-segment-results.js";
 import { buildQualityReport, type QualityReport } from "../results/quality-report.js";
 import { materializeResults, materializeSegmentResults } from "../results/results-table.js";
-import { ensureUserAttributesTable, resolveSegmentAttributes } from "../segments/segment-attributes.js";
+import {
+  ensureUserAttributesTable,
+  resolveAttributeLevels,
+  resolveSegmentAttributes,
+} from "../segments/segment-attributes.js";
 import {
   checkDt,
   type LakeArea,
@@ -74,9 +85,16 @@ export const stepPlans: Readonly<Record<PipelineStep, StepPlan>> = {
     models: [
       "stg_conversion_events",
       "fct_event_quality",
+      // The metric-type models (docs/metrics.md) run only when a used metric needs them.
+      "stg_metric_source_events",
       "int_experiment_unit_measures",
       "fct_experiment_unit_outcomes",
+      "int_experiment_unit_attributes",
+      "int_experiment_unit_funnels",
+      "agg_experiment_metric_caps",
       "agg_experiment_metric_by_variant",
+      "agg_experiment_metric_quantiles",
+      "agg_experiment_metric_moments",
       // Built only when there is a segment attribute; their partitions of dt are removed otherwise.
       ...segmentModelNames,
     ],
@@ -199,11 +217,15 @@ async function runStepOnEngine(
     );
   }
   let stepConfig = config;
-  let stepModels = plan.models;
+  let stepModels = plan.models.filter((m) => metricTypeModelNeeded(m, config));
   if (stepModels.some((m) => segmentModelNames.has(m))) {
     await ensureUserAttributesTable(engine, duckdbDialect);
     const segmentAttributes = await resolveSegmentAttributes(engine, config);
-    stepConfig = { ...config, segmentAttributes };
+    stepConfig = {
+      ...config,
+      segmentAttributes,
+      attributeLevels: await resolveAttributeLevels(engine, duckdbDialect, config),
+    };
     if (segmentAttributes.length === 0) {
       stepModels = stepModels.filter((m) => !segmentModelNames.has(m));
       // A re-run without attributes must not leave an earlier run's segment partitions for this dt behind.
@@ -232,7 +254,28 @@ async function runStepOnEngine(
     const aggregates = await engine.query<VariantAggregate & Record<string, unknown>>(
       "SELECT * FROM agg_experiment_metric_by_variant",
     );
-    const { rows, skipped } = computeResults(config, aggregates, { alpha: options.alpha ?? 0.05 });
+    // The metric-type aggregates of the outcomes job, when some metric needs them (docs/metrics.md).
+    const extra = async <T>(model: string): Promise<T[]> => {
+      if (!metricTypeModelNeeded(model, config)) return [];
+      const files = partitionFiles(lake, "gold", model, dt);
+      if (files.length === 0) {
+        throw new MissingPartitionError(
+          `missing ${model} for dt=${dt} (run \`assay build outcomes --dt ${dt}\` first)`,
+        );
+      }
+      return engine.query<T & Record<string, unknown>>(
+        `SELECT * FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false, union_by_name = true)`,
+      );
+    };
+    const { rows, skipped } = computeResults(
+      config,
+      aggregates,
+      { alpha: options.alpha ?? 0.05 },
+      {
+        quantiles: await extra<QuantileAggregate>("agg_experiment_metric_quantiles"),
+        moments: await extra<MomentAggregate>("agg_experiment_metric_moments"),
+      },
+    );
     await materializeResults(engine, duckdbDialect, rows);
     const quality = await buildQualityReport(engine, config, {
       tests: await previousTests(lake, dt),

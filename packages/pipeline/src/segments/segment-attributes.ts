@@ -1,4 +1,5 @@
 import type { AssayConfig } from "../config/assay-config.js";
+import { usedMetrics } from "../dialect/base/measure-plan.js";
 import type { Dialect } from "../dialect/dialect.js";
 import type { Engine } from "../engine/engine.js";
 import { inputTables } from "../io/input-schema.js";
@@ -38,4 +39,21 @@ export async function resolveSegmentAttributes(
     `SELECT DISTINCT attribute FROM ${inputTables.user_attributes.relation}`,
   );
   return rows.map((row) => String(row.attribute)).sort(compareBytes);
+}
+
+/** The values of each attribute a `cuped_covariates` list names, in byte order (only distinct values leave the engine). */
+export async function resolveAttributeLevels(
+  engine: Engine,
+  dialect: Dialect,
+  config: AssayConfig,
+): Promise<Record<string, ReadonlyArray<string>>> {
+  const attributes = new Set(usedMetrics(config).flatMap((m) => m.covariates?.attributes ?? []));
+  const levels: Record<string, ReadonlyArray<string>> = {};
+  for (const attribute of attributes) {
+    const rows = await engine.query<{ value: string }>(
+      `SELECT DISTINCT value FROM raw_user_attributes WHERE attribute = ${dialect.functions.string(attribute)}`,
+    );
+    levels[attribute] = rows.map((row) => String(row.value)).sort(compareBytes);
+  }
+  return levels;
 }
