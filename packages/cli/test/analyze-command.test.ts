@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { analyzeDirectory, loadConfigFile } from "@assay/pipeline";
+import { createDuckDbEngine, loadConfigFile, runPipeline } from "@assay/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "../../..");
@@ -40,10 +40,10 @@ describe("assay analyze (child process)", () => {
     expect(run.stdout).toMatch(/wrote 56 result rows for 3 experiment/);
 
     const libOut = join(work, "lib-out");
-    await analyzeDirectory({
+    await runPipeline({
+      source: { kind: "folder", dir: inputDir },
+      sink: { kind: "folder", dir: libOut },
       config: await loadConfigFile(join(inputDir, "assay.yaml")),
-      dataDir: inputDir,
-      outDir: libOut,
     });
     const files = readdirSync(cliOut).sort();
     expect(files).toEqual(readdirSync(libOut).sort());
@@ -217,5 +217,93 @@ describe("assay analyze (child process)", () => {
     const run = assay(["analyze", "--config", "a.yaml", "--data", ".", "--out", "o", "--alpha", "1.5"]);
     expect(run.status).toBe(2);
     expect(run.stderr).toMatch(/--alpha must be a number in \(0, 1\)/);
+  });
+
+  it("writes the same tables as Parquet with --format parquet", async () => {
+    const out = join(work, "parquet-out");
+    const run = assay([
+      "analyze",
+      "--config",
+      join(inputDir, "assay.yaml"),
+      "--data",
+      inputDir,
+      "--out",
+      out,
+      "--format",
+      "parquet",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    const csvFiles = readdirSync(join(work, "cli-out")).sort();
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(csvFiles.map((f) => f.replace(/\.csv$/, ".parquet")));
+    // Same rows as the CSV outputs: the per-unit validation flags and the results, read back through DuckDB.
+    const engine = await createDuckDbEngine();
+    try {
+      const count = async (sql: string) => (await engine.query<{ n: number }>(sql))[0]?.n;
+      for (const table of ["int_experiment_exposure_validation", "fct_experiment_results"]) {
+        const parquet = await count(
+          `SELECT count(*) AS n FROM read_parquet('${join(out, `${table}.parquet`)}')`,
+        );
+        const csv = await count(
+          `SELECT count(*) AS n FROM read_csv('${join(work, "cli-out", `${table}.csv`)}')`,
+        );
+        expect(parquet, table).toBe(csv);
+        expect(parquet ?? 0, table).toBeGreaterThan(0);
+      }
+      const [types] = await engine.query<{ t: string }>(
+        `SELECT typeof(assignment_time_utc) AS t FROM read_parquet('${join(out, "fact_assignment.parquet")}') LIMIT 1`,
+      );
+      expect(types?.t).toBe("TIMESTAMP");
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it("rejects an unknown --format", () => {
+    const run = assay(["analyze", "--config", "a.yaml", "--data", ".", "--out", "o", "--format", "xlsx"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/--format must be one of csv, parquet, got "xlsx"/);
+  });
+
+  it("prints per-model seconds and rows with --profile and writes them as JSON", () => {
+    const profilePath = join(work, "profile.json");
+    const run = assay([
+      "analyze",
+      "--config",
+      join(inputDir, "assay.yaml"),
+      "--data",
+      inputDir,
+      "--out",
+      join(work, "profile-out"),
+      "--profile",
+      profilePath,
+    ]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/wrote 56 result rows/);
+    expect(run.stderr).toMatch(/^profile \(duckdb\):/m);
+    expect(run.stderr).toMatch(/fact_assignment\s+[\d,]+ rows\s+\d+\.\d{3}s {2}tests \d+\.\d{3}s/);
+    const profile = JSON.parse(readFileSync(profilePath, "utf8")) as {
+      warehouse: string;
+      models: { model: string; materialized: string; rows: number | null; seconds: number }[];
+      phases: { models_seconds: number };
+      total_seconds: number;
+    };
+    expect(profile.warehouse).toBe("duckdb");
+    const fact = profile.models.find((m) => m.model === "fact_assignment");
+    expect(fact?.materialized).toBe("table");
+    expect(fact?.rows).toBe(
+      readFileSync(join(work, "cli-out", "fact_assignment.csv"), "utf8")
+        .trim()
+        .split("\n").length - 1,
+    );
+    expect(profile.models.find((m) => m.model === "fct_experiment_cohort")).toMatchObject({
+      materialized: "view",
+      rows: null,
+    });
+    expect(profile.models.map((m) => m.model)).toContain("agg_experiment_metric_by_variant");
+    const modelSeconds = profile.models.reduce((sum, m) => sum + m.seconds, 0);
+    expect(profile.phases.models_seconds).toBeGreaterThanOrEqual(modelSeconds - 0.01);
+    expect(profile.total_seconds).toBeGreaterThanOrEqual(profile.phases.models_seconds);
   });
 });

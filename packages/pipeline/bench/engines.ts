@@ -14,16 +14,14 @@ import { startPostgresTestServer } from "../../../scripts/postgres-test-server.j
 import {
   type AssayConfig,
   createDuckDbEngine,
-  type Dialect,
-  duckdbDialect,
-  type Engine,
-  type EngineKind,
+  createDuckDbWarehouse,
+  type WarehouseKind as EngineKind,
   generateDataset,
-  isBulkLoadTarget,
   loadInputsIntoWarehouse,
-  openEngine,
+  openWarehouse,
   type ProgressReporter,
-  runAnalysis,
+  runPipeline,
+  type Warehouse,
 } from "../src/index.js";
 import { loadInputTable } from "../src/io/load-input-table.js";
 import { benchDatasetOptions, benchScale as scale, benchUsers as users } from "./bench-dataset.js";
@@ -120,7 +118,7 @@ interface EngineFigures {
 }
 
 /** Runs every model (data tests off, as in bench/run.ts), sampling RSS every 50 ms, one peak per model. */
-async function timeModels(engine: Engine, dialect: Dialect, config: AssayConfig, serverPids: () => number[]) {
+async function timeModels(warehouse: Warehouse, config: AssayConfig, serverPids: () => number[]) {
   const figures: ModelFigure[] = [];
   let peakServer = 0;
   let peakNode = 0;
@@ -154,7 +152,14 @@ async function timeModels(engine: Engine, dialect: Dialect, config: AssayConfig,
   };
   const started = performance.now();
   try {
-    await runAnalysis(engine, { config, dialect, skipTests: true, progress });
+    await runPipeline({
+      source: { kind: "loaded" },
+      warehouse,
+      sink: { kind: "none" },
+      config,
+      skipTests: true,
+      progress,
+    });
   } finally {
     clearInterval(timer);
   }
@@ -235,15 +240,15 @@ async function main() {
     for (const kind of engineOrder) {
       // DuckDB, embedded: server memory is Node's own.
       if (kind === "duckdb") {
-        const duck = await createDuckDbEngine({
+        const duck = await createDuckDbWarehouse({
           path: join(work, "bench.duckdb"),
           tempDirectory: join(work, "spill"),
         });
         try {
           const load = performance.now();
-          for (const t of tables) await loadInputTable(duck, t, files[t]);
+          for (const t of tables) await loadInputTable(duck.engine, t, files[t]);
           const loadSeconds = (performance.now() - load) / 1000;
-          const timed = await timeModels(duck, duckdbDialect, config, () => []);
+          const timed = await timeModels(duck, config, () => []);
           results.push({ engine: "duckdb", loadSeconds, ...timed });
           console.log(`duckdb: load ${loadSeconds.toFixed(1)}s, models ${timed.totalSeconds.toFixed(1)}s`);
           writeReport(report());
@@ -267,17 +272,17 @@ async function main() {
         console.warn(`skipping ${kind}: server binaries not installed (scripts/install-services.sh)`);
         continue;
       }
-      const opened = await openEngine({ kind, url: server.url });
+      const opened = await openWarehouse({ kind, url: server.url });
       try {
         try {
-          const engine = opened.engine;
-          if (!isBulkLoadTarget(engine)) throw new Error(`${kind} cannot bulk-load`);
+          const loader = opened.loader;
+          if (loader === null) throw new Error(`${kind} cannot bulk-load`);
           const load = performance.now();
-          await loadInputsIntoWarehouse(engine, files, dt);
+          await loadInputsIntoWarehouse(loader, files, dt);
           const loadSeconds = (performance.now() - load) / 1000;
           const ports = [...server.url.matchAll(/:(\d+)/g)].map((m) => m[1] ?? "");
           const pids = kind === "postgres" ? postgresPids(new URL(server.url).port) : clickhousePids(ports);
-          const timed = await timeModels(engine, opened.dialect, config, pids);
+          const timed = await timeModels(opened, config, pids);
           const figures: EngineFigures = { engine: kind, loadSeconds, ...timed };
           if (server.httpUrls !== undefined) {
             const shards: { shard: number; table: string; rows: number; bytes: number }[] = [];
@@ -308,7 +313,7 @@ async function main() {
           }
         }
       } finally {
-        await opened.engine.close();
+        await opened.close();
         await server.stop();
       }
     }

@@ -7,10 +7,10 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   type AssayConfig,
-  createDuckDbEngine,
+  createDuckDbWarehouse,
   generateDataset,
   type MetricDefinition,
-  runAnalysis,
+  runPipeline,
 } from "../src/index.js";
 import { benchDatasetOptions } from "./bench-dataset.js";
 
@@ -123,7 +123,7 @@ const newModels = new Set([
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "assay-bench-metrics-"));
-  const engine = await createDuckDbEngine({
+  const warehouse = await createDuckDbWarehouse({
     path: join(work, "bench.duckdb"),
     memoryLimit,
     tempDirectory: join(work, "spill"),
@@ -133,7 +133,10 @@ async function main(): Promise<void> {
       `pipeline metrics bench: ${users.toLocaleString()} users, ${repeat} round(s), load ${loadavg()[0]?.toFixed(1)}`,
     );
     const started = performance.now();
-    const generated = await generateDataset(engine, { ...benchDatasetOptions(users), userAttributes: true });
+    const generated = await generateDataset(warehouse.engine, {
+      ...benchDatasetOptions(users),
+      userAttributes: true,
+    });
     const generateSeconds = (performance.now() - started) / 1000;
     const base = generated.config;
     const withMetric = (m: MetricDefinition): AssayConfig => ({
@@ -143,7 +146,13 @@ async function main(): Promise<void> {
     });
     const run = async (config: AssayConfig) => {
       const t = performance.now();
-      const analysis = await runAnalysis(engine, { config, skipTests: true });
+      const analysis = await runPipeline({
+        source: { kind: "loaded" },
+        warehouse,
+        sink: { kind: "none" },
+        config,
+        skipTests: true,
+      });
       return {
         seconds: (performance.now() - t) / 1000,
         models: analysis.models
@@ -205,7 +214,7 @@ async function main(): Promise<void> {
     writeFileSync(join(outDir, "pipeline-metrics.md"), md);
     console.log(md);
   } finally {
-    await engine.close();
+    await warehouse.close();
     rmSync(work, { recursive: true, force: true });
   }
 }

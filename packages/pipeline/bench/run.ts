@@ -8,11 +8,11 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   baseModels,
-  createDuckDbEngine,
+  createDuckDbWarehouse,
   duckdbDialect,
   type Engine,
   generateDataset,
-  runAnalysis,
+  runPipeline,
   type VariantAggregate,
 } from "../src/index.js";
 import { computeResults } from "../src/results/compute-results.js";
@@ -109,11 +109,12 @@ const baselineSql = [
 
 async function main() {
   const work = mkdtempSync(join(tmpdir(), "assay-bench-"));
-  const engine: Engine = await createDuckDbEngine({
+  const warehouse = await createDuckDbWarehouse({
     path: join(work, "bench.duckdb"),
     memoryLimit,
     tempDirectory: join(work, "spill"),
   });
+  const engine: Engine = warehouse.engine;
   try {
     const [settings] = await engine.query<{ threads: number; memory_limit: string; preserve: boolean }>(
       "SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS memory_limit, current_setting('preserve_insertion_order') AS preserve",
@@ -127,7 +128,18 @@ async function main() {
     const config = generated.value.config;
 
     // The pipeline: every model (data tests off here; timed separately below), then results from the aggregate.
-    const runPipelineOnce = () => timed(() => runAnalysis(engine, { config, skipTests: true }), "pipeline");
+    const runPipelineOnce = () =>
+      timed(
+        () =>
+          runPipeline({
+            source: { kind: "loaded" },
+            warehouse,
+            sink: { kind: "none" },
+            config,
+            skipTests: true,
+          }),
+        "pipeline",
+      );
     const runBaselineOnce = () =>
       timed(async () => {
         const steps: number[] = [];
@@ -221,7 +233,7 @@ async function main() {
     );
 
     const tests = await timed(async () => {
-      const { runModels } = await import("../src/model/run-models.js");
+      const { runModels } = await import("../src/models/run-models.js");
       const only = baseModels.filter((m) =>
         ["fact_assignment", "int_experiment_exposure_validation"].includes(m.name),
       );
@@ -311,7 +323,7 @@ async function main() {
     writeFileSync(join(outDir, "pipeline.md"), md);
     console.log(md);
   } finally {
-    await engine.close();
+    await warehouse.close();
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,31 +1,5 @@
-export * from "./analyze.js";
 export * from "./config/assay-config.js";
 export * from "./config/load-config.js";
-export { baseModels, compileModel, getModel } from "./dialect/base/models.js";
-export { notSetSegmentValue, segmentModelNames } from "./dialect/base/segment-models.js";
-export { clickhouseDialect } from "./dialect/clickhouse/index.js";
-export type { Capabilities, Dialect, FunctionTable, LogicalType } from "./dialect/dialect.js";
-export { duckdbDialect } from "./dialect/duckdb/index.js";
-export { modelsForDialect } from "./dialect/models-for-dialect.js";
-export { postgresDialect } from "./dialect/postgres/index.js";
-export { assertSqlEncodable, SqlStringError, sqlString } from "./dialect/sql-string.js";
-export {
-  type ClickHouseEngine,
-  type ClickHouseTopology,
-  createClickHouseEngine,
-  isClickHouseEngine,
-  openClickHouse,
-} from "./engine/clickhouse-engine.js";
-export { createDuckDbEngine, type DuckDbEngineOptions } from "./engine/duckdb-engine.js";
-export { type Engine, EngineError } from "./engine/engine.js";
-export { type EngineKind, engineKinds, isEngineKind, openEngine } from "./engine/open-engine.js";
-export { EngineUrlError, type OpenedEngine } from "./engine/opened-engine.js";
-export { createPostgresEngine } from "./engine/postgres-engine.js";
-export {
-  type AnalyzeWarehouseOptions,
-  analyzeInWarehouse,
-  warehouseTarget,
-} from "./engine/warehouse-analysis.js";
 export { type GeneratedDataset, generateDataset, generatedMetrics } from "./generator/generate-dataset.js";
 export type { GenerateOptions, GeneratorExperiment, GeneratorFaults } from "./generator/generator-options.js";
 export { type InputFile, resolveInputFiles, resolveOptionalInputFiles } from "./io/input-files.js";
@@ -34,36 +8,23 @@ export { type GenerateToLakeOptions, generateToDirectory, generateToLake } from 
 export { checkDt, lakeConfigPath, listPartitions, partitionDir, partitionFiles } from "./lake/lake-layout.js";
 export {
   latestResultsDt,
-  MissingPartitionError,
-  type PipelineJobOptions,
-  type PipelineJobReport,
-  type PipelineStep,
-  pipelineSteps,
   readExperimentResults,
   readExperimentSegmentResults,
   readQualityReport,
   readVariantAggregates,
-  runPipeline,
-  runPipelineStep,
   type VariantAggregateRow,
 } from "./lake/pipeline-jobs.js";
 export { type RawLakeColumn, rawLakeColumns, rawLakeSelectList } from "./lake/raw-lake-schema.js";
-export { runPipelineInWarehouse, type WarehousePipelineOptions } from "./lake/warehouse-pipeline.js";
-export { type BulkLoadTarget, isBulkLoadTarget } from "./load/bulk-load-target.js";
-export {
-  type EraseUserOptions,
-  eraseUserFromWarehouse,
-  personColumns,
-  type WarehouseErasure,
-} from "./load/erase-user.js";
 export {
   type LoadTableReport,
   loadInputsIntoWarehouse,
   loadTableIntoWarehouse,
 } from "./load/load-warehouse.js";
 export { createOutputShapes, unloadIntoDuckDb } from "./load/unload-warehouse.js";
-export type { DataTest, ModelDefinition } from "./model/model.js";
-export { DataTestError, type DataTestResult } from "./model/run-models.js";
+export type { DataTest, ModelDefinition } from "./models/model.js";
+export { baseModels, compileModel, getModel } from "./models/models.js";
+export { DataTestError, type DataTestResult, type ModelRunReport } from "./models/run-models.js";
+export { notSetSegmentValue, segmentModelNames } from "./models/segment-models.js";
 export * from "./progress/progress-reporter.js";
 export type { ResultRow, SkippedComparison, VariantAggregate } from "./results/compute-results.js";
 export {
@@ -74,5 +35,48 @@ export {
   segmentResultColumns,
 } from "./results/compute-segment-results.js";
 export type { ExperimentQuality, QualityReport } from "./results/quality-report.js";
+export { type AnalysisOutput, analysisOutputs, segmentAnalysisOutputs } from "./runner/analysis-outputs.js";
+export { MissingPartitionError } from "./runner/missing-partition-error.js";
+export { formatProfile, type PipelineProfile } from "./runner/pipeline-profile.js";
+export {
+  isOutputFormat,
+  type OutputFormat,
+  outputFormats,
+  type PipelineSink,
+} from "./runner/pipeline-sink.js";
+export type { PipelineSource } from "./runner/pipeline-source.js";
+export { type PipelineStep, pipelineSteps, planSteps, type StepPlan } from "./runner/pipeline-steps.js";
+export {
+  type PipelineJobReport,
+  type PipelineRun,
+  type RunPipelineOptions,
+  runPipeline,
+} from "./runner/run-pipeline.js";
 export { compareBytes } from "./segments/compare-bytes.js";
 export { resolveSegmentAttributes } from "./segments/segment-attributes.js";
+export type { Dialect, FunctionTable, LogicalType } from "./sql/dialect.js";
+export { assertSqlEncodable, SqlStringError, sqlString } from "./sql/sql-string.js";
+export type { BulkLoader, LoadColumn } from "./warehouses/bulk-loader.js";
+export type { ClickHouseTopology } from "./warehouses/clickhouse/connection.js";
+export { openClickHouse } from "./warehouses/clickhouse/index.js";
+export { clickhouseDialect } from "./warehouses/clickhouse/sql-compiler.js";
+export { createDuckDbEngine, type DuckDbEngineOptions } from "./warehouses/duckdb/connection.js";
+export { createDuckDbWarehouse } from "./warehouses/duckdb/index.js";
+export { duckdbDialect } from "./warehouses/duckdb/sql-compiler.js";
+export { type Engine, EngineError } from "./warehouses/engine.js";
+export { EngineUrlError } from "./warehouses/engine-url-error.js";
+export {
+  type EraseUserOptions,
+  eraseUserFromWarehouse,
+  personColumns,
+  type WarehouseErasure,
+} from "./warehouses/erase-user.js";
+export { type OpenWarehouseOptions, openWarehouse } from "./warehouses/open-warehouse.js";
+export { openPostgres } from "./warehouses/postgres/index.js";
+export { postgresDialect } from "./warehouses/postgres/sql-compiler.js";
+export {
+  isWarehouseKind,
+  type Warehouse,
+  type WarehouseKind,
+  warehouseKinds,
+} from "./warehouses/warehouse.js";

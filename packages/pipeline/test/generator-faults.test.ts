@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
-  createDuckDbEngine,
+  createDuckDbWarehouse,
   type GeneratorFaults,
   generateDataset,
   type QualityReport,
-  runAnalysis,
 } from "../src/index.js";
+import { analyzeLoaded } from "./helpers/analyze.js";
 
 /** Which detectors fire, read from the quality report the way a person would. */
 function firedDetectors(report: QualityReport): string[] {
@@ -24,13 +24,13 @@ function firedDetectors(report: QualityReport): string[] {
 }
 
 async function analyze(faults: GeneratorFaults) {
-  const engine = await createDuckDbEngine({ threads: 1 });
+  const warehouse = await createDuckDbWarehouse({ threads: 1 });
   try {
-    const dataset = await generateDataset(engine, { seed: 11, users: 3000, faults });
-    const analysis = await runAnalysis(engine, { config: dataset.config });
+    const dataset = await generateDataset(warehouse.engine, { seed: 11, users: 3000, faults });
+    const analysis = await analyzeLoaded(warehouse, { config: dataset.config });
     return { dataset, analysis };
   } finally {
-    await engine.close();
+    await warehouse.close();
   }
 }
 

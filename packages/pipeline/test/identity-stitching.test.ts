@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dimUserIdentity } from "../src/identity/dim-user-identity.js";
-import { analyzeDirectory, compileModel, duckdbDialect, parseAssayConfig } from "../src/index.js";
+import { compileModel, duckdbDialect, parseAssayConfig } from "../src/index.js";
+import { analyzeFolder } from "./helpers/analyze.js";
 
 const configDoc = {
   experiments: [
@@ -88,7 +89,7 @@ describe("identity stitching (dim_user_identity)", () => {
     const out = join(root, `${name}-out`);
     mkdirSync(data, { recursive: true });
     writeData(data, withIdentifies);
-    const analysis = await analyzeDirectory({ config: parseAssayConfig(doc), dataDir: data, outDir: out });
+    const analysis = await analyzeFolder({ config: parseAssayConfig(doc), dataDir: data, outDir: out });
     return { analysis, out };
   }
 

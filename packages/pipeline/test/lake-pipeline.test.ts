@@ -6,13 +6,21 @@ import {
   generateToLake,
   listPartitions,
   MissingPartitionError,
+  type PipelineStep,
   partitionDir,
   readExperimentResults,
   readExperimentSegmentResults,
   readQualityReport,
   runPipeline,
-  runPipelineStep,
 } from "../src/index.js";
+
+/** The lake's daily jobs for dt (all, or one), lake partitions in and out. */
+const jobs = (lake: string, dt: string, step?: PipelineStep) =>
+  runPipeline({
+    source: { kind: "lake", lake, dt },
+    sink: { kind: "lake", lake, dt },
+    ...(step ? { steps: [step] } : {}),
+  });
 
 describe("lake jobs (seed 001)", () => {
   const lake = mkdtempSync(join(tmpdir(), "assay-lake-"));
@@ -22,14 +30,12 @@ describe("lake jobs (seed 001)", () => {
     await generateToLake({ lake, dt: "2026-02-14", from: "2026-01-18", seed: 5, users: 2000 });
     expect(listPartitions(lake, "raw", "events")).toHaveLength(28);
 
-    await expect(runPipelineStep("results", { lake, dt: "2026-02-14" })).rejects.toBeInstanceOf(
-      MissingPartitionError,
-    );
+    await expect(jobs(lake, "2026-02-14", "results")).rejects.toBeInstanceOf(MissingPartitionError);
 
-    await runPipeline({ lake, dt: "2026-02-07" });
-    await runPipeline({ lake, dt: "2026-02-14" });
+    await jobs(lake, "2026-02-07");
+    await jobs(lake, "2026-02-14");
     const first = await readExperimentResults({ lake, experimentId: "exp_checkout", dt: "2026-02-14" });
-    await runPipeline({ lake, dt: "2026-02-14" });
+    await jobs(lake, "2026-02-14");
     const again = await readExperimentResults({ lake, experimentId: "exp_checkout" });
     expect(again?.dt).toBe("2026-02-14");
     expect(again?.rows).toHaveLength(16);

@@ -3,8 +3,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { analyzeDirectory } from "../src/analyze.js";
 import { ConfigError, parseConfigText, stringifyConfig } from "../src/index.js";
+import { analyzeFolder } from "./helpers/analyze.js";
 import { metricsReferenceInputDir } from "./helpers/metrics-reference.js";
 
 const work = mkdtempSync(join(tmpdir(), "assay-metric-config-"));
@@ -79,7 +79,7 @@ describe("metric types in assay.yaml", () => {
     );
     writeFileSync(join(data, "assay.yaml"), text);
     const config = parseConfigText(text);
-    await expect(analyzeDirectory({ config, dataDir: data, outDir: join(work, "out") })).rejects.toThrow(
+    await expect(analyzeFolder({ config, dataDir: data, outDir: join(work, "out") })).rejects.toThrow(
       /metric "paid_revenue_7d": its source SQL fails: .*no_such_table/,
     );
   }, 60_000);

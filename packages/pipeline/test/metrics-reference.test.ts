@@ -3,25 +3,25 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type AnalysisResult, analyzeDirectory } from "../src/analyze.js";
 import { type AssayConfig, loadConfigFile } from "../src/index.js";
+import { type Analysis, analyzeFolder } from "./helpers/analyze.js";
 import { compareWithMetricsReference, metricsReferenceInputDir } from "./helpers/metrics-reference.js";
 
 const outDir = mkdtempSync(join(tmpdir(), "assay-metrics-"));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 describe("metric types against the numpy/scipy reference (DuckDB, assay analyze)", () => {
-  let analysis: AnalysisResult | undefined;
+  let analysis: Analysis | undefined;
   let config: AssayConfig | undefined;
   it("runs every metric type with passing data tests", async () => {
     config = await loadConfigFile(join(metricsReferenceInputDir, "assay.yaml"));
-    analysis = await analyzeDirectory({
+    analysis = await analyzeFolder({
       config,
       dataDir: metricsReferenceInputDir,
       outDir: join(outDir, "out"),
       alpha: 0.05,
     });
-    expect(analysis.quality.data_tests.filter((t) => t.status !== "pass")).toEqual([]);
+    expect(analysis.quality.data_tests.filter((t: { status: string }) => t.status !== "pass")).toEqual([]);
   }, 120_000);
 
   it("gives every expected.json field (counts exact, numbers to relative 1e-6)", () => {

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { analyzeDirectory, createDuckDbEngine, InputError, loadConfigFile } from "../src/index.js";
+import { createDuckDbEngine, InputError, loadConfigFile } from "../src/index.js";
+import { analyzeFolder } from "./helpers/analyze.js";
 import { compareWithReference, referenceInputDir } from "./helpers/reference.js";
 
 describe("Parquet input", () => {
@@ -32,7 +33,7 @@ describe("Parquet input", () => {
 
     const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
     const outDir = join(work, "out");
-    await analyzeDirectory({ config, dataDir: data, outDir });
+    await analyzeFolder({ config, dataDir: data, outDir });
     const { mismatches } = await compareWithReference(outDir);
     expect(mismatches.slice(0, 10)).toEqual([]);
   });
@@ -46,7 +47,7 @@ describe("Parquet input", () => {
     );
     await engine.close();
     const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
-    const run = analyzeDirectory({ config, dataDir: data, outDir: join(work, "never") });
+    const run = analyzeFolder({ config, dataDir: data, outDir: join(work, "never") });
     await expect(run).rejects.toBeInstanceOf(InputError);
     await expect(run).rejects.toThrow(/assignments\.parquet: missing column "variant_id"/);
   });

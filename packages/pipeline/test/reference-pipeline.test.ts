@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { analyzeDirectory, loadConfigFile } from "../src/index.js";
+import { loadConfigFile } from "../src/index.js";
+import { analyzeFolder } from "./helpers/analyze.js";
 import { compareWithReference, referenceInputDir } from "./helpers/reference.js";
 
 describe("reference data set pipeline-public", () => {
@@ -12,7 +13,7 @@ describe("reference data set pipeline-public", () => {
   it("matches every field of expected.json (counts and flags exact, numbers to relative 1e-6)", async () => {
     const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
     const outDir = join(work, "out");
-    const analysis = await analyzeDirectory({ config, dataDir: referenceInputDir, outDir, alpha: 0.05 });
+    const analysis = await analyzeFolder({ config, dataDir: referenceInputDir, outDir, alpha: 0.05 });
     const { mismatches, checked } = await compareWithReference(outDir);
     expect(mismatches.slice(0, 20)).toEqual([]);
     expect(checked).toBeGreaterThan(90_000);

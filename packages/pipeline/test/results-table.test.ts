@@ -1,9 +1,9 @@
 // Result rows are materialized in chunks: one statement for 16,000 rows (1,000 experiments) took DuckDB past 20 GB.
 import { describe, expect, it } from "vitest";
-import { duckdbDialect } from "../src/dialect/duckdb/index.js";
-import { createDuckDbEngine } from "../src/engine/duckdb-engine.js";
 import type { ResultRow } from "../src/results/compute-results.js";
 import { materializeResults } from "../src/results/results-table.js";
+import { createDuckDbEngine } from "../src/warehouses/duckdb/connection.js";
+import { duckdbDialect } from "../src/warehouses/duckdb/sql-compiler.js";
 
 const row = (i: number): ResultRow => ({
   experiment_id: `exp_${Math.floor(i / 16)}`,

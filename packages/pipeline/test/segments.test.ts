@@ -4,20 +4,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  analyzeDirectory,
   ConfigError,
   computeSegmentResults,
-  createDuckDbEngine,
+  createDuckDbWarehouse,
   type Engine,
   generateDataset,
   InputError,
   loadConfigFile,
   parseConfigText,
-  runAnalysis,
   type SegmentAggregate,
   stringifyConfig,
+  type Warehouse,
 } from "../src/index.js";
 import { computeResults } from "../src/results/compute-results.js";
+import { analyzeFolder as analyzeDirectory, analyzeLoaded } from "./helpers/analyze.js";
 import { checkSegmentInvariant } from "./helpers/segment-invariant.js";
 
 const segmentsInput = join(import.meta.dirname, "../../../fixtures/segments/input");
@@ -30,12 +30,12 @@ async function digest(engine: Engine, table: string): Promise<string> {
   return `${row?.n}:${row?.d}`;
 }
 
-async function withEngine<T>(work: (engine: Engine) => Promise<T>): Promise<T> {
-  const engine = await createDuckDbEngine();
+async function withEngine<T>(work: (engine: Engine, warehouse: Warehouse) => Promise<T>): Promise<T> {
+  const warehouse = await createDuckDbWarehouse();
   try {
-    return await work(engine);
+    return await work(warehouse.engine, warehouse);
   } finally {
-    await engine.close();
+    await warehouse.close();
   }
 }
 
@@ -75,13 +75,13 @@ describe("generator user attributes", () => {
 
 describe("segment results on generated data (DuckDB)", () => {
   it("add up to the by-variant aggregate for every attribute; every unit once per attribute", async () => {
-    await withEngine(async (engine) => {
+    await withEngine(async (engine, warehouse) => {
       const { config } = await generateDataset(engine, {
         seed: 11,
         users: 3000,
         faults: { variantMismatch: 0.03, multiVariationExposure: 0.02 },
       });
-      const analysis = await runAnalysis(engine, { config, alpha: 0.05 });
+      const analysis = await analyzeLoaded(warehouse, { config, alpha: 0.05 });
       expect(analysis.quality.data_tests.filter((t) => t.status !== "pass")).toEqual([]);
       expect(analysis.segmentAttributes).toEqual(["country", "platform"]);
       const byVariant = await engine.query("SELECT * FROM agg_experiment_metric_by_variant");
@@ -104,14 +104,14 @@ describe("segment results on generated data (DuckDB)", () => {
   });
 
   it("shows a lift planted on web only in the web segment", async () => {
-    await withEngine(async (engine) => {
+    await withEngine(async (engine, warehouse) => {
       const { config } = await generateDataset(engine, {
         seed: 21,
         users: 20_000,
         effects: {},
         effectsByPlatform: { exp_checkout: { treatment: { web: 1 } } },
       });
-      const { segmentResults } = await runAnalysis(engine, { config, alpha: 0.05, skipTests: true });
+      const { segmentResults } = await analyzeLoaded(warehouse, { config, alpha: 0.05, skipTests: true });
       const lift = (platform: string) =>
         segmentResults.find(
           (r) =>

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clickhouseDialect } from "../src/dialect/clickhouse/index.js";
-import { duckdbDialect } from "../src/dialect/duckdb/index.js";
 import { createDuckDbEngine, type Engine, SqlStringError, sqlString } from "../src/index.js";
 import { segmentResultColumns } from "../src/results/compute-segment-results.js";
 import { compileResultsTable } from "../src/results/results-table.js";
+import { clickhouseDialect } from "../src/warehouses/clickhouse/sql-compiler.js";
+import { duckdbDialect } from "../src/warehouses/duckdb/sql-compiler.js";
 
 const hostile = [
   "",

@@ -78,7 +78,10 @@ describe("OpenAPI document, generated API types and /metrics", () => {
     await t.request("ana", "POST", `/api/experiments/${key}/status`, { status: "running" });
     const lake = join(t.dir, "lake");
     await generateGuardrailRegressionLake(lake);
-    await runPipeline({ lake, dt: "2026-02-22" });
+    await runPipeline({
+      source: { kind: "lake", lake, dt: "2026-02-22" },
+      sink: { kind: "lake", lake, dt: "2026-02-22" },
+    });
     const flag = await t.request("ana", "PUT", "/api/flags/new-checkout", {
       key: "new-checkout",
       type: "boolean",

@@ -91,7 +91,7 @@ describe("privacy: consent, identify, DSAR with tombstones (PGlite)", () => {
       events: [{ event_id: "pre-erase", user_id: userId, event_name: "purchase", value: 3, timestamp: at }],
     });
     await t.context.compact();
-    await runPipeline({ lake, dt });
+    await runPipeline({ source: { kind: "lake", lake, dt }, sink: { kind: "lake", lake, dt } });
     const before = await readExperimentResults({ lake, experimentId: victim!.experiment_id, dt });
     const traces = await tracesOf(t, userId);
     expect(traces.length).toBeGreaterThan(3);
@@ -128,7 +128,7 @@ describe("privacy: consent, identify, DSAR with tombstones (PGlite)", () => {
     const { rows } = await t.context.db.query<{ user_id: string }>("select user_id from user_tombstone");
     expect(rows.map((r) => r.user_id)).toEqual([userId]);
 
-    await runPipeline({ lake, dt });
+    await runPipeline({ source: { kind: "lake", lake, dt }, sink: { kind: "lake", lake, dt } });
     expect(await tracesOf(t, userId)).toEqual([]);
     const after = await readExperimentResults({ lake, experimentId: victim!.experiment_id, dt });
     const total = (r: typeof before, metric: string) =>

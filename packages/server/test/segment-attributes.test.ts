@@ -170,7 +170,10 @@ describe("POST /api/assign records allowlisted attributes into raw/user_attribut
     expect(ingested.json.accepted).toBe(160);
     await t.context.compact();
     const dt = new Date(now.getTime() + 2000).toISOString().slice(0, 10);
-    await runPipeline({ lake: t.context.lake.dir, dt });
+    await runPipeline({
+      source: { kind: "lake", lake: t.context.lake.dir, dt },
+      sink: { kind: "lake", lake: t.context.lake.dir, dt },
+    });
 
     const summary = await t.request("vic", "GET", "/api/experiments/exp_seg/summary");
     expect(summary.status).toBe(200);

@@ -113,7 +113,9 @@ describe("summary guardrails: the decision engine's latest stored verdict per gu
   });
 
   it("says not evaluated before the engine ran, even where the fixed-sample interval shows harm", async () => {
-    await runPipeline({ lake: join(dir, "lake"), dt: "2026-02-22" });
+    const lake = join(dir, "lake");
+    const dt = "2026-02-22";
+    await runPipeline({ source: { kind: "lake", lake, dt }, sink: { kind: "lake", lake, dt } });
     const g = await guardrails();
     expect(g).toMatchObject({
       source: "decision_engine",

@@ -75,8 +75,14 @@ describe("GET /api/experiments/{key}/summary", () => {
 
     const lake = context.lake.dir;
     await generateToLake({ lake, dt: "2026-02-14", from: "2026-02-01", seed: 7, users: 3000 });
-    await runPipeline({ lake, dt: "2026-02-10" });
-    await runPipeline({ lake, dt: "2026-02-14" });
+    await runPipeline({
+      source: { kind: "lake", lake, dt: "2026-02-10" },
+      sink: { kind: "lake", lake, dt: "2026-02-10" },
+    });
+    await runPipeline({
+      source: { kind: "lake", lake, dt: "2026-02-14" },
+      sink: { kind: "lake", lake, dt: "2026-02-14" },
+    });
     const res = await get("ana", "/api/experiments/exp_checkout/summary");
     expect(res.status).toBe(200);
     const s = res.json;

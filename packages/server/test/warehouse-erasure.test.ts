@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { isBulkLoadTarget, loadInputsIntoWarehouse, openEngine, resolveInputFiles } from "@assay/pipeline";
+import { loadInputsIntoWarehouse, openWarehouse, resolveInputFiles } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startPostgresTestServer } from "../../../scripts/postgres-test-server.js";
 import { createPgliteDatabase } from "../src/index.js";
@@ -56,11 +56,11 @@ describe("DSAR erases the configured warehouses (PostgreSQL)", () => {
       return;
     }
     url = `${server.url}?schema=dsar`;
-    const opened = await openEngine({ kind: "postgres", url });
+    const opened = await openWarehouse({ kind: "postgres", url });
     try {
-      if (!isBulkLoadTarget(opened.engine)) throw new Error("postgres cannot bulk-load");
+      if (opened.loader === null) throw new Error("postgres cannot bulk-load");
       await loadInputsIntoWarehouse(
-        opened.engine,
+        opened.loader,
         {
           assignments: resolveInputFiles(inputDir, "assignments"),
           exposures: resolveInputFiles(inputDir, "exposures"),
@@ -69,7 +69,7 @@ describe("DSAR erases the configured warehouses (PostgreSQL)", () => {
         "2026-02-01",
       );
     } finally {
-      await opened.engine.close();
+      await opened.close();
     }
   }, 60_000);
 
@@ -79,7 +79,7 @@ describe("DSAR erases the configured warehouses (PostgreSQL)", () => {
   });
 
   const countsOf = async (userId: string) => {
-    const opened = await openEngine({ kind: "postgres", url });
+    const opened = await openWarehouse({ kind: "postgres", url });
     try {
       const counts: Record<string, number> = {};
       for (const table of ["raw_assignments", "raw_exposures", "raw_events"]) {
@@ -90,7 +90,7 @@ describe("DSAR erases the configured warehouses (PostgreSQL)", () => {
       }
       return counts;
     } finally {
-      await opened.engine.close();
+      await opened.close();
     }
   };
 
@@ -99,13 +99,13 @@ describe("DSAR erases the configured warehouses (PostgreSQL)", () => {
     const t = await appWithWarehouses(url);
     apps.push(t);
     const [row] = await (async () => {
-      const opened = await openEngine({ kind: "postgres", url });
+      const opened = await openWarehouse({ kind: "postgres", url });
       try {
         return await opened.engine.query<{ user_id: string }>(
           "SELECT user_id FROM raw_events GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1",
         );
       } finally {
-        await opened.engine.close();
+        await opened.close();
       }
     })();
     const userId = String(row?.user_id);

@@ -1,8 +1,5 @@
 import { resolve } from "node:path";
 import {
-  type AnalysisResult,
-  analyzeDirectory,
-  analyzeInWarehouse,
   ConfigError,
   checkDt,
   createStreamProgress,
@@ -10,13 +7,21 @@ import {
   EngineError,
   InputError,
   isInteractive,
+  isOutputFormat,
   loadConfigFile,
+  type OutputFormat,
+  outputFormats,
+  type PipelineRun,
+  runPipeline,
   silentProgress,
+  type Warehouse,
+  type WarehouseKind,
 } from "@assay/pipeline";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 import { qualitySummary } from "../quality-summary.js";
 import { openWarehouse, parseEngineKind, withEngineOptions } from "./engine-options.js";
+import { reportProfile, withProfileOption } from "./profile-option.js";
 
 /** Maps the pipeline's typed user-facing errors to a one-line CLI error; anything else is a bug and rethrown. */
 export function pipelineErrorToCliError(error: unknown): never {
@@ -43,31 +48,70 @@ export function progressForTerminal() {
   return isInteractive(process.stderr) ? createStreamProgress(process.stderr) : silentProgress;
 }
 
+/** Parses `--format`: csv or parquet. */
+export function parseFormat(text: string): OutputFormat {
+  if (!isOutputFormat(text)) {
+    throw new CliError(`--format must be one of ${outputFormats.join(", ")}, got "${text}"`, 2);
+  }
+  return text;
+}
+
+/**
+ * Runs the pipeline in a warehouse opened from the flags (the embedded DuckDB when `kind` is duckdb), mapping a
+ * warehouse's statement errors to one-line CLI errors.
+ */
+export async function runInWarehouse(
+  kind: WarehouseKind,
+  url: string | undefined,
+  run: (warehouse: Warehouse | undefined) => Promise<PipelineRun>,
+): Promise<PipelineRun> {
+  if (kind === "duckdb") return run(undefined);
+  const warehouse = await openWarehouse(kind, url ?? "");
+  try {
+    return await run(warehouse);
+  } catch (error) {
+    if (error instanceof EngineError) {
+      throw new CliError(`${kind}: ${error.message.split("\n")[0]}`, 1, { cause: error });
+    }
+    throw error;
+  } finally {
+    await warehouse.close();
+  }
+}
+
 /** `assay analyze`: the bring-your-own-data batch of the pipeline contract. */
 export function registerAnalyzeCommand(program: Command): void {
-  withEngineOptions(
-    program
-      .command("analyze")
-      .description(
-        "Run the canonical assignment → exposure → outcomes pipeline on CSV or Parquet files (embedded DuckDB, or inside PostgreSQL/ClickHouse with --engine) and write every model as CSV plus quality_report.json.",
-      )
-      .requiredOption("--config <file>", "assay.yaml with experiments, variants and metrics")
-      .option(
-        "--data <dir>",
-        "folder with assignments, exposures, events and optionally user_attributes (<name>.csv, <name>.parquet or a folder <name>/ of such files); required with duckdb, optional with a warehouse (omit to analyse what `assay load` loaded)",
-      )
-      .requiredOption("--out <dir>", "output folder; replaced atomically, never half-written")
-      .option("--alpha <number>", "significance level for p-values and confidence intervals", "0.05")
-      .option("--warn-only", "report failing data tests as warnings instead of stopping")
-      .option(
-        "--dt <date>",
-        "warehouse only: partition YYYY-MM-DD that --data replaces (as `assay load --dt`)",
-      ),
+  withProfileOption(
+    withEngineOptions(
+      program
+        .command("analyze")
+        .description(
+          "Run the canonical assignment → exposure → outcomes pipeline on CSV or Parquet files (embedded DuckDB, or inside PostgreSQL/ClickHouse with --engine) and write every model as CSV plus quality_report.json.",
+        )
+        .requiredOption("--config <file>", "assay.yaml with experiments, variants and metrics")
+        .option(
+          "--data <dir>",
+          "folder with assignments, exposures, events and optionally user_attributes (<name>.csv, <name>.parquet or a folder <name>/ of such files); required with duckdb, optional with a warehouse (omit to analyse what `assay load` loaded)",
+        )
+        .requiredOption("--out <dir>", "output folder; replaced atomically, never half-written")
+        .option("--alpha <number>", "significance level for p-values and confidence intervals", "0.05")
+        .option("--warn-only", "report failing data tests as warnings instead of stopping")
+        .option(
+          "--format <format>",
+          "output tables as csv (sorted, the contract's files) or parquet (unsorted; better for large per-unit tables)",
+          "csv",
+        )
+        .option(
+          "--dt <date>",
+          "warehouse only: partition YYYY-MM-DD that --data replaces (as `assay load --dt`)",
+        ),
+    ),
   )
     .addHelpText(
       "after",
       `
-Outputs (CSV, UTC times as YYYY-MM-DDTHH:MM:SSZ, empty for null):
+Outputs (CSV, UTC times as YYYY-MM-DDTHH:MM:SSZ, empty for null; with --format parquet the same tables as
+.parquet files with TIMESTAMP columns, unsorted):
   fact_assignment, int_experiment_exposure_validation, fct_experiment_exposure_quality_daily,
   fct_experiment_cohort, fct_experiment_unit_outcomes, agg_experiment_metric_by_variant,
   fct_experiment_results, and quality_report.json. With a segment attribute (user_attributes rows, or
@@ -80,11 +124,13 @@ CSVs above are exported from the warehouse tables. See docs/warehouse.md.
 
 Examples:
   assay analyze --config assay.yaml --data ./input --out ./results --alpha 0.05
+  assay analyze --config assay.yaml --data ./input --out ./results --format parquet --profile profile.json
   assay analyze --engine postgres --url postgres://assay@db/warehouse --config assay.yaml --data ./input --dt 2026-02-01 --out ./results
   assay analyze --engine clickhouse --url 'clickhouse://ch1:8123,ch2:8123/assay?cluster=assay' --config assay.yaml --out ./results`,
     )
     .action(async (options: AnalyzeFlags) => {
       const alpha = parseAlpha(options.alpha);
+      const format = parseFormat(options.format);
       const kind = parseEngineKind(options.engine, options.url);
       if (kind === "duckdb" && options.data === undefined) {
         throw new CliError("--data <dir> is required with --engine duckdb", 2);
@@ -103,39 +149,28 @@ Examples:
       }
       try {
         const config = await loadConfigFile(resolve(options.config));
-        const common = {
-          config,
-          outDir: resolve(options.out),
-          alpha,
-          warnOnly: options.warnOnly === true,
-          progress: progressForTerminal(),
-        };
-        let analysis: AnalysisResult;
-        if (kind === "duckdb") {
-          analysis = await analyzeDirectory({ ...common, dataDir: resolve(options.data ?? "") });
-        } else {
-          const opened = await openWarehouse(kind, options.url ?? "");
-          try {
-            analysis = await analyzeInWarehouse({
-              ...common,
-              opened,
-              ...(options.data === undefined ? {} : { dataDir: resolve(options.data) }),
-              ...(dt === undefined ? {} : { dt }),
-            });
-          } catch (error) {
-            if (error instanceof EngineError) {
-              throw new CliError(`${kind}: ${error.message.split("\n")[0]}`, 1, { cause: error });
-            }
-            throw error;
-          } finally {
-            await opened.engine.close();
-          }
-        }
-        const warnings = analysis.quality.data_tests.filter((t) => t.status === "warn").length;
-        process.stdout.write(
-          `wrote ${analysis.results.length} result rows for ${config.experiments.length} experiment(s) to ${options.out}${warnings > 0 ? ` (${warnings} data test warning(s))` : ""}\n`,
+        const run = await runInWarehouse(kind, options.url, (warehouse) =>
+          runPipeline({
+            source:
+              options.data === undefined
+                ? { kind: "loaded" }
+                : { kind: "folder", dir: resolve(options.data), ...(dt === undefined ? {} : { dt }) },
+            ...(warehouse ? { warehouse } : {}),
+            sink: { kind: "folder", dir: resolve(options.out), format },
+            config,
+            alpha,
+            warnOnly: options.warnOnly === true,
+            progress: progressForTerminal(),
+          }),
         );
-        process.stdout.write(`${qualitySummary(analysis.quality).join("\n")}\n`);
+        const quality = run.quality;
+        if (quality === null) throw new Error("analyze ran without its results job");
+        const warnings = quality.data_tests.filter((t) => t.status === "warn").length;
+        process.stdout.write(
+          `wrote ${run.results.length} result rows for ${config.experiments.length} experiment(s) to ${options.out}${warnings > 0 ? ` (${warnings} data test warning(s))` : ""}\n`,
+        );
+        process.stdout.write(`${qualitySummary(quality).join("\n")}\n`);
+        await reportProfile(options.profile, run.profile);
       } catch (error) {
         pipelineErrorToCliError(error);
       }
@@ -149,6 +184,8 @@ interface AnalyzeFlags {
   alpha: string;
   warnOnly?: boolean;
   dt?: string;
+  format: string;
   engine: string;
   url?: string;
+  profile?: string | true;
 }

@@ -1,5 +1,11 @@
 import { resolve } from "node:path";
-import { checkDt, MissingPartitionError, type PipelineStep, runPipelineStep } from "@assay/pipeline";
+import {
+  checkDt,
+  MissingPartitionError,
+  type PipelineStep,
+  type RunPipelineOptions,
+  runPipeline,
+} from "@assay/pipeline";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 import { parseAlpha, pipelineErrorToCliError, progressForTerminal } from "./analyze-command.js";
@@ -30,6 +36,17 @@ export function jobOptions(flags: JobFlags) {
   };
 }
 
+/** The runner's options for the lake's daily jobs of `jobOptions`: lake partitions in, lake partitions out. */
+export function lakeJob(options: ReturnType<typeof jobOptions>): RunPipelineOptions {
+  const { lake, dt, configPath, ...rest } = options;
+  return {
+    source: { kind: "lake", lake, dt },
+    sink: { kind: "lake", lake, dt },
+    ...(configPath === undefined ? {} : { configPath }),
+    ...rest,
+  };
+}
+
 /** Adds the options every daily job shares. */
 export function withJobOptions(command: Command): Command {
   return command
@@ -44,8 +61,9 @@ export function withJobOptions(command: Command): Command {
 export async function runJob(step: PipelineStep, flags: JobFlags): Promise<void> {
   const options = jobOptions(flags);
   try {
-    const report = await runPipelineStep(step, options);
-    process.stdout.write(`${step} dt=${options.dt}: wrote ${report.written.length} partition(s)\n`);
+    const run = await runPipeline({ ...lakeJob(options), steps: [step] });
+    const written = run.steps.reduce((sum, report) => sum + report.written.length, 0);
+    process.stdout.write(`${step} dt=${options.dt}: wrote ${written} partition(s)\n`);
   } catch (error) {
     if (error instanceof MissingPartitionError) throw new CliError(error.message, 1);
     pipelineErrorToCliError(error);

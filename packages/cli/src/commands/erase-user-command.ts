@@ -1,4 +1,4 @@
-import { EngineError, eraseUserFromWarehouse, isEngineKind } from "@assay/pipeline";
+import { EngineError, eraseUserFromWarehouse, isWarehouseKind } from "@assay/pipeline";
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 import { openWarehouse } from "./engine-options.js";
@@ -34,13 +34,13 @@ Warehouses listed in the server's ASSAY_WAREHOUSE_URLS are erased by DELETE /api
 The lake and the registry are not touched here (the server erases those).`,
     )
     .action(async (options: EraseUserOptions) => {
-      if (!isEngineKind(options.engine) || options.engine === "duckdb") {
+      if (!isWarehouseKind(options.engine) || options.engine === "duckdb") {
         throw new CliError(`--engine must be postgres or clickhouse, got "${options.engine}"`, 2);
       }
       if (options.user.trim() === "") throw new CliError("--user must not be empty", 2);
-      const opened = await openWarehouse(options.engine, options.url);
+      const warehouse = await openWarehouse(options.engine, options.url);
       try {
-        const erasure = await eraseUserFromWarehouse(opened, options.user);
+        const erasure = await eraseUserFromWarehouse(warehouse, options.user);
         if (options.json) {
           process.stdout.write(`${JSON.stringify({ user_id: options.user, ...erasure }, null, 2)}\n`);
           return;
@@ -53,7 +53,7 @@ The lake and the registry are not touched here (the server erases those).`,
           throw new CliError(`${options.engine}: ${error.message}`, 1, { cause: error });
         throw error;
       } finally {
-        await opened.engine.close();
+        await warehouse.close();
       }
     });
 }

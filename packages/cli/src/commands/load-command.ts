@@ -4,10 +4,9 @@ import {
   EngineUrlError,
   InputError,
   type InputFile,
-  isBulkLoadTarget,
-  isEngineKind,
+  isWarehouseKind,
   loadInputsIntoWarehouse,
-  openEngine,
+  openWarehouse,
   partitionFiles,
   resolveInputFiles,
   resolveOptionalInputFiles,
@@ -54,7 +53,7 @@ Examples:
 Then: assay analyze --engine <same> --url <same> --config assay.yaml --out results/`,
     )
     .action(async (options: LoadOptions) => {
-      if (!isEngineKind(options.engine) || options.engine === "duckdb") {
+      if (!isWarehouseKind(options.engine) || options.engine === "duckdb") {
         throw new CliError(`--engine must be postgres or clickhouse, got "${options.engine}"`, 2);
       }
       if ((options.data === undefined) === (options.lake === undefined)) {
@@ -83,19 +82,19 @@ Then: assay analyze --engine <same> --url <same> --config assay.yaml --out resul
           throw new CliError(`input error: ${error.message}`, 1, { cause: error });
         throw error;
       }
-      let opened: Awaited<ReturnType<typeof openEngine>>;
+      let warehouse: Awaited<ReturnType<typeof openWarehouse>>;
       try {
-        opened = await openEngine({ kind: options.engine, url: options.url ?? "" });
+        warehouse = await openWarehouse({ kind: options.engine, url: options.url ?? "" });
       } catch (error) {
         if (error instanceof EngineUrlError || error instanceof EngineError) {
           throw new CliError(error.message, 2, { cause: error });
         }
         throw error;
       }
-      const { engine } = opened;
       try {
-        if (!isBulkLoadTarget(engine)) throw new CliError(`--engine ${options.engine} cannot bulk-load`, 2);
-        const reports = await loadInputsIntoWarehouse(engine, files, dt);
+        const { loader } = warehouse;
+        if (loader === null) throw new CliError(`--engine ${options.engine} cannot bulk-load`, 2);
+        const reports = await loadInputsIntoWarehouse(loader, files, dt);
         for (const r of reports) {
           process.stdout.write(`${r.table} dt=${r.dt}: ${r.rows} rows in ${Math.round(r.elapsedMs)} ms\n`);
         }
@@ -106,7 +105,7 @@ Then: assay analyze --engine <same> --url <same> --config assay.yaml --out resul
           throw new CliError(`${options.engine}: ${error.message}`, 1, { cause: error });
         throw error;
       } finally {
-        await engine.close();
+        await warehouse.close();
       }
     });
 }

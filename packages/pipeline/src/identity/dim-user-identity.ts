@@ -1,4 +1,4 @@
-import type { ModelDefinition } from "../model/model.js";
+import type { ModelDefinition } from "../models/model.js";
 
 /**
  * `dim_user_identity`: one row per anonymous id that some identify row names, saying which identity it

@@ -2,17 +2,16 @@ import { existsSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "../config/assay-config.js";
-import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
-import { duckdbDialect } from "../dialect/duckdb/index.js";
-import type { Engine } from "../engine/engine.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportParquet } from "../io/export-table.js";
 import { type InputFile, resolveInputFiles } from "../io/input-files.js";
 import type { InputTableName } from "../io/input-schema.js";
 import { loadInputTable } from "../io/load-input-table.js";
-import { listPartitions, partitionDir, partitionFiles } from "../lake/lake-layout.js";
-import type { DataTestResult } from "../model/run-models.js";
+import { partitionDir } from "../lake/lake-layout.js";
+import type { DataTestResult } from "../models/run-models.js";
 import type { ProgressReporter } from "../progress/progress-reporter.js";
+import { duckdbDialect, duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
+import type { Engine } from "../warehouses/engine.js";
 import { identifyTable, identifyTableName } from "./identify-input.js";
 import { type IdentityQuality, readIdentityQuality } from "./identity-quality.js";
 import { stitchIdentities } from "./stitch-identities.js";
@@ -54,34 +53,21 @@ const qualityFile = (lake: string, dt: string) =>
   join(partitionDir(lake, "gold", "identity_quality", dt), "identity_quality.json");
 
 /**
- * The lake half: reads `raw/identifies` up to `dt`, stitches the step's raw tables and, when `persist` is set
- * (the assignments job), writes `silver/dim_user_identity/dt=…` and the identity quality for the results job.
+ * The lake half of stitching, run with the assignments job: writes `silver/dim_user_identity/dt=…` and the identity
+ * quality for the results job, or removes both when there were no identify rows.
  */
-export async function stitchLakeStep(
+export async function writeLakeIdentity(
   engine: Engine,
-  options: {
-    lake: string;
-    dt: string;
-    config: AssayConfig;
-    tables: ReadonlyArray<InputTableName>;
-    persist: boolean;
-    warnOnly?: boolean;
-    progress?: ProgressReporter;
-  },
-): Promise<IdentityStepResult | null> {
-  const { lake, dt } = options;
-  const files = listPartitions(lake, "raw", identifyTableName)
-    .filter((d) => d <= dt)
-    .flatMap((d) => partitionFiles(lake, "raw", identifyTableName, d))
-    .map((path) => ({ path, format: "parquet" as const }));
-  const result = await stitchFromFiles(engine, files, options);
-  if (!options.persist) return result;
+  lake: string,
+  dt: string,
+  result: IdentityStepResult | null,
+): Promise<void> {
   const dimDir = partitionDir(lake, "silver", "dim_user_identity", dt);
   const qualityDir = partitionDir(lake, "gold", "identity_quality", dt);
   if (result === null) {
     await rm(dimDir, { recursive: true, force: true });
     await rm(qualityDir, { recursive: true, force: true });
-    return null;
+    return;
   }
   await writeDirectoryAtomically(dimDir, (tmp) =>
     exportParquet(engine, `SELECT * FROM ${f.ident("dim_user_identity")}`, join(tmp, "part-0.parquet")),
@@ -89,7 +75,6 @@ export async function stitchLakeStep(
   await writeDirectoryAtomically(qualityDir, (tmp) =>
     writeFile(join(tmp, "identity_quality.json"), `${JSON.stringify(result.quality, null, 2)}\n`),
   );
-  return result;
 }
 
 /** The identity quality written by the assignments job of `dt`, if identify rows existed. */

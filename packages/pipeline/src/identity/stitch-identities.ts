@@ -1,9 +1,9 @@
 import type { AssayConfig } from "../config/assay-config.js";
-import type { Dialect } from "../dialect/dialect.js";
-import type { Engine } from "../engine/engine.js";
 import { type InputTableName, inputTables } from "../io/input-schema.js";
-import { type DataTestResult, type ModelRunReport, runModels } from "../model/run-models.js";
+import { type DataTestResult, type ModelRunReport, runModels } from "../models/run-models.js";
 import type { ProgressReporter } from "../progress/progress-reporter.js";
+import type { Dialect } from "../sql/dialect.js";
+import type { Engine } from "../warehouses/engine.js";
 import { dimUserIdentity } from "./dim-user-identity.js";
 
 export interface StitchOptions {

@@ -1,5 +1,5 @@
-import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
-import type { Engine } from "../engine/engine.js";
+import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
+import type { Engine } from "../warehouses/engine.js";
 import { readCsvHeader } from "./csv-header.js";
 import { csvReadError } from "./csv-read-error.js";
 import type { InputFile } from "./input-files.js";

@@ -2,14 +2,14 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { stringifyConfig } from "../config/load-config.js";
-import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
-import { createDuckDbEngine, type DuckDbEngineOptions } from "../engine/duckdb-engine.js";
-import type { Engine } from "../engine/engine.js";
 import { type GeneratedDataset, generateDataset } from "../generator/generate-dataset.js";
 import type { GenerateOptions } from "../generator/generator-options.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportCsv, exportParquet } from "../io/export-table.js";
 import { inputTableNames, inputTables } from "../io/input-schema.js";
+import { createDuckDbEngine, type DuckDbEngineOptions } from "../warehouses/duckdb/connection.js";
+import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
+import type { Engine } from "../warehouses/engine.js";
 import { checkDt, daysBetween, lakeConfigPath, partitionDir } from "./lake-layout.js";
 import { rawLakeSelectList } from "./raw-lake-schema.js";
 

@@ -1,5 +1,5 @@
-import { duckdbFunctions as f } from "../dialect/duckdb/functions.js";
 import type { InputTableName } from "../io/input-schema.js";
+import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
 
 /** A Parquet column of a raw lake table: its name and DuckDB type. */
 export interface RawLakeColumn {

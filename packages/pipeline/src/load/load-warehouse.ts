@@ -1,13 +1,13 @@
 import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { duckdbFunctions as d } from "../dialect/duckdb/functions.js";
-import { createDuckDbEngine } from "../engine/duckdb-engine.js";
 import type { InputFile } from "../io/input-files.js";
 import { type InputTableName, inputTableNames, inputTables } from "../io/input-schema.js";
 import { loadInputTable } from "../io/load-input-table.js";
 import { checkDt } from "../lake/lake-layout.js";
-import type { BulkLoadTarget, LoadColumn } from "./bulk-load-target.js";
+import type { BulkLoader, LoadColumn } from "../warehouses/bulk-loader.js";
+import { createDuckDbEngine } from "../warehouses/duckdb/connection.js";
+import { duckdbFunctions as d } from "../warehouses/duckdb/sql-compiler.js";
 
 /** The warehouse columns of a canonical input table (after the leading `dt`). */
 export function loadColumns(table: InputTableName): LoadColumn[] {
@@ -31,10 +31,10 @@ export interface LoadTableReport {
  * The files are read and validated by the embedded DuckDB (same rules and errors as `assay analyze`), written as a
  * temporary CSV, and streamed to the warehouse's bulk path (PostgreSQL COPY, ClickHouse INSERT … FORMAT CSV);
  * rows are never held in memory.
- * @example await loadTableIntoWarehouse(target, "events", resolveInputFiles("data", "events"), "2026-02-01");
+ * @example await loadTableIntoWarehouse(warehouse.loader, "events", resolveInputFiles("data", "events"), "2026-02-01");
  */
 export async function loadTableIntoWarehouse(
-  target: BulkLoadTarget,
+  target: BulkLoader,
   table: InputTableName,
   files: ReadonlyArray<InputFile>,
   dt: string,
@@ -71,10 +71,10 @@ export async function loadTableIntoWarehouse(
 
 /**
  * Loads all three canonical inputs (`assignments`, `exposures`, `events`) for one dt.
- * @example await loadInputsIntoWarehouse(target, { assignments: [...], exposures: [...], events: [...] }, "2026-02-01");
+ * @example await loadInputsIntoWarehouse(warehouse.loader, { assignments: [...], exposures: [...], events: [...] }, "2026-02-01");
  */
 export async function loadInputsIntoWarehouse(
-  target: BulkLoadTarget,
+  target: BulkLoader,
   files: Partial<Record<InputTableName, ReadonlyArray<InputFile>>>,
   dt: string,
 ): Promise<LoadTableReport[]> {

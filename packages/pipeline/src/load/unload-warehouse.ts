@@ -1,15 +1,14 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { AssayConfig } from "../config/assay-config.js";
-import { baseModels } from "../dialect/base/models.js";
-import type { Dialect } from "../dialect/dialect.js";
-import { duckdbFunctions as d } from "../dialect/duckdb/functions.js";
-import { duckdbDialect } from "../dialect/duckdb/index.js";
-import { createDuckDbEngine } from "../engine/duckdb-engine.js";
-import type { Engine } from "../engine/engine.js";
 import { inputTableNames, inputTables } from "../io/input-schema.js";
-import { loadConfigRelations, runModels } from "../model/run-models.js";
-import type { BulkLoadTarget } from "./bulk-load-target.js";
+import { baseModels } from "../models/models.js";
+import { loadConfigRelations, runModels } from "../models/run-models.js";
+import type { Dialect } from "../sql/dialect.js";
+import type { BulkLoader } from "../warehouses/bulk-loader.js";
+import { createDuckDbEngine } from "../warehouses/duckdb/connection.js";
+import { duckdbFunctions as d, duckdbDialect } from "../warehouses/duckdb/sql-compiler.js";
+import type { Engine } from "../warehouses/engine.js";
 
 /**
  * An embedded DuckDB holding every model as an empty table with exactly the columns and types the DuckDB path
@@ -43,7 +42,7 @@ export async function createOutputShapes(config: AssayConfig): Promise<Engine> {
  * @example const rows = await unloadIntoDuckDb(target, postgresDialect, shapes, "fct_experiment_cohort", tmp);
  */
 export async function unloadIntoDuckDb(
-  target: BulkLoadTarget,
+  target: BulkLoader,
   dialect: Dialect,
   duck: Engine,
   table: string,

@@ -9,6 +9,15 @@ import {
 import type { AssayConfig, MetricDefinition } from "../config/assay-config.js";
 
 /** One row of `agg_experiment_metric_by_variant`: sufficient statistics, nothing per unit. */
+/** The models the statistics read: the per-variant aggregate, and the per-segment one when segments exist. */
+export const statisticsReads = [
+  "agg_experiment_metric_by_variant",
+  "agg_experiment_metric_by_segment",
+  // Only when a used metric needs them (docs/metrics.md).
+  "agg_experiment_metric_quantiles",
+  "agg_experiment_metric_moments",
+] as const;
+
 export interface VariantAggregate {
   readonly experiment_id: string;
   readonly metric_id: string;

@@ -1,8 +1,8 @@
 import { srmTest } from "@assay/stats";
 import type { AssayConfig } from "../config/assay-config.js";
-import type { Engine } from "../engine/engine.js";
 import type { IdentityQuality } from "../identity/identity-quality.js";
-import type { DataTestResult } from "../model/run-models.js";
+import type { DataTestResult } from "../models/run-models.js";
+import type { Engine } from "../warehouses/engine.js";
 import type { SkippedComparison } from "./compute-results.js";
 
 /** Per-experiment data quality (contract keys first, then extras that help a person). */
@@ -38,6 +38,14 @@ export interface QualityReport {
   /** Present when identify rows were stitched (docs/privacy.md): links, conflicts. */
   identity?: IdentityQuality;
 }
+
+/** The models the quality report reads. */
+export const qualityReportReads = [
+  "fct_experiment_assignment_quality",
+  "int_experiment_exposure_validation",
+  "fct_experiment_exposure_quality_daily",
+  "fct_event_quality",
+] as const;
 
 /** Minimum assigned units on a day before its exposure rate is judged. */
 const MIN_UNITS_FOR_DAILY_RATE = 20;

@@ -1,24 +1,25 @@
 import type { AssayConfig } from "../config/assay-config.js";
-import { usedMetrics } from "../dialect/base/measure-plan.js";
-import type { Dialect } from "../dialect/dialect.js";
-import type { Engine } from "../engine/engine.js";
 import { inputTables } from "../io/input-schema.js";
-import { isBulkLoadTarget } from "../load/bulk-load-target.js";
 import { loadColumns } from "../load/load-warehouse.js";
+import { usedMetrics } from "../models/measure-plan.js";
+import type { Dialect } from "../sql/dialect.js";
+import type { Engine } from "../warehouses/engine.js";
+import type { Warehouse } from "../warehouses/warehouse.js";
 import { compareBytes } from "./compare-bytes.js";
 
 /**
  * Creates `raw_user_attributes` empty when it is missing (the input is optional): a warehouse's load table with
  * its `dt` column (on a cluster, the shard parts and the Distributed table), or a plain DuckDB table.
- * @example await ensureUserAttributesTable(engine, duckdbDialect);
+ * @example await ensureUserAttributesTable(warehouse);
  */
-export async function ensureUserAttributesTable(engine: Engine, dialect: Dialect): Promise<void> {
+export async function ensureUserAttributesTable(warehouse: Warehouse): Promise<void> {
   const spec = inputTables.user_attributes;
-  if (isBulkLoadTarget(engine)) {
-    await engine.ensureLoadTable(spec.relation, loadColumns("user_attributes"), "user_id");
+  if (warehouse.loader !== null) {
+    await warehouse.loader.ensureLoadTable(spec.relation, loadColumns("user_attributes"), "user_id");
     return;
   }
-  const f = dialect.functions;
+  const { engine } = warehouse;
+  const f = warehouse.dialect.functions;
   const columns = [...spec.text.map((c) => `${f.ident(c)} VARCHAR`), `${f.ident(spec.time)} TIMESTAMP`].join(
     ", ",
   );

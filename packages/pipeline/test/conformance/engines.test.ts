@@ -2,15 +2,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
-import { loadInputDirectory, runAnalysis } from "../../src/analyze.js";
-import type { Dialect } from "../../src/dialect/dialect.js";
-import { duckdbDialect } from "../../src/dialect/duckdb/index.js";
-import type { Engine } from "../../src/engine/engine.js";
-import { type EngineKind, openEngine } from "../../src/engine/open-engine.js";
-import { createDuckDbEngine, loadConfigFile } from "../../src/index.js";
+import { loadConfigFile } from "../../src/index.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
-import { isBulkLoadTarget } from "../../src/load/bulk-load-target.js";
 import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
+import type { PipelineSource } from "../../src/runner/pipeline-source.js";
+import { runPipeline } from "../../src/runner/run-pipeline.js";
+import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
+import type { WarehouseKind as EngineKind, Warehouse } from "../../src/warehouses/warehouse.js";
 import { closeEnough, readExpected, referenceInputDir } from "../helpers/reference.js";
 
 /** What each engine produced on the reference data set. */
@@ -48,10 +46,12 @@ const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
 const outcomes = new Map<EngineKind, EngineOutcome>();
 const expected = readExpected();
 
-async function collect(engine: Engine, dialect: Dialect): Promise<EngineOutcome> {
+async function collect(warehouse: Warehouse, source: PipelineSource): Promise<EngineOutcome> {
   const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
-  const analysis = await runAnalysis(engine, { config, dialect, alpha: 0.05 });
-  const f = dialect.functions;
+  const run = await runPipeline({ source, warehouse, sink: { kind: "none" }, config, alpha: 0.05 });
+  const analysis = { ...run, quality: run.quality ?? fail("the run built no quality report") };
+  const { engine } = warehouse;
+  const f = warehouse.dialect.functions;
   // Test-only read of per-unit flags; the analysis itself reads only aggregates.
   const rows = await engine.query(
     `SELECT experiment_id, user_id, variant_id, exposure_count, ${booleanColumns.join(", ")},
@@ -71,13 +71,16 @@ async function collect(engine: Engine, dialect: Dialect): Promise<EngineOutcome>
   };
 }
 
+const fail = (message: string): never => {
+  throw new Error(message);
+};
+
 const resultKey = (r: Record<string, unknown>) =>
   `${r.experiment_id}/${r.metric_id}/${r.analysis_mode}/${r.variation_id}`;
 
 describe.each(["duckdb", "postgres", "clickhouse"] as const)("reference pipeline on %s", (kind) => {
   let server: Server | undefined;
-  let engine: Engine | undefined;
-  let dialect: Dialect = duckdbDialect;
+  let warehouse: Warehouse | undefined;
 
   beforeAll(async () => {
     server = await servers[kind]();
@@ -89,29 +92,27 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("reference pipeline
       );
       return;
     }
+    warehouse = await openWarehouse({ kind, url: server.url });
     if (kind === "duckdb") {
-      engine = await createDuckDbEngine();
-      await loadInputDirectory(engine, referenceInputDir);
+      outcomes.set(kind, await collect(warehouse, { kind: "folder", dir: referenceInputDir }));
     } else {
-      const opened = await openEngine({ kind, url: server.url });
-      engine = opened.engine;
-      dialect = opened.dialect;
-      if (!isBulkLoadTarget(engine)) throw new Error(`${kind} engine cannot bulk-load`);
+      const loader = warehouse.loader;
+      if (loader === null) throw new Error(`${kind} engine cannot bulk-load`);
       const files = {
         assignments: resolveInputFiles(referenceInputDir, "assignments"),
         exposures: resolveInputFiles(referenceInputDir, "exposures"),
         events: resolveInputFiles(referenceInputDir, "events"),
       };
-      await loadInputsIntoWarehouse(engine, files, "2026-02-01");
+      await loadInputsIntoWarehouse(loader, files, "2026-02-01");
       // Loading the same dt again replaces the partition instead of doubling it.
-      const second = await loadInputsIntoWarehouse(engine, files, "2026-02-01");
+      const second = await loadInputsIntoWarehouse(loader, files, "2026-02-01");
       expect(second.map((r) => r.rows)).toEqual([10592, 21559, 29969]);
+      outcomes.set(kind, await collect(warehouse, { kind: "loaded" }));
     }
-    outcomes.set(kind, await collect(engine, dialect));
   }, 120_000);
 
   afterAll(async () => {
-    await engine?.close();
+    await warehouse?.close();
     await server?.stop();
   });
 

@@ -4,14 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
-import { runAnalysis } from "../../src/analyze.js";
 import { loadConfigFile } from "../../src/config/load-config.js";
-import { openEngine } from "../../src/engine/open-engine.js";
-import type { OpenedEngine } from "../../src/engine/opened-engine.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
-import { isBulkLoadTarget } from "../../src/load/bulk-load-target.js";
-import { eraseUserFromWarehouse, type WarehouseErasure } from "../../src/load/erase-user.js";
 import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
+import { runPipeline } from "../../src/runner/run-pipeline.js";
+import { eraseUserFromWarehouse, type WarehouseErasure } from "../../src/warehouses/erase-user.js";
+import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
+import type { Warehouse as OpenedEngine } from "../../src/warehouses/warehouse.js";
 import { referenceInputDir } from "../helpers/reference.js";
 
 interface Server {
@@ -44,7 +43,7 @@ const servers = {
 /** Row-holding tables of the warehouse schema/database and their columns (views and Distributed parts excluded). */
 async function listTables(opened: OpenedEngine): Promise<Map<string, string[]>> {
   const rows =
-    opened.engine.dialectName === "clickhouse"
+    opened.kind === "clickhouse"
       ? await opened.engine.query<{ t: string; c: string }>(
           `SELECT c.table AS t, c.name AS c FROM system.columns AS c WHERE c.database = currentDatabase()
            AND c.table IN (SELECT name FROM system.tables WHERE database = currentDatabase() AND engine != 'View')
@@ -67,7 +66,7 @@ async function census(
 ): Promise<Map<string, { all: number; user: number }>> {
   const f = opened.dialect.functions;
   const text = (c: string) =>
-    opened.engine.dialectName === "clickhouse" ? `toString(${f.ident(c)})` : `CAST(${f.ident(c)} AS TEXT)`;
+    opened.kind === "clickhouse" ? `toString(${f.ident(c)})` : `CAST(${f.ident(c)} AS TEXT)`;
   const out = new Map<string, { all: number; user: number }>();
   for (const [table, columns] of await listTables(opened)) {
     const hit = columns.map((c) => `${text(c)} = ${f.string(userId)}`).join(" OR ");
@@ -97,17 +96,23 @@ describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (ki
       );
       return;
     }
-    opened = await openEngine({ kind, url: server.url });
-    if (!isBulkLoadTarget(opened.engine)) throw new Error(`${kind} engine cannot bulk-load`);
+    opened = await openWarehouse({ kind, url: server.url });
+    if (opened.loader === null) throw new Error(`${kind} engine cannot bulk-load`);
     const files = {
       assignments: resolveInputFiles(referenceInputDir, "assignments"),
       exposures: resolveInputFiles(referenceInputDir, "exposures"),
       events: resolveInputFiles(referenceInputDir, "events"),
       user_attributes: resolveInputFiles(writeUserAttributes(work), "user_attributes"),
     };
-    await loadInputsIntoWarehouse(opened.engine, files, "2026-02-01");
+    await loadInputsIntoWarehouse(opened.loader, files, "2026-02-01");
     const config = await loadConfigFile(join(referenceInputDir, "assay.yaml"));
-    await runAnalysis(opened.engine, { config, dialect: opened.dialect, alpha: 0.05 });
+    await runPipeline({
+      source: { kind: "loaded" },
+      warehouse: opened,
+      sink: { kind: "none" },
+      config,
+      alpha: 0.05,
+    });
     // The user with the most event rows, so the erasure reaches raw, intermediate and per-unit tables.
     const [top] = await opened.engine.query<{ user_id: string }>(
       "SELECT user_id FROM raw_events GROUP BY user_id ORDER BY count(*) DESC, user_id LIMIT 1",
@@ -118,7 +123,7 @@ describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (ki
   }, 180_000);
 
   afterAll(async () => {
-    await opened?.engine.close();
+    await opened?.close();
     await server?.stop();
     rmSync(work, { recursive: true, force: true });
   });

@@ -5,17 +5,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
-import { type AnalysisResult, loadInputDirectory, runAnalysis } from "../../src/analyze.js";
-import type { Dialect } from "../../src/dialect/dialect.js";
-import { duckdbFunctions as d } from "../../src/dialect/duckdb/functions.js";
-import { duckdbDialect } from "../../src/dialect/duckdb/index.js";
-import { createDuckDbEngine } from "../../src/engine/duckdb-engine.js";
-import type { Engine } from "../../src/engine/engine.js";
-import { type EngineKind, openEngine } from "../../src/engine/open-engine.js";
 import { loadConfigFile } from "../../src/index.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
-import { type BulkLoadTarget, isBulkLoadTarget, type LoadColumn } from "../../src/load/bulk-load-target.js";
 import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
+import { type PipelineRun, runPipeline } from "../../src/runner/run-pipeline.js";
+import type { BulkLoader, LoadColumn } from "../../src/warehouses/bulk-loader.js";
+import { createDuckDbEngine } from "../../src/warehouses/duckdb/connection.js";
+import { duckdbFunctions as d } from "../../src/warehouses/duckdb/sql-compiler.js";
+import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
+import type { WarehouseKind as EngineKind, Warehouse } from "../../src/warehouses/warehouse.js";
 import { compareWithMetricsReference, metricsReferenceInputDir } from "../helpers/metrics-reference.js";
 
 /**
@@ -55,7 +53,7 @@ const orderColumns: LoadColumn[] = [
   { name: "status", type: "text" },
 ];
 
-async function loadOrders(target: BulkLoadTarget): Promise<void> {
+async function loadOrders(target: BulkLoader): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), "assay-orders-"));
   const duck = await createDuckDbEngine();
   try {
@@ -74,8 +72,8 @@ async function loadOrders(target: BulkLoadTarget): Promise<void> {
 
 describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s", (kind) => {
   let server: Server | undefined;
-  let engine: Engine | undefined;
-  let analysis: AnalysisResult | undefined;
+  let warehouse: Warehouse | undefined;
+  let analysis: PipelineRun | undefined;
 
   beforeAll(async () => {
     if (skipped(kind, "*")) return;
@@ -88,36 +86,38 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s
       );
       return;
     }
-    let dialect: Dialect = duckdbDialect;
+    warehouse = await openWarehouse({ kind, url: server.url });
+    const config = await loadConfigFile(join(metricsReferenceInputDir, "assay.yaml"));
     if (kind === "duckdb") {
-      engine = await createDuckDbEngine();
-      await loadInputDirectory(engine, metricsReferenceInputDir, { extraTables: true });
+      analysis = await runPipeline({
+        source: { kind: "folder", dir: metricsReferenceInputDir },
+        warehouse,
+        sink: { kind: "none" },
+        config,
+      });
     } else {
-      const opened = await openEngine({ kind, url: server.url });
-      engine = opened.engine;
-      dialect = opened.dialect;
-      if (!isBulkLoadTarget(engine)) throw new Error(`${kind} engine cannot bulk-load`);
+      const loader = warehouse.loader;
+      if (loader === null) throw new Error(`${kind} engine cannot bulk-load`);
       const files = {
         assignments: resolveInputFiles(metricsReferenceInputDir, "assignments"),
         exposures: resolveInputFiles(metricsReferenceInputDir, "exposures"),
         events: resolveInputFiles(metricsReferenceInputDir, "events"),
         user_attributes: resolveInputFiles(metricsReferenceInputDir, "user_attributes"),
       };
-      await loadInputsIntoWarehouse(engine, files, "2026-03-21");
-      await loadOrders(engine);
+      await loadInputsIntoWarehouse(loader, files, "2026-03-21");
+      await loadOrders(loader);
+      analysis = await runPipeline({ source: { kind: "loaded" }, warehouse, sink: { kind: "none" }, config });
     }
-    const config = await loadConfigFile(join(metricsReferenceInputDir, "assay.yaml"));
-    analysis = await runAnalysis(engine, { config, dialect, alpha: 0.05 });
   }, 180_000);
 
   afterAll(async () => {
-    await engine?.close();
+    await warehouse?.close();
     await server?.stop();
   });
 
   it("passes every data test", (context) => {
     if (!analysis) return context.skip();
-    expect(analysis.quality.data_tests.filter((t) => t.status !== "pass")).toEqual([]);
+    expect((analysis.quality?.data_tests ?? []).filter((t) => t.status !== "pass")).toEqual([]);
   });
 
   it("gives every expected.json field of every metric type (counts exact, numbers to relative 1e-6)", (context) => {

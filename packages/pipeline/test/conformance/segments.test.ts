@@ -4,23 +4,15 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
 import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
-import {
-  type AnalysisResult,
-  analyzeDirectory,
-  loadInputDirectory,
-  runAnalysis,
-  segmentAnalysisOutputs,
-} from "../../src/analyze.js";
-import type { Dialect } from "../../src/dialect/dialect.js";
-import { duckdbDialect } from "../../src/dialect/duckdb/index.js";
-import type { Engine } from "../../src/engine/engine.js";
-import { type EngineKind, openEngine } from "../../src/engine/open-engine.js";
-import type { OpenedEngine } from "../../src/engine/opened-engine.js";
-import { analyzeInWarehouse } from "../../src/engine/warehouse-analysis.js";
-import { createDuckDbEngine, loadConfigFile } from "../../src/index.js";
+import { loadConfigFile } from "../../src/index.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
-import { isBulkLoadTarget } from "../../src/load/bulk-load-target.js";
 import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
+import type { QualityReport } from "../../src/results/quality-report.js";
+import { segmentAnalysisOutputs } from "../../src/runner/analysis-outputs.js";
+import type { PipelineSource } from "../../src/runner/pipeline-source.js";
+import { type PipelineRun, runPipeline } from "../../src/runner/run-pipeline.js";
+import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
+import type { WarehouseKind as EngineKind, Warehouse } from "../../src/warehouses/warehouse.js";
 import { checkSegmentInvariant } from "../helpers/segment-invariant.js";
 
 /** The hand-checkable segment data set: 14 units, attribute rows exercising every rule of docs/pipeline.md. */
@@ -38,6 +30,7 @@ const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
 };
 
 type Row = Record<string, unknown>;
+type AnalysisResult = PipelineRun & { readonly quality: QualityReport };
 
 interface SegmentOutcome {
   readonly analysis: AnalysisResult;
@@ -71,9 +64,12 @@ function csvDifferences(actual: string, expected: string): string[] {
 const segmentKey = (r: Row) =>
   `${r.experiment_id}/${r.metric_id}/${r.analysis_mode}/${r.segment_attribute}/${r.segment_value}/${r.variation_id}`;
 
-async function collect(engine: Engine, dialect: Dialect): Promise<SegmentOutcome> {
+async function collect(warehouse: Warehouse, source: PipelineSource): Promise<SegmentOutcome> {
   const config = await loadConfigFile(join(inputDir, "assay.yaml"));
-  const analysis = await runAnalysis(engine, { config, dialect, alpha: 0.05 });
+  const run = await runPipeline({ source, warehouse, sink: { kind: "none" }, config, alpha: 0.05 });
+  if (run.quality === null) throw new Error("the run built no quality report");
+  const analysis: AnalysisResult = { ...run, quality: run.quality };
+  const { engine } = warehouse;
   // Test-only read of per-unit segment values; the analysis itself reads only aggregates.
   const unitRows = await engine.query<{
     experiment_id: string;
@@ -99,8 +95,7 @@ async function collect(engine: Engine, dialect: Dialect): Promise<SegmentOutcome
 
 describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (kind) => {
   let server: Server | undefined;
-  let engine: Engine | undefined;
-  let opened: OpenedEngine | undefined;
+  let opened: Warehouse | undefined;
 
   beforeAll(async () => {
     server = await servers[kind]();
@@ -110,36 +105,33 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (
       console.warn(`segments: skipping ${kind}: server binaries not installed (scripts/install-services.sh)`);
       return;
     }
-    let dialect: Dialect = duckdbDialect;
+    opened = await openWarehouse({ kind, url: server.url });
     if (kind === "duckdb") {
-      engine = await createDuckDbEngine();
-      await loadInputDirectory(engine, inputDir);
+      outcomes.set(kind, await collect(opened, { kind: "folder", dir: inputDir }));
     } else {
-      opened = await openEngine({ kind, url: server.url });
-      engine = opened.engine;
-      dialect = opened.dialect;
-      if (!isBulkLoadTarget(engine)) throw new Error(`${kind} engine cannot bulk-load`);
+      const loader = opened.loader;
+      if (loader === null) throw new Error(`${kind} engine cannot bulk-load`);
       const files = {
         assignments: resolveInputFiles(inputDir, "assignments"),
         exposures: resolveInputFiles(inputDir, "exposures"),
         events: resolveInputFiles(inputDir, "events"),
         user_attributes: resolveInputFiles(inputDir, "user_attributes"),
       };
-      await loadInputsIntoWarehouse(engine, files, "2026-03-01");
+      await loadInputsIntoWarehouse(loader, files, "2026-03-01");
       // Loading the same dt again replaces the partition instead of doubling it (user_attributes included).
-      const second = await loadInputsIntoWarehouse(engine, files, "2026-03-01");
+      const second = await loadInputsIntoWarehouse(loader, files, "2026-03-01");
       expect(second.map((r) => [r.table, r.rows])).toEqual([
         ["raw_assignments", 15],
         ["raw_exposures", 6],
         ["raw_events", 31],
         ["raw_user_attributes", 32],
       ]);
+      outcomes.set(kind, await collect(opened, { kind: "loaded" }));
     }
-    outcomes.set(kind, await collect(engine, dialect));
   }, 120_000);
 
   afterAll(async () => {
-    await engine?.close();
+    await opened?.close();
     await server?.stop();
   });
 
@@ -234,12 +226,21 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("segments on %s", (
   onWarehouse(
     "writes the DuckDB path's segment CSVs from the warehouse (assay analyze --engine)",
     async (context) => {
-      if (!opened) return context.skip();
+      if (!opened || kind === "duckdb") return context.skip();
       const config = await loadConfigFile(join(inputDir, "assay.yaml"));
       const duckOut = join(work, `${kind}-duckdb`);
       const warehouseOut = join(work, kind);
-      await analyzeDirectory({ config, dataDir: inputDir, outDir: duckOut });
-      await analyzeInWarehouse({ opened, config, outDir: warehouseOut });
+      await runPipeline({
+        source: { kind: "folder", dir: inputDir },
+        sink: { kind: "folder", dir: duckOut },
+        config,
+      });
+      await runPipeline({
+        source: { kind: "loaded" },
+        warehouse: opened,
+        sink: { kind: "folder", dir: warehouseOut },
+        config,
+      });
       for (const { file } of segmentAnalysisOutputs) {
         const read = (dir: string) => readFileSync(join(dir, `${file}.csv`), "utf8");
         expect(csvDifferences(read(warehouseOut), read(duckOut)), file).toEqual([]);

@@ -1,4 +1,4 @@
-import { sufficientStatistics } from "../../src/dialect/base/metric-aggregate-sql.js";
+import { sufficientStatistics } from "../../src/models/metric-aggregate-sql.js";
 
 type Row = Record<string, unknown>;
 

@@ -136,7 +136,12 @@ export function createLakeResultsSource(options: {
         };
       }
       const config = await loadConfigFile(configPath);
-      const reports = await runPipeline({ lake: options.lakeDir, dt, configPath });
+      const lake = options.lakeDir;
+      const run = await runPipeline({
+        source: { kind: "lake", lake, dt },
+        sink: { kind: "lake", lake, dt },
+        config,
+      });
       const rows = new Map<string, VariantAggregateRow[]>();
       for (const r of await readVariantAggregates({ lake: options.lakeDir, dt })) {
         const key = `${r.experiment_id}\u0000${r.analysis_mode}`;
@@ -149,7 +154,7 @@ export function createLakeResultsSource(options: {
         lake: options.lakeDir,
         config: configPath,
         dt,
-        models: reports.flatMap((r) => r.models.map((m) => ({ model: m.model, rows: m.rows }))),
+        models: run.models.map((m) => ({ model: m.model, rows: m.rows })),
       };
     },
     async read(experimentKey, mode, at) {

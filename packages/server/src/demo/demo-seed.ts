@@ -242,7 +242,9 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
   });
   // Results partitions are cumulative per day: a few earlier days give the cumulative chart its history.
   for (const back of [6, 4, 2, 0]) {
-    if (back < days - 1) await runPipeline({ lake, dt: utcDay(today - (1 + back) * DAY_MS) });
+    if (back >= days - 1) continue;
+    const dt = utcDay(today - (1 + back) * DAY_MS);
+    await runPipeline({ source: { kind: "lake", lake, dt }, sink: { kind: "lake", lake, dt } });
   }
   // Evaluate each decision once now, as the hourly run would, so the dashboard shows a decision at once instead
   // of "not evaluated yet" (skipped when the server runs no decision engine).

@@ -1,8 +1,8 @@
-import { type EngineKind, eraseUserFromWarehouse, openEngine } from "@assay/pipeline";
+import { eraseUserFromWarehouse, openWarehouse, type WarehouseKind } from "@assay/pipeline";
 
 /** A warehouse the pipeline loads into (`assay load`, `--engine`), known to the server for DSAR. */
 export interface WarehouseTarget {
-  readonly kind: Exclude<EngineKind, "duckdb">;
+  readonly kind: Exclude<WarehouseKind, "duckdb">;
   readonly url: string;
 }
 
@@ -71,12 +71,12 @@ export async function eraseUserFromWarehouses(
   for (const target of targets) {
     const base = { target: redact(target.url), engine: target.kind };
     try {
-      const opened = await openEngine(target);
+      const warehouse = await openWarehouse(target);
       try {
-        const { tables, rows } = await eraseUserFromWarehouse(opened, userId);
+        const { tables, rows } = await eraseUserFromWarehouse(warehouse, userId);
         outcomes.push({ ...base, rows, tables });
       } finally {
-        await opened.engine.close();
+        await warehouse.close();
       }
     } catch (error) {
       outcomes.push({ ...base, rows: 0, tables: {}, error: (error as Error).message });

@@ -1,0 +1,146 @@
+import type { AssayConfig } from "../config/assay-config.js";
+import type { FunctionTable } from "../sql/dialect.js";
+import { metricAggregateSql } from "./metric-aggregate-sql.js";
+import type { ModelDefinition } from "./model.js";
+
+/**
+ * Drill-down by a user attribute (issue #7): each canonical unit's value of each segment attribute as known at its
+ * assignment, and the metric sufficient statistics per segment. The attribute list is part of the config the models
+ * compile against (`segmentAttributes`, resolved from the data when `assay.yaml` leaves it out), so the SQL names
+ * it as literals and every engine, shard-local or not, sees the same list.
+ */
+
+/** The segment value of a unit with no observation of the attribute at or before its assignment. */
+export const notSetSegmentValue = "(not set)";
+
+/** The attributes the segment models compile against (empty until resolved). */
+export const segmentAttributesOf = (config: AssayConfig): ReadonlyArray<string> =>
+  config.segmentAttributes ?? [];
+
+/** `attribute IN (…)` over the configured attributes, or a condition no row meets. */
+export function attributeFilter(f: FunctionTable, config: AssayConfig, column: string): string {
+  const attributes = segmentAttributesOf(config);
+  return attributes.length === 0 ? "1 = 0" : `${column} IN (${attributes.map(f.string).join(", ")})`;
+}
+
+const stgUserAttributes: ModelDefinition = {
+  name: "stg_user_attributes",
+  grain: [],
+  zone: "transient",
+  materialized: "view",
+  description: "User attribute observations of the segment attributes (one row per observation).",
+  dependsOn: ["raw_user_attributes"],
+  sql: ({ dialect: { functions: f }, config }) =>
+    `SELECT user_id, attribute, value, observed_time_utc
+FROM raw_user_attributes
+WHERE ${attributeFilter(f, config, "attribute")}`,
+  tests: () => [{ kind: "not_null", columns: ["user_id", "attribute", "value", "observed_time_utc"] }],
+};
+
+const segmentGrain = ["experiment_id", "user_id", "segment_attribute"] as const;
+
+const intExperimentUnitSegments: ModelDefinition = {
+  name: "int_experiment_unit_segments",
+  grain: segmentGrain,
+  zone: "silver",
+  description:
+    "One row per canonical unit × segment attribute: the value of the latest observation at or before assignment (ties: the largest value, byte order), else '(not set)'. Later observations are ignored: the treatment could have changed them.",
+  dependsOn: ["fct_experiment_cohort", "stg_user_attributes"],
+  sql: ({ dialect: { functions: f }, config }) => {
+    const attributes = segmentAttributesOf(config);
+    const list =
+      attributes.length === 0
+        ? `SELECT ${f.nullOf("text")} AS segment_attribute WHERE 1 = 0`
+        : attributes
+            .map((a) => `SELECT ${f.cast(f.string(a), "text")} AS segment_attribute`)
+            .join(" UNION ALL ");
+    return `WITH attribute AS (
+  ${list}
+), observed AS (
+  SELECT c.experiment_id, c.user_id, a.attribute AS segment_attribute,
+    ${f.argMax("a.value", ["a.observed_time_utc", f.byteOrder("a.value")])} AS segment_value,
+    max(a.observed_time_utc) AS segment_observed_time_utc
+  FROM fct_experiment_cohort c
+  JOIN stg_user_attributes a ON a.user_id = c.user_id
+  WHERE a.observed_time_utc <= c.assignment_time_utc
+  GROUP BY c.experiment_id, c.user_id, a.attribute
+)
+SELECT c.experiment_id, c.user_id, t.segment_attribute,
+  COALESCE(o.segment_value, ${f.cast(f.string(notSetSegmentValue), "text")}) AS segment_value,
+  o.segment_observed_time_utc,
+  c.variant_id, c.assignment_time_utc, c.is_exposed, c.anchor_time_utc
+FROM fct_experiment_cohort c
+JOIN attribute t ON 1 = 1
+LEFT JOIN observed o ON o.experiment_id = c.experiment_id AND o.user_id = c.user_id
+  AND o.segment_attribute = t.segment_attribute`;
+  },
+  tests: ({ config }) => [
+    { kind: "unique", columns: segmentGrain },
+    { kind: "not_null", columns: [...segmentGrain, "segment_value", "variant_id", "is_exposed"] },
+    {
+      kind: "relationships",
+      columns: ["experiment_id", "user_id"],
+      to: "fct_experiment_cohort",
+      toColumns: ["experiment_id", "user_id"],
+    },
+    ...(segmentAttributesOf(config).length > 0
+      ? [
+          {
+            kind: "accepted_values" as const,
+            column: "segment_attribute",
+            values: segmentAttributesOf(config),
+          },
+        ]
+      : []),
+    {
+      kind: "expression",
+      name: "segment_observed_at_or_before_assignment",
+      failingRows: "segment_observed_time_utc > assignment_time_utc",
+    },
+  ],
+};
+
+const segmentAggregateGrain = [
+  "experiment_id",
+  "metric_id",
+  "analysis_mode",
+  "segment_attribute",
+  "segment_value",
+  "variation_id",
+] as const;
+
+const aggExperimentMetricBySegment: ModelDefinition = {
+  name: "agg_experiment_metric_by_segment",
+  grain: segmentAggregateGrain,
+  zone: "gold",
+  description:
+    "agg_experiment_metric_by_variant's sufficient statistics per segment attribute and value; a segment appears when it has a unit, then with every variation (n = 0 allowed).",
+  dependsOn: [
+    "int_experiment_unit_segments",
+    "int_experiment_unit_measures",
+    "cfg_variant",
+    "cfg_experiment_metric",
+  ],
+  sql: ({ dialect: { functions: f }, config }) => metricAggregateSql(f, config, "segment"),
+  tests: () => [
+    {
+      kind: "unique",
+      columns: segmentAggregateGrain,
+    },
+    { kind: "accepted_values", column: "analysis_mode", values: ["itt", "exposed"] },
+    {
+      kind: "not_null",
+      columns: [...segmentAggregateGrain, "n"],
+    },
+  ],
+};
+
+/** The segment models, in build order (after `agg_experiment_metric_by_variant`). */
+export const segmentModels: ReadonlyArray<ModelDefinition> = [
+  stgUserAttributes,
+  intExperimentUnitSegments,
+  aggExperimentMetricBySegment,
+];
+
+/** Names of the segment models: left out of a run when there is no attribute to drill into. */
+export const segmentModelNames: ReadonlySet<string> = new Set(segmentModels.map((m) => m.name));

@@ -1,0 +1,61 @@
+import type { FunctionTable, LogicalType } from "./dialect.js";
+import { sqlString } from "./sql-string.js";
+
+/** Standard SQL string literal: single quotes, an embedded quote doubled, NUL as `chr(0)` (see `sqlString`). */
+export const standardString = (value: string): string => sqlString(value);
+
+/** Standard SQL quoted identifier: double quotes, an embedded quote doubled. */
+export const standardIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** What a dialect supplies to the base table: its type names and, when not standard SQL, its quoting. */
+export interface BaseSpelling {
+  readonly types: Record<LogicalType, string>;
+  readonly string?: (value: string) => string;
+  readonly ident?: (name: string) => string;
+}
+
+/** The entries every dialect spells differently, so the base leaves them out and the type checker asks for them. */
+export type DialectOnlyFunction =
+  | "addDays"
+  | "formatTimestamp"
+  | "argMin"
+  | "argMax"
+  | "preciseSum"
+  | "createTableAs";
+
+export type BaseFunctions = Omit<FunctionTable, DialectOnlyFunction>;
+
+/**
+ * The standard-SQL spellings of the portable function table, for a dialect to spread and override where it differs.
+ * Entries that build on quoting (`timestamp`, `createViewAs`, `dropTable`) use the dialect's `string`/`ident`.
+ * Timestamps are naive TIMESTAMP literals holding UTC.
+ * @example
+ * const duckdbFunctions: FunctionTable = {
+ *   ...createBaseFunctions({ types }),
+ *   addDays: (timestamp, days) => `(${timestamp} + to_days(CAST(${days} AS INTEGER)))`,
+ *   // formatTimestamp, argMin, preciseSum, createTableAs …
+ * };
+ */
+export function createBaseFunctions({
+  types,
+  string = standardString,
+  ident = standardIdent,
+}: BaseSpelling): BaseFunctions {
+  return {
+    string,
+    ident,
+    timestamp: (epochMs) =>
+      `TIMESTAMP ${string(new Date(epochMs).toISOString().replace("T", " ").replace("Z", ""))}`,
+    bool: (value) => (value ? "true" : "false"),
+    boolOf: (condition) => `(${condition})`,
+    nullOf: (type) => `CAST(NULL AS ${types[type]})`,
+    cast: (expression, type) => `CAST(${expression} AS ${types[type]})`,
+    dateOf: (timestamp) => `CAST(${timestamp} AS DATE)`,
+    least: (...expressions) => `least(${expressions.join(", ")})`,
+    greatest: (...expressions) => `greatest(${expressions.join(", ")})`,
+    countDistinct: (expression) => `count(DISTINCT ${expression})`,
+    byteOrder: (text) => text,
+    createViewAs: (name, query) => `CREATE OR REPLACE VIEW ${ident(name)} AS\n${query}`,
+    dropTable: (name) => `DROP TABLE IF EXISTS ${ident(name)}`,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * What differs between SQL engines, as data: a table of small SQL-building functions, one per construct a model
+ * renders. The models in `models/` are written once against this table; each warehouse folder
+ * (`warehouses/<name>/sql-compiler.ts`) spreads the standard spellings and overrides the constructs it renders differently.
+ */
+export interface FunctionTable {
+  /** A string literal with the dialect's quoting. */
+  readonly string: (value: string) => string;
+  /** A quoted identifier. */
+  readonly ident: (name: string) => string;
+  /** A UTC timestamp literal from epoch milliseconds. */
+  readonly timestamp: (epochMs: number) => string;
+  /** A boolean literal. */
+  readonly bool: (value: boolean) => string;
+  /** A boolean expression materialized as the dialect's boolean type. */
+  readonly boolOf: (condition: string) => string;
+  /** Typed NULL of a logical type. */
+  readonly nullOf: (type: LogicalType) => string;
+  /** Casts an expression to a logical type. */
+  readonly cast: (expression: string, type: LogicalType) => string;
+  /** `ts + days·24h` where `days` is an integer SQL expression (may be negative). */
+  readonly addDays: (timestamp: string, days: string) => string;
+  /** The UTC calendar day of a timestamp, as a DATE. */
+  readonly dateOf: (timestamp: string) => string;
+  /** `YYYY-MM-DDTHH:MM:SSZ` text of a timestamp. */
+  readonly formatTimestamp: (timestamp: string) => string;
+  readonly least: (...expressions: string[]) => string;
+  readonly greatest: (...expressions: string[]) => string;
+  /** `arg` of the row with the smallest key tuple (ties broken by later keys), as an aggregate. */
+  readonly argMin: (arg: string, keys: ReadonlyArray<string>) => string;
+  /** `arg` of the row with the largest key tuple (ties broken by later keys), as an aggregate. */
+  readonly argMax: (arg: string, keys: ReadonlyArray<string>) => string;
+  /** A text expression that compares byte by byte (PostgreSQL otherwise compares by the database collation). */
+  readonly byteOrder: (text: string) => string;
+  /** Compensated (Kahan/Neumaier) floating-point sum aggregate: accurate and close to order-independent. */
+  readonly preciseSum: (expression: string) => string;
+  /** Exact distinct count aggregate. */
+  readonly countDistinct: (expression: string) => string;
+  /** `CREATE [OR REPLACE] TABLE name AS query` (engines differ on replacement and storage clauses). */
+  readonly createTableAs: (name: string, query: string) => string;
+  /** `CREATE [OR REPLACE] VIEW name AS query`. */
+  readonly createViewAs: (name: string, query: string) => string;
+  readonly dropTable: (name: string) => string;
+}
+
+export type LogicalType = "text" | "double" | "bigint" | "integer" | "boolean" | "timestamp" | "date";
+
+/** A warehouse's SQL compiler: the portable models compile against its function table, nothing else. */
+export interface Dialect {
+  readonly functions: FunctionTable;
+}
