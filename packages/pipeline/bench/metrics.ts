@@ -129,8 +129,9 @@ async function main(): Promise<void> {
     tempDirectory: join(work, "spill"),
   });
   try {
+    const loadAtStart = loadavg()[0];
     console.log(
-      `pipeline metrics bench: ${users.toLocaleString()} users, ${repeat} round(s), load ${loadavg()[0]?.toFixed(1)}`,
+      `pipeline metrics bench: ${users.toLocaleString()} users, ${repeat} round(s), load ${loadAtStart?.toFixed(1)}`,
     );
     const started = performance.now();
     const generated = await generateDataset(warehouse.engine, {
@@ -139,11 +140,15 @@ async function main(): Promise<void> {
     });
     const generateSeconds = (performance.now() - started) / 1000;
     const base = generated.config;
-    const withMetric = (m: MetricDefinition): AssayConfig => ({
+    const withMetrics = (ms: ReadonlyArray<MetricDefinition>): AssayConfig => ({
       ...base,
-      metrics: [...base.metrics, m],
-      experiments: base.experiments.map((e) => ({ ...e, metricIds: [...e.metricIds, m.id] })),
+      metrics: [...base.metrics, ...ms],
+      experiments: base.experiments.map((e) => ({
+        ...e,
+        metricIds: [...e.metricIds, ...ms.map((m) => m.id)],
+      })),
     });
+    const all = withMetrics(variants.map((v) => v.metric));
     const run = async (config: AssayConfig) => {
       const t = performance.now();
       const analysis = await runPipeline({
@@ -155,59 +160,78 @@ async function main(): Promise<void> {
       });
       return {
         seconds: (performance.now() - t) / 1000,
-        models: analysis.models
-          .filter((m) => newModels.has(m.model))
-          .map((m) => `${m.model} ${(m.elapsedMs / 1000).toFixed(2)} s`),
+        models: new Map(analysis.models.map((m) => [m.model, m.elapsedMs / 1000])),
       };
     };
-    const baseRuns: number[] = [];
-    const rows: Array<{ name: string; seconds: number; extra: number; models: string[] }> = [];
-    const times = new Map<string, { seconds: number[]; models: string[] }>();
+    // Base and all-types runs alternate (the machine is shared: both see the same load); medians per model.
+    const baseRuns: Array<Awaited<ReturnType<typeof run>>> = [];
+    const allRuns: Array<Awaited<ReturnType<typeof run>>> = [];
     for (let round = 0; round < repeat; round++) {
-      for (const variant of variants) {
-        // Alternate: a base run before each type run, so both see the same machine load.
-        const b = await run(base);
-        baseRuns.push(b.seconds);
-        const r = await run(withMetric(variant.metric));
-        const entry = times.get(variant.name) ?? { seconds: [], models: r.models };
-        entry.seconds.push(r.seconds);
-        times.set(variant.name, entry);
-        console.log(
-          `  ${variant.name}: ${r.seconds.toFixed(1)} s (base ${b.seconds.toFixed(1)} s) ${r.models.join(", ")}`,
-        );
+      const first = round % 2 === 0 ? "base" : "all";
+      for (const which of first === "base" ? ["base", "all"] : ["all", "base"]) {
+        const r = await run(which === "base" ? base : all);
+        (which === "base" ? baseRuns : allRuns).push(r);
+        console.log(`  ${which}: ${r.seconds.toFixed(1)} s`);
       }
     }
-    const baseMedian = median(baseRuns);
-    for (const variant of variants) {
-      const entry = times.get(variant.name);
-      if (!entry) continue;
-      const seconds = median(entry.seconds);
-      rows.push({ name: variant.name, seconds, extra: seconds - baseMedian, models: entry.models });
-    }
+    const modelSeconds = (runs: typeof baseRuns, model: string) =>
+      median(runs.map((r) => r.models.get(model) ?? 0));
+    const baseSeconds = median(baseRuns.map((r) => r.seconds));
+    const allSeconds = median(allRuns.map((r) => r.seconds));
+    const dedicated: Record<string, ReadonlyArray<string>> = {
+      x_cap_abs: ["agg_experiment_metric_caps"],
+      x_cap_p99: ["agg_experiment_metric_caps"],
+      x_p90_unit: ["agg_experiment_metric_quantiles"],
+      x_p90_event: ["agg_experiment_metric_quantiles"],
+      x_funnel: ["int_experiment_unit_funnels", "agg_experiment_metric_moments"],
+      x_multi_cuped: ["int_experiment_unit_attributes", "agg_experiment_metric_moments"],
+      x_sql_source: ["stg_metric_source_events"],
+    };
+    const rows = variants.map((v) => ({
+      name: v.name,
+      models: (dedicated[v.metric.id] ?? []).map((m) => `${m} ${modelSeconds(allRuns, m).toFixed(1)} s`),
+    }));
+    const shared = ["int_experiment_unit_measures", "agg_experiment_metric_by_variant"].map((m) => ({
+      model: m,
+      base: modelSeconds(baseRuns, m),
+      all: modelSeconds(allRuns, m),
+    }));
+    const newModelSeconds = [...newModels].map((m) => ({ model: m, seconds: modelSeconds(allRuns, m) }));
     const figures = {
       users,
       rows: generated.rows,
       generateSeconds,
       repeat,
       memoryLimit,
-      baseSeconds: baseMedian,
-      baseRuns,
+      baseSeconds,
+      allSeconds,
+      shared,
+      newModelSeconds,
       metricTypes: rows,
-      loadAtStart: loadavg()[0],
+      loadAtStart,
+      loadAtEnd: loadavg()[0],
     };
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, "pipeline-metrics.json"), `${JSON.stringify(figures, null, 2)}\n`);
     const md = [
       `# Pipeline metric types (${users.toLocaleString()} users)`,
       "",
-      `Data: ${generated.rows.assignments.toLocaleString()} assignments, ${generated.rows.events.toLocaleString()} events, ${generated.rows.userAttributes.toLocaleString()} attribute rows (generated in ${generateSeconds.toFixed(1)} s). DuckDB memory_limit ${memoryLimit}. Analysis = models + statistics, no data tests; the base config is the generator's four metrics; each type adds one metric to every experiment. Base and type runs alternate; medians of ${repeat} round(s) (base: median of ${baseRuns.length} runs).`,
+      `Data: ${generated.rows.assignments.toLocaleString()} assignments, ${generated.rows.events.toLocaleString()} events, ${generated.rows.userAttributes.toLocaleString()} attribute rows (generated in ${generateSeconds.toFixed(1)} s). DuckDB memory_limit ${memoryLimit}. Analysis = models + statistics, no data tests. "base" = the generator's four metrics; "all" = base plus one metric of each type below on every experiment. Base and all runs alternate; medians of ${repeat} round(s). Load average ${loadAtStart?.toFixed(1)} at start, ${loadavg()[0]?.toFixed(1)} at end (a shared machine: wall times are noisy).`,
       "",
-      "| metric type added | analysis s | extra over base s | new models |",
-      "| --- | ---: | ---: | --- |",
-      `| (base: conversion, count, sum + CUPED, ratio) | ${baseMedian.toFixed(1)} | — | |`,
+      "| run | analysis s |",
+      "| --- | ---: |",
+      `| base (conversion, count, sum + CUPED, ratio) | ${baseSeconds.toFixed(1)} |`,
+      `| all (base + the ${variants.length} metrics below) | ${allSeconds.toFixed(1)} |`,
+      "",
+      "| shared model | base s | all s |",
+      "| --- | ---: | ---: |",
+      ...shared.map((m) => `| ${m.model} | ${m.base.toFixed(1)} | ${m.all.toFixed(1)} |`),
+      "",
+      "| metric type added | its own models (s, in the all run) |",
+      "| --- | --- |",
       ...rows.map(
         (r) =>
-          `| ${r.name} | ${r.seconds.toFixed(1)} | ${r.extra >= 0 ? "+" : ""}${r.extra.toFixed(1)} | ${r.models.join(", ")} |`,
+          `| ${r.name} | ${r.models.length > 0 ? r.models.join(", ") : "none: columns of the shared models"} |`,
       ),
       "",
     ].join("\n");
