@@ -70,7 +70,10 @@ export const metricDefinitionSchema = z.discriminatedUnion("type", [
       from_day: z.number().int().min(0).max(3650),
       to_day: z.number().int().positive().max(3650),
     })
-    .refine((m) => m.to_day > m.from_day, { path: ["to_day"], message: "to_day must be greater than from_day" }),
+    .refine((m) => m.to_day > m.from_day, {
+      path: ["to_day"],
+      message: "to_day must be greater than from_day",
+    }),
   z.object({
     ...display,
     type: z.literal("funnel"),

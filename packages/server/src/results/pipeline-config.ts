@@ -73,7 +73,9 @@ export async function pipelineConfigFromRegistry(
     const { key: _key, name: _name, description: _description, unit: _unit, ...pipeline } = definition;
     return {
       id: metric_key,
-      ...Object.fromEntries(Object.entries(pipeline).filter(([, value]) => value !== null && value !== undefined)),
+      ...Object.fromEntries(
+        Object.entries(pipeline).filter(([, value]) => value !== null && value !== undefined),
+      ),
     };
   });
   const document = { experiments, metrics, segment_attributes: [...segmentAttributes] };
