@@ -15,13 +15,13 @@ import {
   type AssayConfig,
   createDuckDbEngine,
   createDuckDbWarehouse,
-  type WarehouseKind as EngineKind,
   generateDataset,
   loadInputsIntoWarehouse,
   openWarehouse,
   type ProgressReporter,
   runPipeline,
   type Warehouse,
+  type WarehouseKind,
 } from "../src/index.js";
 import { loadInputTable } from "../src/io/load-input-table.js";
 import { benchDatasetOptions, benchScale as scale, benchUsers as users } from "./bench-dataset.js";
@@ -32,7 +32,7 @@ const tables = ["assignments", "exposures", "events"] as const;
 const engineOrder = (process.env.ASSAY_BENCH_ENGINES ?? "duckdb,postgres,clickhouse")
   .split(",")
   .map((e) => e.trim())
-  .filter((e) => e !== "") as EngineKind[];
+  .filter((e) => e !== "") as WarehouseKind[];
 for (const e of engineOrder) {
   if (!["duckdb", "postgres", "clickhouse"].includes(e))
     throw new Error(`ASSAY_BENCH_ENGINES: unknown engine "${e}"`);
@@ -110,7 +110,7 @@ interface ModelFigure {
 }
 
 interface EngineFigures {
-  readonly engine: EngineKind;
+  readonly engine: WarehouseKind;
   readonly loadSeconds: number;
   readonly totalSeconds: number;
   readonly models: ModelFigure[];
@@ -209,7 +209,7 @@ function writeReport(report: BenchReport): void {
     : undefined;
   const same = earlier?.scale === report.scale ? earlier : undefined;
   const ran = new Set(report.engines.map((e) => e.engine));
-  const order: EngineKind[] = ["duckdb", "postgres", "clickhouse"];
+  const order: WarehouseKind[] = ["duckdb", "postgres", "clickhouse"];
   const engines = [...(same?.engines.filter((e) => !ran.has(e.engine)) ?? []), ...report.engines].sort(
     (a, b) => order.indexOf(a.engine) - order.indexOf(b.engine),
   );
@@ -224,7 +224,7 @@ async function main() {
   const work = await mkdtemp(join(tmpdir(), "assay-bench-engines-"));
   const dataDir = process.env.ASSAY_BENCH_DATA ?? join(work, "data");
   const results: EngineFigures[] = [];
-  const failed: EngineKind[] = [];
+  const failed: WarehouseKind[] = [];
   try {
     console.log(
       `pipeline engines bench: scale ${scale} (${users.toLocaleString()} users), engines ${engineOrder.join(", ")}`,

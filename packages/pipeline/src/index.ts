@@ -55,6 +55,7 @@ export {
 export { compareBytes } from "./segments/compare-bytes.js";
 export { resolveSegmentAttributes } from "./segments/segment-attributes.js";
 export type { Dialect, FunctionTable, LogicalType } from "./sql/dialect.js";
+export { type Engine, EngineError } from "./sql/engine.js";
 export { assertSqlEncodable, SqlStringError, sqlString } from "./sql/sql-string.js";
 export type { BulkLoader, LoadColumn } from "./warehouses/bulk-loader.js";
 export type { ClickHouseTopology } from "./warehouses/clickhouse/connection.js";
@@ -63,7 +64,6 @@ export { clickhouseDialect } from "./warehouses/clickhouse/sql-compiler.js";
 export { createDuckDbEngine, type DuckDbEngineOptions } from "./warehouses/duckdb/connection.js";
 export { createDuckDbWarehouse } from "./warehouses/duckdb/index.js";
 export { duckdbDialect } from "./warehouses/duckdb/sql-compiler.js";
-export { type Engine, EngineError } from "./warehouses/engine.js";
 export { EngineUrlError } from "./warehouses/engine-url-error.js";
 export {
   type EraseUserOptions,

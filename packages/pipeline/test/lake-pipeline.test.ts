@@ -8,6 +8,7 @@ import {
   MissingPartitionError,
   type PipelineStep,
   partitionDir,
+  pipelineSteps,
   readExperimentResults,
   readExperimentSegmentResults,
   readQualityReport,
@@ -77,5 +78,40 @@ describe("lake jobs (seed 001)", () => {
     expect(existsSync(join(lake, "gold", "quality_report", "dt=2026-02-14", "quality_report.json"))).toBe(
       true,
     );
+  });
+
+  it("gives the same partitions job by job (assay build) as in one run (assay pipeline run)", async () => {
+    const dt = "2026-02-14";
+    const experimentId = "exp_checkout";
+    const whole = await readExperimentResults({ lake, experimentId, dt });
+    const wholeSegments = await readExperimentSegmentResults({ lake, experimentId, dt });
+    const wholeQuality = await readQualityReport({ lake, dt });
+    expect(wholeSegments?.rows.length).toBeGreaterThan(0);
+    for (const step of pipelineSteps) await jobs(lake, dt, step);
+    // Counts and text exact; floating sums may differ in the last bits between runs (parallel aggregation).
+    type Row = Record<string, unknown>;
+    const differences = (got: ReadonlyArray<object> | undefined, want: ReadonlyArray<object> | undefined) => {
+      const key = (r: Row) =>
+        [r.metric_id, r.analysis_mode, r.segment_attribute, r.segment_value, r.variation_id].join("/");
+      const index = new Map((got ?? []).map((r) => [key(r as Row), r as Row]));
+      const out = (got ?? []).length === (want ?? []).length ? [] : ["row counts differ"];
+      for (const wanted of want ?? []) {
+        const row = wanted as Row;
+        for (const [column, value] of Object.entries(row)) {
+          const actual = index.get(key(row))?.[column];
+          const close =
+            typeof value === "number" &&
+            typeof actual === "number" &&
+            Math.abs(actual - value) <= 1e-9 * Math.max(Math.abs(value), 1e-12);
+          if (actual !== value && !close) out.push(`${key(row)}.${column}: ${actual} != ${value}`);
+        }
+      }
+      return out;
+    };
+    const jobResults = await readExperimentResults({ lake, experimentId, dt });
+    expect(differences(jobResults?.rows, whole?.rows)).toEqual([]);
+    const jobSegments = await readExperimentSegmentResults({ lake, experimentId, dt });
+    expect(differences(jobSegments?.rows, wholeSegments?.rows)).toEqual([]);
+    expect((await readQualityReport({ lake, dt }))?.report).toEqual(wholeQuality?.report);
   });
 });

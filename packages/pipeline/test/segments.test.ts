@@ -17,7 +17,7 @@ import {
   type Warehouse,
 } from "../src/index.js";
 import { computeResults } from "../src/results/compute-results.js";
-import { analyzeFolder as analyzeDirectory, analyzeLoaded } from "./helpers/analyze.js";
+import { analyzeFolder, analyzeLoaded } from "./helpers/analyze.js";
 import { checkSegmentInvariant } from "./helpers/segment-invariant.js";
 
 const segmentsInput = join(import.meta.dirname, "../../../fixtures/segments/input");
@@ -234,7 +234,7 @@ describe("user_attributes input", () => {
       "missing",
       "user_id,attribute,observed_time_utc\nu01,platform,2026-02-20T00:00:00Z\n",
     );
-    const error = await analyzeDirectory({
+    const error = await analyzeFolder({
       ...missing,
       dataDir: missing.dir,
       outDir: join(work, "o1"),
@@ -246,7 +246,7 @@ describe("user_attributes input", () => {
       "bad",
       "user_id,attribute,value,observed_time_utc\nu01,platform,web,2026-02-20T00:00:00Z\nu02,platform,ios,yesterday\n",
     );
-    const badError = await analyzeDirectory({ ...bad, dataDir: bad.dir, outDir: join(work, "o2") }).catch(
+    const badError = await analyzeFolder({ ...bad, dataDir: bad.dir, outDir: join(work, "o2") }).catch(
       (e: unknown) => e,
     );
     expect(badError).toBeInstanceOf(InputError);
@@ -257,13 +257,13 @@ describe("user_attributes input", () => {
 
   it("absent: no segment models run; configured attributes without rows: every unit is (not set)", async () => {
     const absent = await copyWith("absent", null);
-    const none = await analyzeDirectory({ ...absent, dataDir: absent.dir, outDir: join(work, "o3") });
+    const none = await analyzeFolder({ ...absent, dataDir: absent.dir, outDir: join(work, "o3") });
     expect(none.segmentAttributes).toEqual([]);
     expect(none.segmentResults).toEqual([]);
     expect(none.models.map((m) => m.model)).not.toContain("int_experiment_unit_segments");
 
     const notSet = await copyWith("not-set", null, true);
-    const all = await analyzeDirectory({ ...notSet, dataDir: notSet.dir, outDir: join(work, "o4") });
+    const all = await analyzeFolder({ ...notSet, dataDir: notSet.dir, outDir: join(work, "o4") });
     expect(all.segmentAttributes).toEqual(["platform", "country"]);
     expect(new Set(all.segmentResults.map((r) => r.segment_value))).toEqual(new Set(["(not set)"]));
     // Without segment_attributes in the config, every attribute in the data (in byte order), "plan" included.
@@ -271,7 +271,7 @@ describe("user_attributes input", () => {
       "inferred",
       await readFile(join(segmentsInput, "user_attributes.csv"), "utf8"),
     );
-    const found = await analyzeDirectory({ ...inferred, dataDir: inferred.dir, outDir: join(work, "o5") });
+    const found = await analyzeFolder({ ...inferred, dataDir: inferred.dir, outDir: join(work, "o5") });
     expect(found.segmentAttributes).toEqual(["country", "plan", "platform"]);
   });
 });

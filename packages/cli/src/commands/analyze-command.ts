@@ -20,7 +20,7 @@ import {
 import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 import { qualitySummary } from "../quality-summary.js";
-import { openWarehouse, parseEngineKind, withEngineOptions } from "./engine-options.js";
+import { openWarehouse, parseWarehouseKind, withEngineOptions } from "./engine-options.js";
 import { reportProfile, withProfileOption } from "./profile-option.js";
 
 /** Maps the pipeline's typed user-facing errors to a one-line CLI error; anything else is a bug and rethrown. */
@@ -131,7 +131,7 @@ Examples:
     .action(async (options: AnalyzeFlags) => {
       const alpha = parseAlpha(options.alpha);
       const format = parseFormat(options.format);
-      const kind = parseEngineKind(options.engine, options.url);
+      const kind = parseWarehouseKind(options.engine, options.url);
       if (kind === "duckdb" && options.data === undefined) {
         throw new CliError("--data <dir> is required with --engine duckdb", 2);
       }

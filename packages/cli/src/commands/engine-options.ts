@@ -21,7 +21,7 @@ export function withEngineOptions(command: Command): Command {
 }
 
 /** Validates `--engine`; `--url` is required for the warehouses. */
-export function parseEngineKind(engine: string, url: string | undefined): WarehouseKind {
+export function parseWarehouseKind(engine: string, url: string | undefined): WarehouseKind {
   if (!isWarehouseKind(engine)) {
     throw new CliError(`--engine must be one of ${warehouseKinds.join(", ")}, got "${engine}"`, 2);
   }

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { CliError } from "../cli-error.js";
 import { pipelineErrorToCliError, runInWarehouse } from "./analyze-command.js";
 import { jobOptions, lakeJob, withJobOptions } from "./build-command.js";
-import { parseEngineKind, withEngineOptions } from "./engine-options.js";
+import { parseWarehouseKind, withEngineOptions } from "./engine-options.js";
 import { reportProfile, withProfileOption } from "./profile-option.js";
 
 /** `assay pipeline run`: every daily job for a date, in order. */
@@ -34,7 +34,7 @@ Examples:
       flags: Parameters<typeof jobOptions>[0] & { engine: string; url?: string; profile?: string | true },
     ) => {
       const options = jobOptions(flags);
-      const kind = parseEngineKind(flags.engine, flags.url);
+      const kind = parseWarehouseKind(flags.engine, flags.url);
       try {
         const run = await runInWarehouse(kind, flags.url, (warehouse) =>
           runPipeline({ ...lakeJob(options), ...(warehouse ? { warehouse } : {}) }),

@@ -1,6 +1,6 @@
 import type { AssayConfig, MetricDefinition } from "../config/assay-config.js";
+import type { Engine } from "../sql/engine.js";
 import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
-import type { Engine } from "../warehouses/engine.js";
 import {
   defaultEffects,
   defaultExperiments,

@@ -1,4 +1,4 @@
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 
 /** One anonymous id claimed by more than one identity: reported, never merged. */
 export interface StitchConflict {

@@ -3,7 +3,7 @@ import { type InputTableName, inputTables } from "../io/input-schema.js";
 import { type DataTestResult, type ModelRunReport, runModels } from "../models/run-models.js";
 import type { ProgressReporter } from "../progress/progress-reporter.js";
 import type { Dialect } from "../sql/dialect.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 import { dimUserIdentity } from "./dim-user-identity.js";
 
 export interface StitchOptions {

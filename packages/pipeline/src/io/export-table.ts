@@ -1,5 +1,5 @@
+import type { Engine } from "../sql/engine.js";
 import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
-import type { Engine } from "../warehouses/engine.js";
 
 /** A SELECT of a table with timestamps rendered as `YYYY-MM-DDTHH:MM:SSZ` (the CSV convention of the contract). */
 export async function selectWithFormattedTimes(engine: Engine, table: string): Promise<string> {

@@ -1,8 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { identifyTableName } from "../identity/identify-input.js";
+import type { Engine } from "../sql/engine.js";
 import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
-import type { Engine } from "../warehouses/engine.js";
 import { InputError, inputTableNames } from "./input-schema.js";
 
 /** A table name a data file may give: a plain SQL identifier that is not the pipeline's own (`raw_`, `cfg_`, models). */

@@ -1,5 +1,5 @@
+import type { Engine } from "../sql/engine.js";
 import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
-import type { Engine } from "../warehouses/engine.js";
 import { readCsvHeader } from "./csv-header.js";
 import { csvReadError } from "./csv-read-error.js";
 import type { InputFile } from "./input-files.js";

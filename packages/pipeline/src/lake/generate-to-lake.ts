@@ -7,9 +7,9 @@ import type { GenerateOptions } from "../generator/generator-options.js";
 import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportCsv, exportParquet } from "../io/export-table.js";
 import { inputTableNames, inputTables } from "../io/input-schema.js";
+import type { Engine } from "../sql/engine.js";
 import { createDuckDbEngine, type DuckDbEngineOptions } from "../warehouses/duckdb/connection.js";
 import { duckdbFunctions as f } from "../warehouses/duckdb/sql-compiler.js";
-import type { Engine } from "../warehouses/engine.js";
 import { checkDt, daysBetween, lakeConfigPath, partitionDir } from "./lake-layout.js";
 import { rawLakeSelectList } from "./raw-lake-schema.js";
 

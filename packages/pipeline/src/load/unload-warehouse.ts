@@ -5,10 +5,10 @@ import { inputTableNames, inputTables } from "../io/input-schema.js";
 import { baseModels } from "../models/models.js";
 import { loadConfigRelations, runModels } from "../models/run-models.js";
 import type { Dialect } from "../sql/dialect.js";
+import type { Engine } from "../sql/engine.js";
 import type { BulkLoader } from "../warehouses/bulk-loader.js";
 import { createDuckDbEngine } from "../warehouses/duckdb/connection.js";
 import { duckdbFunctions as d, duckdbDialect } from "../warehouses/duckdb/sql-compiler.js";
-import type { Engine } from "../warehouses/engine.js";
 
 /**
  * An embedded DuckDB holding every model as an empty table with exactly the columns and types the DuckDB path

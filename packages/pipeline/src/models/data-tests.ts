@@ -29,12 +29,8 @@ export function compileDataTest(model: string, test: DataTest, f: FunctionTable)
       return `SELECT * FROM ${from} WHERE ${test.columns.map((c) => `${f.ident(c)} IS NULL`).join(" OR ")}`;
     case "accepted_values":
       return `SELECT ${f.ident(test.column)}, count(*) AS rows FROM ${from} WHERE ${f.ident(test.column)} NOT IN (${test.values.map(f.string).join(", ")}) GROUP BY ${f.ident(test.column)}`;
-    case "relationships": {
-      const on = test.columns
-        .map((c, i) => `t.${f.ident(test.toColumns[i] ?? c)} = m.${f.ident(c)}`)
-        .join(" AND ");
-      return `SELECT ${test.columns.map((c) => `m.${f.ident(c)}`).join(", ")} FROM ${from} m WHERE NOT EXISTS (SELECT 1 FROM ${f.ident(test.to)} t WHERE ${on})`;
-    }
+    case "relationships":
+      return f.orphanRows(model, test.columns, test.to, test.toColumns);
     case "expression":
       return `SELECT * FROM ${from} WHERE ${test.failingRows}`;
   }

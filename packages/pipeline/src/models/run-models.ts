@@ -1,7 +1,7 @@
 import type { AssayConfig } from "../config/assay-config.js";
 import { type ProgressReporter, silentProgress } from "../progress/progress-reporter.js";
 import type { Dialect } from "../sql/dialect.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 import { configRelations } from "./config-relations.js";
 import { compileDataTest, describeTest } from "./data-tests.js";
 import type { ModelDefinition } from "./model.js";

@@ -2,7 +2,7 @@ import { srmTest } from "@assay/stats";
 import type { AssayConfig } from "../config/assay-config.js";
 import type { IdentityQuality } from "../identity/identity-quality.js";
 import type { DataTestResult } from "../models/run-models.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 import type { SkippedComparison } from "./compute-results.js";
 
 /** Per-experiment data quality (contract keys first, then extras that help a person). */

@@ -1,5 +1,5 @@
 import type { Dialect } from "../sql/dialect.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 import { type ResultRow, resultColumns } from "./compute-results.js";
 import { type SegmentResultRow, segmentResultColumns } from "./compute-segment-results.js";
 

@@ -2,7 +2,7 @@ import type { AssayConfig } from "../config/assay-config.js";
 import { metricSources } from "../models/measure-plan.js";
 import { sourceSelect } from "../models/metric-type-models.js";
 import type { Dialect } from "../sql/dialect.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 
 /** A SQL-defined metric source that does not run; the message names the metric (docs/metrics.md). */
 export class MetricSourceError extends Error {

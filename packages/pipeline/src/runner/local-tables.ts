@@ -6,8 +6,8 @@ import { createOutputShapes, unloadIntoDuckDb } from "../load/unload-warehouse.j
 import type { ResultRow } from "../results/compute-results.js";
 import type { SegmentResultRow } from "../results/compute-segment-results.js";
 import { materializeResults, materializeSegmentResults } from "../results/results-table.js";
+import type { Engine } from "../sql/engine.js";
 import { duckdbDialect } from "../warehouses/duckdb/sql-compiler.js";
-import type { Engine } from "../warehouses/engine.js";
 import type { Warehouse } from "../warehouses/warehouse.js";
 
 /** Computed rows a sink may export besides the model tables. */

@@ -212,7 +212,8 @@ async function runOnWarehouse(
   // Segment models without a segment attribute, and metric-type models no used metric needs, do not run.
   const skipped = (m: ModelDefinition) =>
     (!segmented && segmentModelNames.has(m.name)) || !metricTypeModelNeeded(m.name, config);
-  if (!segmented) for (const name of segmentModelNames) available.delete(name);
+  // Segment models skipped for want of attributes are not there to read (a lake partition read as upstream is).
+  if (buildsSegments && !segmented) for (const name of segmentModelNames) available.delete(name);
   const { models, tests } = await runModels({
     engine,
     dialect,

@@ -3,7 +3,7 @@ import { inputTables } from "../io/input-schema.js";
 import { loadColumns } from "../load/load-warehouse.js";
 import { usedMetrics } from "../models/measure-plan.js";
 import type { Dialect } from "../sql/dialect.js";
-import type { Engine } from "../warehouses/engine.js";
+import type { Engine } from "../sql/engine.js";
 import type { Warehouse } from "../warehouses/warehouse.js";
 import { compareBytes } from "./compare-bytes.js";
 

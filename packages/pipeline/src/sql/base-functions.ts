@@ -57,5 +57,9 @@ export function createBaseFunctions({
     byteOrder: (text) => text,
     createViewAs: (name, query) => `CREATE OR REPLACE VIEW ${ident(name)} AS\n${query}`,
     dropTable: (name) => `DROP TABLE IF EXISTS ${ident(name)}`,
+    orphanRows: (model, columns, to, toColumns) => {
+      const on = columns.map((c, i) => `t.${ident(toColumns[i] ?? c)} = m.${ident(c)}`).join(" AND ");
+      return `SELECT ${columns.map((c) => `m.${ident(c)}`).join(", ")} FROM ${ident(model)} m WHERE NOT EXISTS (SELECT 1 FROM ${ident(to)} t WHERE ${on})`;
+    },
   };
 }

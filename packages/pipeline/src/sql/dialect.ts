@@ -41,6 +41,16 @@ export interface FunctionTable {
   /** `CREATE [OR REPLACE] VIEW name AS query`. */
   readonly createViewAs: (name: string, query: string) => string;
   readonly dropTable: (name: string) => string;
+  /**
+   * The failing rows of a relationships data test: rows of `model` whose `columns` match no row of `to` on
+   * `toColumns` (standard SQL: a correlated NOT EXISTS).
+   */
+  readonly orphanRows: (
+    model: string,
+    columns: ReadonlyArray<string>,
+    to: string,
+    toColumns: ReadonlyArray<string>,
+  ) => string;
 }
 
 export type LogicalType = "text" | "double" | "bigint" | "integer" | "boolean" | "timestamp" | "date";

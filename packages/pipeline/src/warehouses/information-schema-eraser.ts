@@ -1,5 +1,5 @@
 import type { FunctionTable } from "../sql/dialect.js";
-import type { Engine } from "./engine.js";
+import type { Engine } from "../sql/engine.js";
 import { groupColumns, personColumns } from "./person-columns.js";
 
 /**

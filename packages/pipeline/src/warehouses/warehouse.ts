@@ -1,7 +1,7 @@
 import type { ModelDefinition } from "../models/model.js";
 import type { Dialect } from "../sql/dialect.js";
+import type { Engine } from "../sql/engine.js";
 import type { BulkLoader } from "./bulk-loader.js";
-import type { Engine } from "./engine.js";
 
 /** The warehouses the pipeline runs on: one folder each under `warehouses/`. */
 export const warehouseKinds = ["duckdb", "postgres", "clickhouse"] as const;

@@ -8,7 +8,7 @@ import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
 import type { PipelineSource } from "../../src/runner/pipeline-source.js";
 import { runPipeline } from "../../src/runner/run-pipeline.js";
 import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
-import type { WarehouseKind as EngineKind, Warehouse } from "../../src/warehouses/warehouse.js";
+import type { Warehouse, WarehouseKind } from "../../src/warehouses/warehouse.js";
 import { closeEnough, readExpected, referenceInputDir } from "../helpers/reference.js";
 
 /** What each engine produced on the reference data set. */
@@ -19,8 +19,8 @@ interface EngineOutcome {
 }
 
 /** Things an engine truly cannot do, with the reason (Drizzle pg-common style): checked items are skipped. */
-const skips: ReadonlyArray<{ engine: EngineKind; check: string; reason: string }> = [];
-const skipped = (engine: EngineKind, check: string) =>
+const skips: ReadonlyArray<{ engine: WarehouseKind; check: string; reason: string }> = [];
+const skipped = (engine: WarehouseKind, check: string) =>
   skips.some((s) => s.engine === engine && s.check === check);
 
 const booleanColumns = [
@@ -37,13 +37,13 @@ interface Server {
   stop(): Promise<void>;
 }
 
-const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
+const servers: Record<WarehouseKind, () => Promise<Server | undefined>> = {
   duckdb: async () => ({ url: "", stop: async () => {} }),
   postgres: startPostgresTestServer,
   clickhouse: () => startClickHouseCluster(2),
 };
 
-const outcomes = new Map<EngineKind, EngineOutcome>();
+const outcomes = new Map<WarehouseKind, EngineOutcome>();
 const expected = readExpected();
 
 async function collect(warehouse: Warehouse, source: PipelineSource): Promise<EngineOutcome> {

@@ -10,7 +10,7 @@ import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
 import { runPipeline } from "../../src/runner/run-pipeline.js";
 import { eraseUserFromWarehouse, type WarehouseErasure } from "../../src/warehouses/erase-user.js";
 import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
-import type { Warehouse as OpenedEngine } from "../../src/warehouses/warehouse.js";
+import type { Warehouse } from "../../src/warehouses/warehouse.js";
 import { referenceInputDir } from "../helpers/reference.js";
 
 interface Server {
@@ -41,7 +41,7 @@ const servers = {
 } as const;
 
 /** Row-holding tables of the warehouse schema/database and their columns (views and Distributed parts excluded). */
-async function listTables(opened: OpenedEngine): Promise<Map<string, string[]>> {
+async function listTables(opened: Warehouse): Promise<Map<string, string[]>> {
   const rows =
     opened.kind === "clickhouse"
       ? await opened.engine.query<{ t: string; c: string }>(
@@ -61,7 +61,7 @@ async function listTables(opened: OpenedEngine): Promise<Map<string, string[]>> 
 
 /** Per table: all rows, and rows in which any column (as text) is the user id. */
 async function census(
-  opened: OpenedEngine,
+  opened: Warehouse,
   userId: string,
 ): Promise<Map<string, { all: number; user: number }>> {
   const f = opened.dialect.functions;
@@ -80,7 +80,7 @@ async function census(
 
 describe.each(["postgres", "clickhouse"] as const)("erasing a user from %s", (kind) => {
   let server: Server | undefined;
-  let opened: OpenedEngine | undefined;
+  let opened: Warehouse | undefined;
   let userId = "";
   let before = new Map<string, { all: number; user: number }>();
   let erasure: WarehouseErasure | undefined;

@@ -12,7 +12,7 @@ import { segmentAnalysisOutputs } from "../../src/runner/analysis-outputs.js";
 import type { PipelineSource } from "../../src/runner/pipeline-source.js";
 import { type PipelineRun, runPipeline } from "../../src/runner/run-pipeline.js";
 import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
-import type { WarehouseKind as EngineKind, Warehouse } from "../../src/warehouses/warehouse.js";
+import type { Warehouse, WarehouseKind } from "../../src/warehouses/warehouse.js";
 import { checkSegmentInvariant } from "../helpers/segment-invariant.js";
 
 /** The hand-checkable segment data set: 14 units, attribute rows exercising every rule of docs/pipeline.md. */
@@ -23,7 +23,7 @@ interface Server {
   stop(): Promise<void>;
 }
 
-const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
+const servers: Record<WarehouseKind, () => Promise<Server | undefined>> = {
   duckdb: async () => ({ url: "", stop: async () => {} }),
   postgres: startPostgresTestServer,
   clickhouse: () => startClickHouseCluster(2),
@@ -40,7 +40,7 @@ interface SegmentOutcome {
   readonly byVariant: Row[];
 }
 
-const outcomes = new Map<EngineKind, SegmentOutcome>();
+const outcomes = new Map<WarehouseKind, SegmentOutcome>();
 const work = mkdtempSync(join(tmpdir(), "assay-segments-engines-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
+import { EngineError } from "../../sql/engine.js";
 import type { BulkLoader, LoadColumn } from "../bulk-loader.js";
-import { EngineError } from "../engine.js";
 import type { ClickHouseSession } from "./connection.js";
 import { clickhouseFunctions as f } from "./sql-compiler.js";
 

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { type Engine, EngineError } from "../engine.js";
+import { type Engine, EngineError } from "../../sql/engine.js";
 import { EngineUrlError } from "../engine-url-error.js";
 import { type ClickHouseHttpResponse, postClickHouse } from "./http.js";
 import { placeTable } from "./placement.js";

@@ -1,4 +1,4 @@
-import { EngineError } from "../engine.js";
+import { EngineError } from "../../sql/engine.js";
 import { groupColumns, personColumns } from "../person-columns.js";
 import type { ClickHouseTopology } from "./connection.js";
 import { clickhouseFunctions as ch } from "./sql-compiler.js";

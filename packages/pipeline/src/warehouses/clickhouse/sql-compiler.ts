@@ -50,6 +50,10 @@ export const clickhouseFunctions: FunctionTable = {
   createTableAs: (name, query) =>
     `${tableMarker(name)}\nCREATE TABLE ${ident(name)} ENGINE = MergeTree ORDER BY tuple() AS\n${query}`,
   createViewAs: (name, query) => `${tableMarker(name)}\nCREATE VIEW ${ident(name)} AS\n${query}`,
+  // No correlated subqueries: a tuple NOT IN. Config tables are not sharded, so GLOBAL ships them to the shards;
+  // sharded targets join shard-locally.
+  orphanRows: (model, columns, to, toColumns) =>
+    `SELECT * FROM ${ident(model)} WHERE (${columns.map(ident).join(", ")}) ${to.startsWith("cfg_") ? "GLOBAL " : ""}NOT IN (SELECT ${toColumns.map(ident).join(", ")} FROM ${ident(to)})`,
 };
 
 /**

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from "@duckdb/node-api";
-import { type Engine, EngineError } from "../engine.js";
+import { type Engine, EngineError } from "../../sql/engine.js";
 
 export interface DuckDbEngineOptions {
   /** Database file; `:memory:` (default) keeps everything in RAM and spills to a temp directory when needed. */

@@ -2,8 +2,8 @@ import { createWriteStream } from "node:fs";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom, to as copyTo } from "pg-copy-streams";
+import { EngineError } from "../../sql/engine.js";
 import type { BulkLoader, LoadColumn } from "../bulk-loader.js";
-import { EngineError } from "../engine.js";
 import type { PostgresConnection } from "./connection.js";
 import { postgresFunctions as f } from "./sql-compiler.js";
 

@@ -1,5 +1,5 @@
 import pg from "pg";
-import { type Engine, EngineError } from "../engine.js";
+import { type Engine, EngineError } from "../../sql/engine.js";
 import { postgresFunctions as f } from "./sql-compiler.js";
 
 export interface PostgresEngineOptions {
