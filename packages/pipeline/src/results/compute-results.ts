@@ -99,7 +99,7 @@ export interface ResultRow {
   cuped_variance_reduction_pct: number | null;
   /** Whether CUPED was applied (null: the metric has no covariate). */
   cuped_applied: boolean | null;
-  /** Every covariate's θ as a JSON array (the metric's own pre-period value first). */
+  /** With `cuped_covariates`: every covariate's θ as a JSON array (the metric's own pre-period value first). */
   cuped_thetas: string | null;
   cap_value: number | null;
   covariate_cap_value: number | null;
@@ -285,7 +285,6 @@ export function computeResults(
                 Object.assign(row, {
                   cuped_applied: cuped.applied,
                   cuped_theta: finite(cuped.theta),
-                  cuped_thetas: JSON.stringify([cuped.theta]),
                   cuped_uplift_abs: finite(cuped.diff),
                   cuped_p_value: finite(cuped.pValue),
                   cuped_ci_low: finite(cuped.ciLow),
@@ -312,7 +311,7 @@ export function computeResults(
                 Object.assign(row, {
                   cuped_applied: cuped.applied,
                   cuped_theta: finite(cuped.theta[0] ?? Number.NaN),
-                  cuped_thetas: JSON.stringify(cuped.theta),
+                  cuped_thetas: metric.covariates ? JSON.stringify(cuped.theta) : null,
                   cuped_uplift_abs: finite(cuped.diff),
                   cuped_p_value: finite(cuped.pValue),
                   cuped_ci_low: finite(cuped.ciLow),

@@ -77,7 +77,13 @@ export function compareWithMetricsReference(
           }
           for (const [field, want] of Object.entries({ ...perMetric, ...fields })) {
             const spec = column[field] ?? { name: field };
-            const raw = row[spec.name] ?? null;
+            // One covariate: θ is `cuped_theta`; `cuped_thetas` lists them only with `cuped_covariates`.
+            const raw =
+              field === "cuped_theta" && row.cuped_thetas == null
+                ? row.cuped_theta == null
+                  ? null
+                  : JSON.stringify([row.cuped_theta])
+                : (row[spec.name] ?? null);
             const actual = spec.parse ? spec.parse(raw) : raw;
             checked++;
             if (!same(actual, want)) {
