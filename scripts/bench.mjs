@@ -16,6 +16,8 @@ for (const name of order) {
   for (const [file, id, pkg] of [
     ["run.ts", name, name],
     ["engines.ts", `${name}-engines`, name],
+    // bench/metrics.ts (pipeline): the cost of each metric type of docs/metrics.md, `npm run bench -- pipeline-metrics`.
+    ["metrics.ts", `${name}-metrics`, name],
     // The decisions bench's second part, the server's hourly cycle over many experiments, lives with the server.
     ...(name === "decisions" ? [["decision-cycle.ts", "decisions-cycle", "server"]] : []),
     // The server's streaming delivery (1,000 SDK clients on GET /api/sdk/stream): bench-results/server-stream.*.

@@ -24,6 +24,17 @@ const row = (i: number): ResultRow => ({
   cuped_ci_low: null,
   cuped_ci_high: null,
   cuped_variance_reduction_pct: null,
+  cuped_applied: null,
+  cuped_thetas: null,
+  cap_value: i % 5 === 0 ? 150 : null,
+  covariate_cap_value: null,
+  excluded_units: null,
+  step_units: i % 7 === 0 ? "[3,2,1]" : null,
+  n_values: null,
+  order_lower: null,
+  order_upper: null,
+  quantile_se: null,
+  design_effect: null,
 });
 
 describe("materializeResults", () => {

@@ -61,6 +61,32 @@ describe("demo data on the first start", () => {
       expect(variants).toEqual(e.variants.map((v: { key: string }) => v.key));
       for (const v of summary.json.metrics[0].itt) expect(v.n).toBeGreaterThan(100);
       expect(summary.json.srm.itt.p_value).toBeGreaterThan(0);
+      // The metric types of docs/metrics.md show sensible figures: a cap, a p90 load time, a day-7 retention.
+      const metric = (key: string) =>
+        summary.json.metrics.find((m: { metric_key: string }) => m.metric_key === key).itt;
+      for (const v of metric("revenue_capped_7d")) {
+        expect(v.details.cap_value).toBeGreaterThan(0);
+        expect(v.mean).toBeLessThanOrEqual(v.details.cap_value);
+      }
+      for (const v of metric("page_load_p90")) {
+        expect(v.mean).toBeGreaterThan(300);
+        expect(v.mean).toBeLessThan(3000);
+        expect(v.details.design_effect).toBeGreaterThan(1);
+        expect(v.details.n_values).toBeGreaterThan(v.n);
+      }
+      // 7 days of data: no unit's day-7 window [anchor + 7 d, anchor + 8 d) has ended, so every unit is
+      // excluded and counted (the default demo's 14 days give results).
+      const conversion = metric("conversion_7d");
+      for (const v of metric("retention_d7")) {
+        expect(v.n).toBe(0);
+        expect(v.details.excluded_units).toBe(
+          conversion.find((c: { variant: string }) => c.variant === v.variant).n,
+        );
+      }
+      expect(summary.json.metric_types).toMatchObject({
+        page_load_p90: "quantile",
+        retention_d7: "retention",
+      });
       // The generator's platform and country attributes give a drill-down on the first start.
       expect(summary.json.segments).toMatchObject({ available: true, attributes: ["country", "platform"] });
       const byPlatform = await get(`/api/experiments/${e.key}/segments/platform`);

@@ -331,3 +331,66 @@ describe("decision", () => {
     ).toBe("The decision engine has not evaluated this experiment yet.");
   });
 });
+
+describe("metric types in the results table (docs/metrics.md)", () => {
+  const typed: ExperimentSummary = {
+    experiment_key: "exp_1",
+    alpha: 0.05,
+    quality: null,
+    metric_types: { page_load_p90: "quantile", retention_d7: "retention" },
+    results: [
+      row({
+        metric_id: "page_load_p90",
+        variation_id: "control",
+        mean: 716.2,
+        n_values: 3768,
+        design_effect: 1.82,
+      }),
+      row({
+        metric_id: "page_load_p90",
+        variation_id: "treatment",
+        mean: 696.3,
+        n_values: 3715,
+        design_effect: 1.97,
+        uplift_abs: -19.9,
+        uplift_rel: -0.0279,
+        p_value_two_sided: 0.26,
+        ci_low: -54.4,
+        ci_high: 14.5,
+      }),
+      row({
+        metric_id: "retention_d7",
+        variation_id: "control",
+        mean: 0.409,
+        n_users: 1016,
+        excluded_units: 195,
+      }),
+      row({
+        metric_id: "retention_d7",
+        variation_id: "treatment",
+        mean: 0.476,
+        n_users: 1005,
+        excluded_units: 184,
+        uplift_abs: 0.066,
+        uplift_rel: 0.162,
+        p_value_two_sided: 0.003,
+        ci_low: 0.023,
+        ci_high: 0.109,
+      }),
+    ],
+  };
+
+  it("shows a quantile as a number with its values and design effect, a retention as a proportion with its excluded units", () => {
+    const views = metricViews(experiment, typed, "itt", "raw");
+    const quantile = views.find((v) => v.metricKey === "page_load_p90");
+    const retention = views.find((v) => v.metricKey === "retention_d7");
+    expect(quantile?.kind).toBe("number");
+    expect(quantile?.note).toBe(
+      "value = the quantile; control 3,768 values (design effect 1.82), treatment 3,715 values (design effect 1.97)",
+    );
+    expect(comparisonCells(quantile!.comparisons[0]!, "number").difference).toContain("19.9");
+    expect(retention?.kind).toBe("proportion");
+    expect(retention?.note).toBe("units excluded (window not ended): control 195, treatment 184");
+    expect(retention?.comparisons[0]?.significant).toBe(true);
+  });
+});

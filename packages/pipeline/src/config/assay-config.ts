@@ -56,13 +56,47 @@ const experimentSchema = z
     reportDuplicates(experiment.metrics, ["metrics"], ctx);
   });
 
+const capSchema = z.union([
+  z.object({ absolute: z.number().positive().finite() }).strict(),
+  z.object({ percentile: z.number().gt(0).lt(1) }).strict(),
+]);
+
+/** The metric author's own query (docs/metrics.md): bounded, well-formed text; tabs and line breaks allowed. */
+const sqlSourceSchema = z
+  .object({
+    sql: z
+      .string()
+      .min(1)
+      .max(20_000)
+      .refine(
+        (value) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value),
+        {
+          message: "not well-formed Unicode (lone surrogate)",
+        },
+      )
+      .refine((value) => [...value].every((ch) => ch.charCodeAt(0) >= 0x20 || "\t\n\r".includes(ch)), {
+        message: "control characters are not allowed",
+      }),
+  })
+  .strict();
+
+const cupedCovariatesSchema = z
+  .object({
+    metrics: z.array(identifier).max(20).default([]),
+    attributes: z.array(identifier).max(10).default([]),
+  })
+  .strict();
+
 const simpleMetricSchema = z
   .object({
     id: identifier,
     type: aggregation,
-    event: identifier,
+    event: identifier.optional(),
+    source: sqlSourceSchema.optional(),
     window_days: windowDays,
     cuped_pre_days: cupedPreDays.optional(),
+    cap: capSchema.optional(),
+    cuped_covariates: cupedCovariatesSchema.optional(),
   })
   .strict();
 
@@ -73,10 +107,109 @@ const ratioMetricSchema = z
     window_days: windowDays,
     numerator: z.object({ event: identifier, aggregation }).strict(),
     denominator: z.object({ event: identifier, aggregation }).strict(),
+    cap: capSchema.optional(),
+    cuped_pre_days: cupedPreDays.optional(),
   })
   .strict();
 
-const metricSchema = z.discriminatedUnion("type", [simpleMetricSchema, ratioMetricSchema]);
+const quantileMetricSchema = z
+  .object({
+    id: identifier,
+    type: z.literal("quantile"),
+    quantile: z.number().gt(0).lt(1),
+    of: z.enum(["unit", "event"]),
+    event: identifier.optional(),
+    source: sqlSourceSchema.optional(),
+    window_days: windowDays,
+  })
+  .strict();
+
+const retentionMetricSchema = z
+  .object({
+    id: identifier,
+    type: z.literal("retention"),
+    event: identifier,
+    from_day: z.number().int().min(0).max(3650),
+    to_day: z.number().int().positive().max(3650),
+  })
+  .strict()
+  .refine((metric) => metric.to_day > metric.from_day, {
+    path: ["to_day"],
+    message: "to_day must be greater than from_day",
+  });
+
+const funnelMetricSchema = z
+  .object({
+    id: identifier,
+    type: z.literal("funnel"),
+    steps: z.array(identifier).min(2).max(20),
+    window_days: windowDays,
+  })
+  .strict();
+
+const metricSchema = z.union([
+  simpleMetricSchema,
+  ratioMetricSchema,
+  quantileMetricSchema,
+  retentionMetricSchema,
+  funnelMetricSchema,
+]);
+
+type RawMetric = z.output<typeof metricSchema>;
+
+/** Rules across a metric's keys and across metrics (sources, caps, covariates), each issue at its key path. */
+function checkMetric(
+  metric: RawMetric,
+  index: number,
+  all: ReadonlyArray<RawMetric>,
+  ctx: z.RefinementCtx,
+): void {
+  const at = (...path: Array<string | number>) => ["metrics", index, ...path];
+  if (metric.type !== "ratio" && metric.type !== "retention" && metric.type !== "funnel") {
+    if ((metric.event === undefined) === (metric.source === undefined)) {
+      ctx.addIssue({ code: "custom", path: at("event"), message: "give exactly one of event or source" });
+    }
+  }
+  if (metric.type === "conversion" && metric.cap !== undefined) {
+    ctx.addIssue({ code: "custom", path: at("cap"), message: "cap applies to count, sum and ratio metrics" });
+  }
+  if (
+    (metric.type === "conversion" || metric.type === "count" || metric.type === "sum") &&
+    metric.cuped_covariates !== undefined
+  ) {
+    if (metric.cuped_pre_days === undefined) {
+      ctx.addIssue({ code: "custom", path: at("cuped_covariates"), message: "needs cuped_pre_days" });
+    }
+    if (metric.source !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: at("cuped_covariates"),
+        message: "not available on a SQL source",
+      });
+    }
+    metric.cuped_covariates.metrics.forEach((id, m) => {
+      const other = all.find((candidate) => candidate.id === id);
+      if (
+        !other ||
+        !(other.type === "conversion" || other.type === "count" || other.type === "sum") ||
+        other.event === undefined
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: at("cuped_covariates", "metrics", m),
+          message: `"${id}" is not a conversion, count or sum metric over an event`,
+        });
+      }
+    });
+  }
+  if (
+    (metric.type === "conversion" || metric.type === "count" || metric.type === "sum") &&
+    metric.source !== undefined &&
+    metric.cuped_pre_days !== undefined
+  ) {
+    ctx.addIssue({ code: "custom", path: at("cuped_pre_days"), message: "not available on a SQL source" });
+  }
+}
 
 const identitySchema = z
   .object({
@@ -120,6 +253,7 @@ export const assayConfigSchema = z
       ["metrics"],
       ctx,
     );
+    for (const [index, metric] of config.metrics.entries()) checkMetric(metric, index, config.metrics, ctx);
     const known = new Set(config.metrics.map((metric) => metric.id));
     config.experiments.forEach((experiment, e) => {
       experiment.metrics.forEach((metricId, m) => {
@@ -150,21 +284,40 @@ function reportDuplicates(
   });
 }
 
-/** One side of a metric: which event, and how a unit's matching events become one number. */
+/** One side of a metric: which event (or SQL source), and how a unit's matching rows become one number. */
 export interface MeasureSpec {
+  /** The event name; for a SQL source, the metric's id (the rows come from `sql`). */
   readonly event: string;
   readonly aggregation: "conversion" | "count" | "sum";
+  /** `source: {sql}`: the metric author's query returning `user_id, event_time_utc, value`. */
+  readonly sql?: string;
 }
+
+/** Winsorization of the per-unit values (docs/metrics.md): a fixed cap, or the pooled type-7 percentile. */
+export type CapSpec = { readonly absolute: number } | { readonly percentile: number };
 
 /** A metric in the normalized form the models use: mean metrics have no denominator. */
 export interface MetricDefinition {
   readonly id: string;
-  readonly kind: "mean" | "ratio";
-  readonly type: "conversion" | "count" | "sum" | "ratio";
+  readonly kind: "mean" | "ratio" | "quantile";
+  readonly type: "conversion" | "count" | "sum" | "ratio" | "quantile" | "retention" | "funnel";
   readonly windowDays: number;
   readonly cupedPreDays: number | null;
   readonly numerator: MeasureSpec;
   readonly denominator: MeasureSpec | null;
+  /** On count, sum and a ratio's numerator. */
+  readonly cap?: CapSpec;
+  /** Extra CUPED covariates after the metric's own pre-period value (`cuped_covariates`). */
+  readonly covariates?: {
+    readonly metrics: ReadonlyArray<string>;
+    readonly attributes: ReadonlyArray<string>;
+  };
+  /** `type: quantile`: p and whether values are per unit (their sum in the window) or per event. */
+  readonly quantile?: { readonly p: number; readonly of: "unit" | "event" };
+  /** `type: retention`: the window [anchor + fromDays, anchor + toDays). */
+  readonly retention?: { readonly fromDays: number; readonly toDays: number };
+  /** `type: funnel`: the ordered step events. */
+  readonly funnelSteps?: ReadonlyArray<string>;
 }
 
 export interface VariantDefinition {
@@ -199,6 +352,11 @@ export interface AssayConfig {
    * `user_attributes` input, empty = none. The pipeline resolves it before compiling the segment models.
    */
   readonly segmentAttributes?: ReadonlyArray<string>;
+  /**
+   * The values of each attribute a `cuped_covariates` list names, in byte order (one indicator per value but the
+   * first); resolved from `user_attributes` by the pipeline before compiling, like `segmentAttributes`.
+   */
+  readonly attributeLevels?: Readonly<Record<string, ReadonlyArray<string>>>;
 }
 
 /** A configuration that does not validate; `issues` name each key path (`experiments[0].variants`). */
@@ -261,27 +419,75 @@ export function parseAssayConfig(document: unknown, source = "assay.yaml"): Assa
       })),
       metricIds: experiment.metrics,
     })),
-    metrics: parsed.data.metrics.map((metric): MetricDefinition => {
-      if (metric.type === "ratio") {
-        return {
-          id: metric.id,
-          kind: "ratio",
-          type: "ratio",
-          windowDays: metric.window_days,
-          cupedPreDays: null,
-          numerator: metric.numerator,
-          denominator: metric.denominator,
-        };
-      }
+    metrics: parsed.data.metrics.map(normalizeMetric),
+  };
+}
+
+function normalizeMetric(metric: RawMetric): MetricDefinition {
+  const cap = "cap" in metric && metric.cap !== undefined ? { cap: metric.cap } : {};
+  const side = (
+    m: { event?: string | undefined; source?: { sql: string } | undefined },
+    aggregation: MeasureSpec["aggregation"],
+  ) =>
+    m.source === undefined
+      ? { event: m.event ?? metric.id, aggregation }
+      : { event: metric.id, aggregation, sql: m.source.sql };
+  switch (metric.type) {
+    case "ratio":
+      return {
+        id: metric.id,
+        kind: "ratio",
+        type: "ratio",
+        windowDays: metric.window_days,
+        cupedPreDays: metric.cuped_pre_days ?? null,
+        numerator: metric.numerator,
+        denominator: metric.denominator,
+        ...cap,
+      };
+    case "quantile":
+      return {
+        id: metric.id,
+        kind: "quantile",
+        type: "quantile",
+        windowDays: metric.window_days,
+        cupedPreDays: null,
+        numerator: side(metric, "sum"),
+        denominator: null,
+        quantile: { p: metric.quantile, of: metric.of },
+      };
+    case "retention":
+      return {
+        id: metric.id,
+        kind: "mean",
+        type: "retention",
+        windowDays: metric.to_day,
+        cupedPreDays: null,
+        numerator: { event: metric.event, aggregation: "conversion" },
+        denominator: null,
+        retention: { fromDays: metric.from_day, toDays: metric.to_day },
+      };
+    case "funnel":
+      return {
+        id: metric.id,
+        kind: "mean",
+        type: "funnel",
+        windowDays: metric.window_days,
+        cupedPreDays: null,
+        numerator: { event: metric.steps[0] ?? metric.id, aggregation: "conversion" },
+        denominator: null,
+        funnelSteps: metric.steps,
+      };
+    default:
       return {
         id: metric.id,
         kind: "mean",
         type: metric.type,
         windowDays: metric.window_days,
         cupedPreDays: metric.cuped_pre_days ?? null,
-        numerator: { event: metric.event, aggregation: metric.type },
+        numerator: side(metric, metric.type),
         denominator: null,
+        ...cap,
+        ...(metric.cuped_covariates ? { covariates: metric.cuped_covariates } : {}),
       };
-    }),
-  };
+  }
 }

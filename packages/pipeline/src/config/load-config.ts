@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import YAML from "yaml";
-import { type AssayConfig, ConfigError, parseAssayConfig } from "./assay-config.js";
+import { type AssayConfig, ConfigError, type MetricDefinition, parseAssayConfig } from "./assay-config.js";
 
 /**
  * Reads and validates an `assay.yaml` file; YAML syntax errors and schema errors both become a `ConfigError`.
@@ -44,23 +44,70 @@ export function stringifyConfig(config: AssayConfig): string {
       ),
       metrics: [...experiment.metricIds],
     })),
-    metrics: config.metrics.map((metric) =>
-      metric.kind === "ratio"
-        ? {
-            id: metric.id,
-            type: "ratio",
-            window_days: metric.windowDays,
-            numerator: metric.numerator,
-            denominator: metric.denominator,
-          }
-        : {
-            id: metric.id,
-            type: metric.type,
-            event: metric.numerator.event,
-            window_days: metric.windowDays,
-            ...(metric.cupedPreDays === null ? {} : { cuped_pre_days: metric.cupedPreDays }),
-          },
-    ),
+    metrics: config.metrics.map(metricDocument),
     ...(config.segmentAttributes === undefined ? {} : { segment_attributes: [...config.segmentAttributes] }),
   });
+}
+
+/** A normalized metric back in `assay.yaml`'s shape (the inverse of the config parser's normalization). */
+function metricDocument(metric: MetricDefinition): Record<string, unknown> {
+  const cap = metric.cap ? { cap: metric.cap } : {};
+  const pre = metric.cupedPreDays === null ? {} : { cuped_pre_days: metric.cupedPreDays };
+  const source =
+    metric.numerator.sql === undefined
+      ? { event: metric.numerator.event }
+      : { source: { sql: metric.numerator.sql } };
+  switch (metric.type) {
+    case "ratio":
+      return {
+        id: metric.id,
+        type: "ratio",
+        window_days: metric.windowDays,
+        numerator: { event: metric.numerator.event, aggregation: metric.numerator.aggregation },
+        denominator: metric.denominator,
+        ...cap,
+        ...pre,
+      };
+    case "quantile":
+      return {
+        id: metric.id,
+        type: "quantile",
+        quantile: metric.quantile?.p,
+        of: metric.quantile?.of,
+        ...source,
+        window_days: metric.windowDays,
+      };
+    case "retention":
+      return {
+        id: metric.id,
+        type: "retention",
+        event: metric.numerator.event,
+        from_day: metric.retention?.fromDays,
+        to_day: metric.retention?.toDays,
+      };
+    case "funnel":
+      return {
+        id: metric.id,
+        type: "funnel",
+        steps: [...(metric.funnelSteps ?? [])],
+        window_days: metric.windowDays,
+      };
+    default:
+      return {
+        id: metric.id,
+        type: metric.type,
+        ...source,
+        window_days: metric.windowDays,
+        ...pre,
+        ...cap,
+        ...(metric.covariates
+          ? {
+              cuped_covariates: {
+                metrics: [...metric.covariates.metrics],
+                attributes: [...metric.covariates.attributes],
+              },
+            }
+          : {}),
+      };
+  }
 }

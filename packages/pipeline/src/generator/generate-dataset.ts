@@ -217,7 +217,16 @@ WITH sessions AS (
   UNION ALL
   SELECT 'e' || i || '_' || j || 'p', user_id, 'purchase', t_s + 30 + floor(${u("'pt'", "i", "j")} * 1800),
     round(exp(3.0 + 0.7 * sqrt(-2 * ln(1 - ${u("'v1'", "i", "j")})) * cos(2 * pi() * ${u("'v2'", "i", "j")})), 2), i, j
-  FROM lifted WHERE ${u("'p'", "i", "j")} < p
+  FROM lifted WHERE ${u("'p'", "i", "j")} < p${
+    options.pageLoads
+      ? `
+  UNION ALL
+  SELECT 'e' || i || '_' || j || 'l', user_id, 'page_load', t_s + 1,
+    round(exp(6.0 + 0.35 * sqrt(-2 * ln(1 - ${u("'dev1'", "i")})) * cos(2 * pi() * ${u("'dev2'", "i")})
+      + 0.3 * sqrt(-2 * ln(1 - ${u("'pl1'", "i", "j")})) * cos(2 * pi() * ${u("'pl2'", "i", "j")})), 2), i, j
+  FROM lifted`
+      : ""
+  }
 )
 SELECT event_id, user_id, event_name, ${ts("t_s")} AS event_time_utc, value FROM rows
 ${(faults.duplicateEvents ?? 0) > 0 ? `UNION ALL SELECT event_id, user_id, event_name, ${ts("t_s")}, value FROM rows WHERE ${u("'dup'", "i", "j", "event_name")} < ${faults.duplicateEvents}` : ""}`);

@@ -60,6 +60,11 @@ export interface GenerateOptions {
    */
   readonly userAttributes?: boolean;
   /**
+   * Emit a `page_load` event with each session (value: load time in ms, a per-user device speed times per-load
+   * noise, so loads of one user are correlated); default false, which leaves every other row the same.
+   */
+  readonly pageLoads?: boolean;
+  /**
    * Heterogeneous true lifts by platform, per experiment and variant (e.g. `{exp_checkout: {treatment: {web: 0.3}}}`:
    * a 30% lift on web only). For a variant listed here it replaces `effects`; platforms not listed get no lift.
    * Platforms come from the same hashes as the `platform` attribute, so it needs no `userAttributes`.

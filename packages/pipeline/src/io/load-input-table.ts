@@ -72,7 +72,13 @@ async function loadFiles(
         (c) => [c.column_name, c.column_type],
       ),
     );
-    const required = [...spec.text, spec.time, ...(spec.optionalNumber ? [spec.optionalNumber] : [])];
+    // An attribute file without observation times holds values known from the start (docs/metrics.md).
+    const timeless = spec.relation === inputTables.user_attributes.relation && !columns.has(spec.time);
+    const required = [
+      ...spec.text,
+      ...(timeless ? [] : [spec.time]),
+      ...(spec.optionalNumber ? [spec.optionalNumber] : []),
+    ];
     for (const column of required) {
       if (!columns.has(column)) {
         throw new InputError(
@@ -82,7 +88,7 @@ async function loadFiles(
       }
     }
     const timeType = columns.get(spec.time) ?? "VARCHAR";
-    const timeSql = parsedTime(f.ident(spec.time), timeType);
+    const timeSql = timeless ? "TIMESTAMP '1970-01-01 00:00:00'" : parsedTime(f.ident(spec.time), timeType);
     if (timeSql === null) {
       throw new InputError(
         `${file.path}: column "${spec.time}" has type ${timeType}; expected a timestamp or text`,

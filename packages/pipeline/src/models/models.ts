@@ -1,5 +1,6 @@
 import { outcomeSql, planMeasures } from "./measure-plan.js";
 import { metricAggregateSql } from "./metric-aggregate-sql.js";
+import { metricTypeModels, sourceModels } from "./metric-type-models.js";
 import type { CompileContext, DataTest, ModelDefinition } from "./model.js";
 import { segmentModels } from "./segment-models.js";
 
@@ -319,13 +320,17 @@ CROSS JOIN (SELECT COALESCE(sum(copies - 1), 0) AS extra_rows FROM int_duplicate
   ],
 };
 
+/** The de-duplicated events (`source_id` 0) and the metrics' SQL-source rows, for models that read both. */
+export const measuredRows = `(SELECT 0 AS source_id, user_id, event_name, event_time_utc, value FROM stg_conversion_events
+  UNION ALL SELECT source_id, user_id, event_name, event_time_utc, value FROM stg_metric_source_events)`;
+
 const intExperimentUnitMeasures: ModelDefinition = {
   name: "int_experiment_unit_measures",
   grain: unitGrain,
   zone: "transient",
   description:
     "Per unit: count and sum of each (event, window) the configured metrics need; units without matching events are absent.",
-  dependsOn: ["fct_experiment_cohort", "stg_conversion_events"],
+  dependsOn: ["fct_experiment_cohort", "stg_conversion_events", "stg_metric_source_events"],
   sql: ({ dialect: { functions: f }, config }) => {
     const plan = planMeasures(config);
     if (plan.measures.length === 0) {
@@ -344,11 +349,15 @@ const intExperimentUnitMeasures: ModelDefinition = {
       return `c.${name}`;
     };
     const columns = plan.measures.flatMap((m) => {
+      const start = m.fromDays > 0 ? bound("post", m.fromDays) : "c.anchor_time_utc";
       const inWindow =
         m.window === "post"
-          ? `ev.event_time_utc >= c.anchor_time_utc AND ev.event_time_utc < ${bound("post", m.days)}`
+          ? `ev.event_time_utc >= ${start} AND ev.event_time_utc < ${bound("post", m.days)}`
           : `ev.event_time_utc >= ${bound("pre", m.days)} AND ev.event_time_utc < c.assignment_time_utc`;
-      const match = `ev.event_name = ${f.string(m.event)} AND ${inWindow}`;
+      const match =
+        plan.sources.length === 0
+          ? `ev.event_name = ${f.string(m.event)} AND ${inWindow}`
+          : `ev.source_id = ${m.sourceId} AND ev.event_name = ${f.string(m.event)} AND ${inWindow}`;
       return [
         `sum(CASE WHEN ${match} THEN 1 ELSE 0 END) AS ${m.column}_count`,
         `${f.preciseSum(`CASE WHEN ${match} THEN COALESCE(ev.value, 0) ELSE 0 END`)} AS ${m.column}_sum`,
@@ -363,8 +372,8 @@ FROM (
     ${[...bounds].map(([name, sql]) => `${sql} AS ${name}`).join(",\n    ")}
   FROM fct_experiment_cohort
 ) c
-JOIN stg_conversion_events ev ON ev.user_id = c.user_id
-WHERE ev.event_name IN (${plan.eventNames.map(f.string).join(", ")})
+JOIN ${plan.sources.length === 0 ? "stg_conversion_events" : measuredRows} ev ON ev.user_id = c.user_id
+WHERE (${plan.sources.length === 0 ? "" : `ev.source_id > 0 OR `}ev.event_name IN (${plan.eventNames.length === 0 ? f.nullOf("text") : plan.eventNames.map(f.string).join(", ")}))
   AND ev.event_time_utc >= ${lower}
   AND ev.event_time_utc < ${upper}
 GROUP BY c.experiment_id, c.user_id`;
@@ -400,12 +409,17 @@ const fctExperimentUnitOutcomes: ModelDefinition = {
       return branches.length === 0 ? f.nullOf("double") : `CASE em.metric_id ${branches.join(" ")} END`;
     };
     return `SELECT c.experiment_id, c.user_id, em.metric_id, c.variant_id, c.is_exposed,
-  ${byMetric((e) => outcomeSql(e).value)} AS value,
-  ${byMetric((e) => outcomeSql(e).denominator)} AS denominator,
-  ${byMetric((e) => outcomeSql(e).covariate)} AS covariate
+  ${byMetric((e) => outcomeSql(e, f.string).value)} AS value,
+  ${byMetric((e) => outcomeSql(e, f.string).denominator)} AS denominator,
+  ${byMetric((e) => outcomeSql(e, f.string).covariate)} AS covariate
 FROM fct_experiment_cohort c
 JOIN cfg_experiment_metric em ON em.experiment_id = c.experiment_id
-LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id`;
+LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id${
+      // Quantile and funnel metrics have no single per-unit value here (see their own models).
+      plan.metrics.length === 0
+        ? "\nWHERE 1 = 0"
+        : `\nWHERE em.metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
+    }`;
   },
   // unique(experiment_id, user_id, metric_id) and the cohort relationship hold by construction: the view is the
   // cohort (unique, tested) joined with its experiment's metrics and left-joined with unique unit measures (tested).
@@ -425,6 +439,10 @@ const aggExperimentMetricByVariant: ModelDefinition = {
     "int_experiment_unit_measures",
     "cfg_variant",
     "cfg_experiment_metric",
+    // Read only when a used metric needs them (docs/metrics.md).
+    "int_experiment_unit_attributes",
+    "int_experiment_unit_funnels",
+    "agg_experiment_metric_caps",
   ],
   sql: ({ dialect: { functions: f }, config }) => metricAggregateSql(f, config, "variant"),
   tests: () => [
@@ -446,9 +464,12 @@ export const baseModels: ReadonlyArray<ModelDefinition> = [
   intDuplicateEvents,
   stgConversionEvents,
   fctEventQuality,
+  ...sourceModels,
   intExperimentUnitMeasures,
   fctExperimentUnitOutcomes,
+  ...metricTypeModels.filter((m) => !m.name.startsWith("agg_") || m.name === "agg_experiment_metric_caps"),
   aggExperimentMetricByVariant,
+  ...metricTypeModels.filter((m) => m.name.startsWith("agg_") && m.name !== "agg_experiment_metric_caps"),
   ...segmentModels,
 ];
 

@@ -68,7 +68,7 @@ const intExperimentUnitSegments: ModelDefinition = {
 SELECT c.experiment_id, c.user_id, t.segment_attribute,
   COALESCE(o.segment_value, ${f.cast(f.string(notSetSegmentValue), "text")}) AS segment_value,
   o.segment_observed_time_utc,
-  c.variant_id, c.assignment_time_utc, c.is_exposed
+  c.variant_id, c.assignment_time_utc, c.is_exposed, c.anchor_time_utc
 FROM fct_experiment_cohort c
 JOIN attribute t ON 1 = 1
 LEFT JOIN observed o ON o.experiment_id = c.experiment_id AND o.user_id = c.user_id

@@ -10,7 +10,11 @@ const textColumns = new Set<string>([
   "segment_attribute",
   "segment_value",
   "variation_id",
+  "cuped_thetas",
+  "step_units",
 ]);
+
+const countColumns = new Set<string>(["n_users", "n_values", "excluded_units"]);
 
 /**
  * Compiles a results table from computed rows (doubles printed round-trip exact; NaN/∞ become NULL): by default
@@ -24,13 +28,16 @@ export function compileResultsTable<Row extends ResultRow>(
   const f = dialect.functions;
   const literal = (column: string, value: unknown) => {
     if (column === "is_control") return f.bool(value === true);
-    if (column === "n_users") return f.cast(String(value), "bigint");
+    if (column === "cuped_applied") return value === null ? f.nullOf("boolean") : f.bool(value === true);
+    if (countColumns.has(column)) {
+      return typeof value === "number" ? f.cast(String(value), "bigint") : f.nullOf("bigint");
+    }
     if (!textColumns.has(column)) {
       return typeof value === "number" && Number.isFinite(value)
         ? f.cast(String(value), "double")
         : f.nullOf("double");
     }
-    return f.cast(f.string(String(value)), "text");
+    return value === null ? f.nullOf("text") : f.cast(f.string(String(value)), "text");
   };
   if (rows.length === 0) {
     return `SELECT ${columns.map((c) => `${literal(c, c === "is_control" ? false : c === "n_users" ? 0 : null)} AS ${c}`).join(", ")} WHERE 1 = 0`;

@@ -4,9 +4,11 @@ import { identifyTableName } from "../identity/identify-input.js";
 import { findIdentifyFiles, type IdentityStepResult, stitchFromFiles } from "../identity/identity-inputs.js";
 import { type InputFile, resolveInputFiles, resolveOptionalInputFiles } from "../io/input-files.js";
 import { InputError, type InputTableName, inputTables, optionalInputTables } from "../io/input-schema.js";
+import { loadExtraTables } from "../io/load-extra-tables.js";
 import { loadInputTable } from "../io/load-input-table.js";
 import { checkDt, listPartitions, partitionDir, partitionFiles } from "../lake/lake-layout.js";
 import { loadColumns, loadInputsIntoWarehouse, loadTableIntoWarehouse } from "../load/load-warehouse.js";
+import { metricSources } from "../models/measure-plan.js";
 import type { ProgressReporter } from "../progress/progress-reporter.js";
 import type { BulkLoader } from "../warehouses/bulk-loader.js";
 import type { Warehouse } from "../warehouses/warehouse.js";
@@ -92,6 +94,10 @@ export async function loadSource(options: LoadSourceOptions): Promise<IdentitySt
         ? (folderFiles(source.dir, [table]).get(table) ?? [])
         : lakeFiles(source.lake, source.dt, table);
     await loadInputTable(engine, table, files);
+  }
+  // SQL-defined metric sources read the folder's other files as tables (docs/metrics.md).
+  if (source.kind === "folder" && metricSources(options.config).length > 0) {
+    await loadExtraTables(engine, source.dir);
   }
   const identify =
     source.kind === "folder"

@@ -7,6 +7,7 @@ import { writeDirectoryAtomically } from "../io/atomic-directory.js";
 import { exportCsv, exportParquet } from "../io/export-table.js";
 import { inputTableNames } from "../io/input-schema.js";
 import { checkDt, lakeConfigPath, partitionDir, partitionFiles } from "../lake/lake-layout.js";
+import { metricTypeModelNeeded } from "../models/metric-type-models.js";
 import type { ModelDefinition } from "../models/model.js";
 import {
   type DataTestResult,
@@ -16,7 +17,13 @@ import {
 } from "../models/run-models.js";
 import { segmentModelNames } from "../models/segment-models.js";
 import { type ProgressReporter, silentProgress } from "../progress/progress-reporter.js";
-import { computeResults, type ResultRow, type VariantAggregate } from "../results/compute-results.js";
+import {
+  computeResults,
+  type MomentAggregate,
+  type QuantileAggregate,
+  type ResultRow,
+  type VariantAggregate,
+} from "../results/compute-results.js";
 import {
   computeSegmentResults,
   type SegmentAggregate,
@@ -25,12 +32,17 @@ import {
 } from "../results/compute-segment-results.js";
 import { buildQualityReport, type QualityReport } from "../results/quality-report.js";
 import { materializeResults, materializeSegmentResults } from "../results/results-table.js";
-import { ensureUserAttributesTable, resolveSegmentAttributes } from "../segments/segment-attributes.js";
+import {
+  ensureUserAttributesTable,
+  resolveAttributeLevels,
+  resolveSegmentAttributes,
+} from "../segments/segment-attributes.js";
 import type { DuckDbEngineOptions } from "../warehouses/duckdb/connection.js";
 import { createDuckDbWarehouse } from "../warehouses/duckdb/index.js";
 import { duckdbFunctions as d } from "../warehouses/duckdb/sql-compiler.js";
 import type { Warehouse } from "../warehouses/warehouse.js";
 import { analysisOutputs, identityOutput, segmentAnalysisOutputs } from "./analysis-outputs.js";
+import { checkMetricSources } from "./check-metric-sources.js";
 import { readTestLog, writeTestLog } from "./lake-test-log.js";
 import { type LocalTables, openLocalTables } from "./local-tables.js";
 import { MissingPartitionError } from "./missing-partition-error.js";
@@ -159,6 +171,7 @@ async function runOnWarehouse(
   const available = new Set(built);
   for (const model of upstream) {
     if (lake === null) break;
+    if (!metricTypeModelNeeded(model, config)) continue;
     const files = partitionFiles(lake.lake, areaOf(warehouse.models, model), model, lake.dt);
     if (files.length === 0) {
       if (segmentModelNames.has(model)) continue;
@@ -182,9 +195,23 @@ async function runOnWarehouse(
   if (buildsSegments) await ensureUserAttributesTable(warehouse);
   const segmentAttributes = buildsSegments ? await resolveSegmentAttributes(engine, config) : [];
   const segmented = segmentAttributes.length > 0;
-  const runConfig: AssayConfig = buildsSegments ? { ...config, segmentAttributes } : config;
+  const buildsOutcomes = selected.some((p) =>
+    p.models.some((m) => m.name === "int_experiment_unit_measures"),
+  );
+  if (buildsOutcomes && metricTypeModelNeeded("int_experiment_unit_attributes", config)) {
+    await ensureUserAttributesTable(warehouse);
+  }
+  const attributeLevels = buildsOutcomes ? await resolveAttributeLevels(engine, dialect, config) : {};
+  const runConfig: AssayConfig = {
+    ...config,
+    ...(buildsSegments ? { segmentAttributes } : {}),
+    attributeLevels,
+  };
+  if (buildsOutcomes) await checkMetricSources(engine, dialect, runConfig);
   await loadConfigRelations(engine, dialect, runConfig);
-  const skipped = (m: ModelDefinition) => !segmented && segmentModelNames.has(m.name);
+  // Segment models without a segment attribute, and metric-type models no used metric needs, do not run.
+  const skipped = (m: ModelDefinition) =>
+    (!segmented && segmentModelNames.has(m.name)) || !metricTypeModelNeeded(m.name, config);
   // Segment models skipped for want of attributes are not there to read (a lake partition read as upstream is).
   if (buildsSegments && !segmented) for (const name of segmentModelNames) available.delete(name);
   const { models, tests } = await runModels({
@@ -213,7 +240,19 @@ async function runOnWarehouse(
     const aggregates = await engine.query<VariantAggregate & Record<string, unknown>>(
       "SELECT * FROM agg_experiment_metric_by_variant",
     );
-    const computed = computeResults(config, aggregates, { alpha });
+    const extra = async <T>(model: string): Promise<T[]> =>
+      metricTypeModelNeeded(model, config)
+        ? await engine.query<T & Record<string, unknown>>(`SELECT * FROM ${model}`)
+        : [];
+    const computed = computeResults(
+      runConfig,
+      aggregates,
+      { alpha },
+      {
+        quantiles: await extra<QuantileAggregate>("agg_experiment_metric_quantiles"),
+        moments: await extra<MomentAggregate>("agg_experiment_metric_moments"),
+      },
+    );
     results = computed.rows;
     await materializeResults(engine, dialect, results);
     const allTests: DataTestResult[] = [];

@@ -1,6 +1,8 @@
 import type { AssayConfig } from "../config/assay-config.js";
 import { inputTables } from "../io/input-schema.js";
 import { loadColumns } from "../load/load-warehouse.js";
+import { usedMetrics } from "../models/measure-plan.js";
+import type { Dialect } from "../sql/dialect.js";
 import type { Engine } from "../sql/engine.js";
 import type { Warehouse } from "../warehouses/warehouse.js";
 import { compareBytes } from "./compare-bytes.js";
@@ -38,4 +40,21 @@ export async function resolveSegmentAttributes(
     `SELECT DISTINCT attribute FROM ${inputTables.user_attributes.relation}`,
   );
   return rows.map((row) => String(row.attribute)).sort(compareBytes);
+}
+
+/** The values of each attribute a `cuped_covariates` list names, in byte order (only distinct values leave the engine). */
+export async function resolveAttributeLevels(
+  engine: Engine,
+  dialect: Dialect,
+  config: AssayConfig,
+): Promise<Record<string, ReadonlyArray<string>>> {
+  const attributes = new Set(usedMetrics(config).flatMap((m) => m.covariates?.attributes ?? []));
+  const levels: Record<string, ReadonlyArray<string>> = {};
+  for (const attribute of attributes) {
+    const rows = await engine.query<{ value: string }>(
+      `SELECT DISTINCT value FROM raw_user_attributes WHERE attribute = ${dialect.functions.string(attribute)}`,
+    );
+    levels[attribute] = rows.map((row) => String(row.value)).sort(compareBytes);
+  }
+  return levels;
 }

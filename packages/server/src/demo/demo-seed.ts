@@ -33,6 +33,35 @@ const demoMetrics = [
     numerator: { event: "purchase", aggregation: "sum" },
     denominator: { event: "session_start", aggregation: "count" },
   },
+  // The metric types of docs/metrics.md: capped revenue, a latency percentile and day-7 retention.
+  {
+    key: "revenue_capped_7d",
+    name: "Revenue per user, capped at p99 (7 d)",
+    unit: "EUR",
+    type: "sum",
+    event: "purchase",
+    window_days: 7,
+    cuped_pre_days: 14,
+    cap: { percentile: 0.99 },
+  },
+  {
+    key: "page_load_p90",
+    name: "Page load time, p90 of page loads (7 d)",
+    unit: "ms",
+    type: "quantile",
+    quantile: 0.9,
+    of: "event",
+    event: "page_load",
+    window_days: 7,
+  },
+  {
+    key: "retention_d7",
+    name: "Day-7 retention (a session on day 7)",
+    type: "retention",
+    event: "session_start",
+    from_day: 7,
+    to_day: 8,
+  },
 ] as const;
 
 /** Keys and variants match the generator's default experiments, so generated rows belong to them. */
@@ -204,6 +233,9 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
         { metric_key: "revenue_7d", role: "secondary", direction: "increase" },
         { metric_key: "orders_7d", role: "secondary", direction: "increase" },
         { metric_key: "revenue_per_session", role: "guardrail", direction: "increase", threshold: 0.1 },
+        { metric_key: "revenue_capped_7d", role: "secondary", direction: "increase" },
+        { metric_key: "page_load_p90", role: "secondary", direction: "decrease" },
+        { metric_key: "retention_d7", role: "secondary", direction: "increase" },
       ],
       start_at: new Date(startMs).toISOString(),
       end_at: new Date(endMs).toISOString(),
@@ -234,6 +266,8 @@ export async function seedDemo(server: RunningServer, options: DemoOptions = {})
     // revenue's variance, as in a real shop (spendSpread 0 would leave it uncorrelated).
     sessionsPerUser: 20,
     spendSpread: 2,
+    // A page_load event with each session, for the p90 latency metric.
+    pageLoads: true,
     experiments: demoExperiments.map((e) => ({
       id: e.key,
       participation: e.participation,

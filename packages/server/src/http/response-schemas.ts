@@ -66,6 +66,18 @@ export const resultRowSchema = z.object({
   cuped_ci_low: z.number().nullable(),
   cuped_ci_high: z.number().nullable(),
   cuped_variance_reduction_pct: z.number().nullable(),
+  // docs/pipeline.md's metric-type columns (absent from partitions written before them).
+  cuped_applied: z.boolean().nullable().optional(),
+  cuped_thetas: z.string().nullable().optional(),
+  cap_value: z.number().nullable().optional(),
+  covariate_cap_value: z.number().nullable().optional(),
+  excluded_units: z.number().nullable().optional(),
+  step_units: z.string().nullable().optional(),
+  n_values: z.number().nullable().optional(),
+  order_lower: z.number().nullable().optional(),
+  order_upper: z.number().nullable().optional(),
+  quantile_se: z.number().nullable().optional(),
+  design_effect: z.number().nullable().optional(),
 });
 
 /** One row of `fct_experiment_exposure_quality_daily`. */
@@ -328,6 +340,22 @@ const summaryVariantSchema = z.object({
     ci: interval,
     variance_reduction_pct: z.number().nullable(),
   }),
+  /** docs/metrics.md's per-variant figures: caps, retention's excluded units, funnel steps, quantile summaries. */
+  details: z
+    .object({
+      cap_value: z.number().nullable(),
+      covariate_cap_value: z.number().nullable(),
+      excluded_units: z.number().nullable(),
+      step_units: z.array(z.number()).nullable(),
+      n_values: z.number().nullable(),
+      order_lower: z.number().nullable(),
+      order_upper: z.number().nullable(),
+      quantile_se: z.number().nullable(),
+      design_effect: z.number().nullable(),
+      cuped_applied: z.boolean().nullable(),
+      cuped_thetas: z.array(z.number()).nullable(),
+    })
+    .optional(),
 });
 
 /** `summary.metrics[]`: per metric of the results, its role and each variant in both analysis modes. */
@@ -355,7 +383,9 @@ export const experimentSummarySchema = z.object({
   segments: segmentsInfoSchema.optional(),
   decision: decisionResponseSchema.nullable().optional(),
   guardrails: summaryGuardrailsSchema.optional(),
-  metric_types: record(z.enum(["conversion", "count", "sum", "ratio"])).optional(),
+  metric_types: record(
+    z.enum(["conversion", "count", "sum", "ratio", "quantile", "retention", "funnel"]),
+  ).optional(),
 });
 
 const flagOverrideSchema = z.object({ identity_id: z.string(), value: jsonValueSchema });

@@ -5,27 +5,80 @@ const aggregation = z.enum(["conversion", "count", "sum"]);
 const eventName = z.string().min(1).max(200);
 const windowDays = z.number().int().positive().max(3650);
 
-/** A metric in the pipeline's `assay.yaml` form (docs/pipeline), plus a display name. */
+const display = {
+  key: keySchema,
+  name: z.string().min(1).optional(),
+  description: z.string().default(""),
+  unit: z.string().default(""),
+};
+/** Winsorization (docs/metrics.md): a fixed cap or the pooled percentile of the per-unit values. */
+const capSchema = z.union([
+  z.object({ absolute: z.number().positive().finite() }).strict(),
+  z.object({ percentile: z.number().gt(0).lt(1) }).strict(),
+]);
+
+/**
+ * A metric in the pipeline's `assay.yaml` form (docs/pipeline, docs/metrics.md), plus a display name. SQL-defined
+ * sources (`source: {sql}`) are `assay.yaml`-only: a registry definition cannot run its own SQL on the warehouse.
+ */
 export const metricDefinitionSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      ...display,
+      type: aggregation,
+      event: eventName,
+      window_days: windowDays,
+      cuped_pre_days: windowDays.optional(),
+      cap: capSchema.optional(),
+      cuped_covariates: z
+        .object({
+          metrics: z.array(keySchema).max(20).default([]),
+          attributes: z.array(eventName).max(10).default([]),
+        })
+        .optional(),
+    })
+    .refine((m) => m.cap === undefined || m.type !== "conversion", {
+      path: ["cap"],
+      message: "cap applies to count, sum and ratio metrics",
+    })
+    .refine((m) => m.cuped_covariates === undefined || m.cuped_pre_days !== undefined, {
+      path: ["cuped_covariates"],
+      message: "needs cuped_pre_days",
+    }),
   z.object({
-    key: keySchema,
-    name: z.string().min(1).optional(),
-    description: z.string().default(""),
-    unit: z.string().default(""),
-    type: aggregation,
-    event: eventName,
-    window_days: windowDays,
-    cuped_pre_days: windowDays.optional(),
-  }),
-  z.object({
-    key: keySchema,
-    name: z.string().min(1).optional(),
-    description: z.string().default(""),
-    unit: z.string().default(""),
+    ...display,
     type: z.literal("ratio"),
     window_days: windowDays,
     numerator: z.object({ event: eventName, aggregation }),
     denominator: z.object({ event: eventName, aggregation }),
+    cap: capSchema.optional(),
+    cuped_pre_days: windowDays.optional(),
+  }),
+  z.object({
+    ...display,
+    type: z.literal("quantile"),
+    quantile: z.number().gt(0).lt(1),
+    of: z.enum(["unit", "event"]),
+    event: eventName,
+    window_days: windowDays,
+  }),
+  z
+    .object({
+      ...display,
+      type: z.literal("retention"),
+      event: eventName,
+      from_day: z.number().int().min(0).max(3650),
+      to_day: z.number().int().positive().max(3650),
+    })
+    .refine((m) => m.to_day > m.from_day, {
+      path: ["to_day"],
+      message: "to_day must be greater than from_day",
+    }),
+  z.object({
+    ...display,
+    type: z.literal("funnel"),
+    steps: z.array(eventName).min(2).max(20),
+    window_days: windowDays,
   }),
 ]);
 export type MetricDefinition = z.output<typeof metricDefinitionSchema>;

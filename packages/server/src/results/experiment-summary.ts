@@ -34,7 +34,7 @@ import { drillDownAttributes, SEGMENT_ADJUSTMENT, SEGMENT_NOTE } from "./segment
 /** The level of every interval the server's pipeline runs compute (`runPipeline`'s default). */
 export const RESULTS_ALPHA = 0.05;
 
-export type MetricType = "conversion" | "count" | "sum" | "ratio";
+export type MetricType = "conversion" | "count" | "sum" | "ratio" | "quantile" | "retention" | "funnel";
 
 /** Whether drill-downs by a segment attribute exist for the summary's results partition. */
 export type SegmentsAvailability =
@@ -102,7 +102,55 @@ export interface VariantResult {
     readonly ci: { readonly low: number | null; readonly high: number | null };
     readonly variance_reduction_pct: number | null;
   };
+  /** What docs/metrics.md reports beyond the mean test (null where it does not apply; older partitions: null). */
+  readonly details: MetricDetails;
 }
+
+/** The metric-type columns of a results row (docs/pipeline.md, `fct_experiment_results` columns). */
+export interface MetricDetails {
+  readonly cap_value: number | null;
+  readonly covariate_cap_value: number | null;
+  readonly excluded_units: number | null;
+  readonly step_units: number[] | null;
+  readonly n_values: number | null;
+  readonly order_lower: number | null;
+  readonly order_upper: number | null;
+  readonly quantile_se: number | null;
+  readonly design_effect: number | null;
+  readonly cuped_applied: boolean | null;
+  readonly cuped_thetas: number[] | null;
+}
+
+const numberOrNull = (value: unknown): number | null =>
+  typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : null;
+
+/** A JSON array column (`step_units`, `cuped_thetas`) as numbers; null when absent or not an array of numbers. */
+function numbersOf(value: unknown): number[] | null {
+  if (typeof value !== "string") return null;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) && parsed.every((x) => typeof x === "number") ? parsed : null;
+  } catch {
+    return null;
+  }
+}
+
+const detailsOf = (r: ResultRow): MetricDetails => {
+  const row = r as ResultRow & Record<string, unknown>;
+  return {
+    cap_value: numberOrNull(row.cap_value),
+    covariate_cap_value: numberOrNull(row.covariate_cap_value),
+    excluded_units: numberOrNull(row.excluded_units),
+    step_units: numbersOf(row.step_units),
+    n_values: numberOrNull(row.n_values),
+    order_lower: numberOrNull(row.order_lower),
+    order_upper: numberOrNull(row.order_upper),
+    quantile_se: numberOrNull(row.quantile_se),
+    design_effect: numberOrNull(row.design_effect),
+    cuped_applied: typeof row.cuped_applied === "boolean" ? row.cuped_applied : null,
+    cuped_thetas: numbersOf(row.cuped_thetas),
+  };
+};
 
 export interface MetricSummary {
   readonly metric_key: string;
@@ -197,6 +245,7 @@ const toVariant = (r: ResultRow, inference: MethodResult | null): VariantResult 
     ci: { low: r.cuped_ci_low, high: r.cuped_ci_high },
     variance_reduction_pct: r.cuped_variance_reduction_pct,
   },
+  details: detailsOf(r),
 });
 
 function srm(
@@ -259,7 +308,10 @@ export async function buildExperimentSummary(
   const inference = methodInference(
     experiment,
     config,
-    await readVariantAggregates({ lake: lakeDir, dt, experimentId: experiment.key }),
+    // A quantile's per-arm sums are not its statistic (docs/metrics.md): it keeps the fixed-sample interval only.
+    (await readVariantAggregates({ lake: lakeDir, dt, experimentId: experiment.key })).filter(
+      (r) => inputs.metricTypes?.[r.metric_id] !== "quantile",
+    ),
     kinds,
     q.units_by_variant_itt,
     new Date(),

@@ -68,25 +68,16 @@ export async function pipelineConfigFromRegistry(
     "select metric_key, definition from metric_definition where metric_key = any($1::text[]) order by metric_key",
     [used],
   );
-  const metrics = defs.map(({ metric_key, definition: d }) =>
-    d.type === "ratio"
-      ? {
-          id: metric_key,
-          type: "ratio",
-          window_days: d.window_days,
-          numerator: d.numerator,
-          denominator: d.denominator,
-        }
-      : {
-          id: metric_key,
-          type: d.type,
-          event: d.event,
-          window_days: d.window_days,
-          ...(d.cuped_pre_days === undefined || d.cuped_pre_days === null
-            ? {}
-            : { cuped_pre_days: d.cuped_pre_days }),
-        },
-  );
+  // The stored definition is the registry's schema output: the pipeline's keys plus display fields.
+  const metrics = defs.map(({ metric_key, definition }) => {
+    const { key: _key, name: _name, description: _description, unit: _unit, ...pipeline } = definition;
+    return {
+      id: metric_key,
+      ...Object.fromEntries(
+        Object.entries(pipeline).filter(([, value]) => value !== null && value !== undefined),
+      ),
+    };
+  });
   const document = { experiments, metrics, segment_attributes: [...segmentAttributes] };
   parseAssayConfig(document, "assay.yaml (generated from the registry)");
   return document;

@@ -5021,7 +5021,7 @@ export interface components {
             readonly exposure_daily?: readonly components["schemas"]["ExposureQualityDay"][];
             readonly guardrails?: components["schemas"]["SummaryGuardrails"];
             readonly metric_types?: {
-                readonly [key: string]: "conversion" | "count" | "sum" | "ratio";
+                readonly [key: string]: "conversion" | "count" | "sum" | "ratio" | "quantile" | "retention" | "funnel";
             };
             readonly metrics?: readonly components["schemas"]["SummaryMetric"][];
             readonly quality: components["schemas"]["ExperimentQuality"] | null;
@@ -5154,6 +5154,17 @@ export interface components {
             };
         };
         readonly MetricDefinition: {
+            readonly cap?: {
+                readonly absolute: number;
+            } | {
+                readonly percentile: number;
+            };
+            readonly cuped_covariates?: {
+                /** @default [] */
+                readonly attributes?: readonly string[];
+                /** @default [] */
+                readonly metrics?: readonly string[];
+            };
             readonly cuped_pre_days?: number;
             /** @default  */
             readonly description?: string;
@@ -5166,6 +5177,12 @@ export interface components {
             readonly unit?: string;
             readonly window_days: number;
         } | {
+            readonly cap?: {
+                readonly absolute: number;
+            } | {
+                readonly percentile: number;
+            };
+            readonly cuped_pre_days?: number;
             readonly denominator: {
                 /** @enum {string} */
                 readonly aggregation: "conversion" | "count" | "sum";
@@ -5182,6 +5199,43 @@ export interface components {
             };
             /** @enum {string} */
             readonly type: "ratio";
+            /** @default  */
+            readonly unit?: string;
+            readonly window_days: number;
+        } | {
+            /** @default  */
+            readonly description?: string;
+            readonly event: string;
+            readonly key: string;
+            readonly name?: string;
+            /** @enum {string} */
+            readonly of: "unit" | "event";
+            readonly quantile: number;
+            /** @enum {string} */
+            readonly type: "quantile";
+            /** @default  */
+            readonly unit?: string;
+            readonly window_days: number;
+        } | {
+            /** @default  */
+            readonly description?: string;
+            readonly event: string;
+            readonly from_day: number;
+            readonly key: string;
+            readonly name?: string;
+            readonly to_day: number;
+            /** @enum {string} */
+            readonly type: "retention";
+            /** @default  */
+            readonly unit?: string;
+        } | {
+            /** @default  */
+            readonly description?: string;
+            readonly key: string;
+            readonly name?: string;
+            readonly steps: readonly string[];
+            /** @enum {string} */
+            readonly type: "funnel";
             /** @default  */
             readonly unit?: string;
             readonly window_days: number;
@@ -5225,20 +5279,31 @@ export interface components {
         readonly ResultRow: {
             /** @enum {string} */
             readonly analysis_mode: "itt" | "exposed";
+            readonly cap_value?: number | null;
             readonly ci_high: number | null;
             readonly ci_low: number | null;
+            readonly covariate_cap_value?: number | null;
+            readonly cuped_applied?: boolean | null;
             readonly cuped_ci_high: number | null;
             readonly cuped_ci_low: number | null;
             readonly cuped_p_value: number | null;
             readonly cuped_theta: number | null;
+            readonly cuped_thetas?: string | null;
             readonly cuped_uplift_abs: number | null;
             readonly cuped_variance_reduction_pct: number | null;
+            readonly design_effect?: number | null;
+            readonly excluded_units?: number | null;
             readonly experiment_id: string;
             readonly is_control: boolean;
             readonly mean: number | null;
             readonly metric_id: string;
             readonly n_users: number;
+            readonly n_values?: number | null;
+            readonly order_lower?: number | null;
+            readonly order_upper?: number | null;
             readonly p_value_two_sided: number | null;
+            readonly quantile_se?: number | null;
+            readonly step_units?: string | null;
             readonly uplift_abs: number | null;
             readonly uplift_rel: number | null;
             readonly variation_id: string;
@@ -5467,6 +5532,19 @@ export interface components {
                     readonly uplift_abs: number | null;
                     readonly variance_reduction_pct: number | null;
                 };
+                readonly details?: {
+                    readonly cap_value: number | null;
+                    readonly covariate_cap_value: number | null;
+                    readonly cuped_applied: boolean | null;
+                    readonly cuped_thetas: readonly number[] | null;
+                    readonly design_effect: number | null;
+                    readonly excluded_units: number | null;
+                    readonly n_values: number | null;
+                    readonly order_lower: number | null;
+                    readonly order_upper: number | null;
+                    readonly quantile_se: number | null;
+                    readonly step_units: readonly number[] | null;
+                };
                 readonly inference: components["schemas"]["MethodInference"] | null;
                 readonly is_control: boolean;
                 readonly mean: number | null;
@@ -5490,6 +5568,19 @@ export interface components {
                     readonly theta: number | null;
                     readonly uplift_abs: number | null;
                     readonly variance_reduction_pct: number | null;
+                };
+                readonly details?: {
+                    readonly cap_value: number | null;
+                    readonly covariate_cap_value: number | null;
+                    readonly cuped_applied: boolean | null;
+                    readonly cuped_thetas: readonly number[] | null;
+                    readonly design_effect: number | null;
+                    readonly excluded_units: number | null;
+                    readonly n_values: number | null;
+                    readonly order_lower: number | null;
+                    readonly order_upper: number | null;
+                    readonly quantile_se: number | null;
+                    readonly step_units: readonly number[] | null;
                 };
                 readonly inference: components["schemas"]["MethodInference"] | null;
                 readonly is_control: boolean;

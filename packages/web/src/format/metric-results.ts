@@ -64,6 +64,8 @@ export interface MetricView {
   readonly comparisons: ReadonlyArray<Comparison>;
   /** CUPED was requested but no row of this metric has CUPED columns. */
   readonly cupedUnavailable: boolean;
+  /** What the metric's type adds (docs/metrics.md): the quantile, cap, excluded units or funnel steps; null if none. */
+  readonly note: string | null;
 }
 
 const roleOrder: Record<MetricRole | "other", number> = { primary: 0, secondary: 1, guardrail: 2, other: 3 };
@@ -84,7 +86,11 @@ export function toneOf(
 
 function kindOf(summary: ExperimentSummary, metricKey: string, rows: ReadonlyArray<ResultRow>): MetricKind {
   const declared = summary.metric_types?.[metricKey];
-  if (declared !== undefined) return declared === "conversion" ? "proportion" : "number";
+  if (declared !== undefined) {
+    return declared === "conversion" || declared === "retention" || declared === "funnel"
+      ? "proportion"
+      : "number";
+  }
   // Without a declared type: means that all lie in [0, 1] on a metric named like a rate read as proportions.
   const looksLikeRate = /conversion|rate|retention|ctr/i.test(metricKey);
   return looksLikeRate && rows.every((r) => r.mean === null || (r.mean >= 0 && r.mean <= 1))
@@ -197,9 +203,58 @@ export function metricViews(
         ),
       ),
       cupedUnavailable: variance === "cuped" && !treatments.some((r) => r.cuped_uplift_abs !== null),
+      note: metricTypeNote(summary.metric_types?.[metricKey], control, treatments),
     });
   }
   return views.sort(
     (a, b) => roleOrder[a.role] - roleOrder[b.role] || a.metricKey.localeCompare(b.metricKey),
   );
+}
+
+const count = (n: number) => Math.round(n).toLocaleString("en-US");
+const figure = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 2 });
+
+/**
+ * One line on what a metric's type reports beyond its value (docs/metrics.md): a quantile's values and design
+ * effect, the cap used, retention's excluded units, a funnel's units per step. Null for plain metrics.
+ * @example metricTypeNote("retention", control, treatments) // "units excluded (window not ended): control 195, treatment 184"
+ */
+export function metricTypeNote(
+  type: string | undefined,
+  control: ResultRow | undefined,
+  treatments: ReadonlyArray<ResultRow>,
+): string | null {
+  const rows = [...(control ? [control] : []), ...treatments];
+  const per = (pick: (r: ResultRow) => string | null) => {
+    const parts = rows.map((r) => [r.variation_id, pick(r)] as const).filter(([, v]) => v !== null);
+    return parts.length === 0 ? null : parts.map(([v, text]) => `${v} ${text}`).join(", ");
+  };
+  const notes: string[] = [];
+  if (type === "quantile") {
+    const values = per((r) =>
+      r.n_values == null
+        ? null
+        : `${count(r.n_values)} values${r.design_effect != null && r.design_effect !== 1 ? ` (design effect ${figure(r.design_effect)})` : ""}`,
+    );
+    if (values) notes.push(`value = the quantile; ${values}`);
+  }
+  const cap = rows.find((r) => r.cap_value != null)?.cap_value;
+  if (cap != null) notes.push(`capped at ${figure(cap)}`);
+  if (type === "retention") {
+    const excluded = per((r) => (r.excluded_units == null ? null : count(r.excluded_units)));
+    if (excluded) notes.push(`units excluded (window not ended): ${excluded}`);
+  }
+  if (type === "funnel") {
+    const steps = per((r) => {
+      if (r.step_units == null) return null;
+      try {
+        const units = JSON.parse(r.step_units) as number[];
+        return units.map(count).join(" → ");
+      } catch {
+        return null;
+      }
+    });
+    if (steps) notes.push(`units per step: ${steps}`);
+  }
+  return notes.length === 0 ? null : notes.join(" · ");
 }

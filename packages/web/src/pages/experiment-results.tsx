@@ -45,6 +45,11 @@ export function MetricResults({
           <span className="muted">· CUPED not applicable (no pre-period covariate); raw shown</span>
         ) : null}
       </header>
+      {view.note ? (
+        <p className="muted small" data-metric-note={view.metricKey}>
+          {view.note}
+        </p>
+      ) : null}
       <div className="table-scroll">
         <table className="table results-table">
           <thead>

@@ -1,0 +1,132 @@
+// docs/metrics.md on every engine: the metric types against fixtures/reference/metrics-pipeline (numpy/scipy).
+import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
+import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { loadConfigFile } from "../../src/index.js";
+import { resolveInputFiles } from "../../src/io/input-files.js";
+import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
+import { type PipelineRun, runPipeline } from "../../src/runner/run-pipeline.js";
+import type { BulkLoader, LoadColumn } from "../../src/warehouses/bulk-loader.js";
+import { createDuckDbEngine } from "../../src/warehouses/duckdb/connection.js";
+import { duckdbFunctions as d } from "../../src/warehouses/duckdb/sql-compiler.js";
+import { openWarehouse } from "../../src/warehouses/open-warehouse.js";
+import type { WarehouseKind as EngineKind, Warehouse } from "../../src/warehouses/warehouse.js";
+import { compareWithMetricsReference, metricsReferenceInputDir } from "../helpers/metrics-reference.js";
+
+/**
+ * What an engine cannot run yet, with the reason: checked metric types are left out of its comparison.
+ * ClickHouse: the metric-type models are written with CTEs and row_number() ranks, which ClickHouse 18.16 (the
+ * oldest supported release, the one installed here) cannot parse; they need the per-warehouse SQL compiler
+ * (issue 17) to render them there.
+ */
+const skips: ReadonlyArray<{ engine: EngineKind; metric: string | "*"; reason: string }> = [
+  {
+    engine: "clickhouse",
+    metric: "*",
+    reason:
+      "metric-type models use CTEs and row_number(); ClickHouse 18.16 has neither (needs issue 17's compiler hooks)",
+  },
+];
+const skipped = (engine: EngineKind, metric: string) =>
+  skips.some((s) => s.engine === engine && (s.metric === "*" || s.metric === metric));
+
+interface Server {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
+  duckdb: async () => ({ url: "", stop: async () => {} }),
+  postgres: startPostgresTestServer,
+  clickhouse: () => startClickHouseCluster(1),
+};
+
+/** The warehouse's own table the SQL-source metric reads (`orders.csv` of the reference), loaded as `orders`. */
+const orderColumns: LoadColumn[] = [
+  { name: "order_id", type: "text" },
+  { name: "user_id", type: "text" },
+  { name: "order_time_utc", type: "timestamp" },
+  { name: "amount", type: "double" },
+  { name: "status", type: "text" },
+];
+
+async function loadOrders(target: BulkLoader): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), "assay-orders-"));
+  const duck = await createDuckDbEngine();
+  try {
+    const csv = join(work, "orders.csv");
+    await duck.run(
+      `COPY (SELECT '2026-03-21' AS dt, order_id, user_id, strftime(CAST(order_time_utc AS TIMESTAMP), '%Y-%m-%d %H:%M:%S'), CAST(amount AS VARCHAR), status
+  FROM read_csv(${d.string(join(metricsReferenceInputDir, "orders.csv"))}, header = true, all_varchar = true)) TO ${d.string(csv)} (FORMAT csv, HEADER false)`,
+    );
+    await target.ensureLoadTable("orders", orderColumns, "user_id");
+    await target.replacePartition("orders", orderColumns, "2026-03-21", () => createReadStream(csv));
+  } finally {
+    await duck.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s", (kind) => {
+  let server: Server | undefined;
+  let warehouse: Warehouse | undefined;
+  let analysis: PipelineRun | undefined;
+
+  beforeAll(async () => {
+    if (skipped(kind, "*")) return;
+    server = await servers[kind]();
+    if (server === undefined) {
+      if (process.env.CI === "true")
+        throw new Error(`${kind} server binaries are missing (CI must install them)`);
+      console.warn(
+        `conformance: skipping ${kind}: server binaries not installed (scripts/install-services.sh)`,
+      );
+      return;
+    }
+    warehouse = await openWarehouse({ kind, url: server.url });
+    const config = await loadConfigFile(join(metricsReferenceInputDir, "assay.yaml"));
+    if (kind === "duckdb") {
+      analysis = await runPipeline({
+        source: { kind: "folder", dir: metricsReferenceInputDir },
+        warehouse,
+        sink: { kind: "none" },
+        config,
+      });
+    } else {
+      const loader = warehouse.loader;
+      if (loader === null) throw new Error(`${kind} engine cannot bulk-load`);
+      const files = {
+        assignments: resolveInputFiles(metricsReferenceInputDir, "assignments"),
+        exposures: resolveInputFiles(metricsReferenceInputDir, "exposures"),
+        events: resolveInputFiles(metricsReferenceInputDir, "events"),
+        user_attributes: resolveInputFiles(metricsReferenceInputDir, "user_attributes"),
+      };
+      await loadInputsIntoWarehouse(loader, files, "2026-03-21");
+      await loadOrders(loader);
+      analysis = await runPipeline({ source: { kind: "loaded" }, warehouse, sink: { kind: "none" }, config });
+    }
+  }, 180_000);
+
+  afterAll(async () => {
+    await warehouse?.close();
+    await server?.stop();
+  });
+
+  it("passes every data test", (context) => {
+    if (!analysis) return context.skip();
+    expect((analysis.quality?.data_tests ?? []).filter((t) => t.status !== "pass")).toEqual([]);
+  });
+
+  it("gives every expected.json field of every metric type (counts exact, numbers to relative 1e-6)", (context) => {
+    if (!analysis) return context.skip();
+    const { mismatches, metrics } = compareWithMetricsReference(
+      analysis.results as unknown as Record<string, unknown>[],
+      (metric) => !skipped(kind, metric),
+    );
+    expect(mismatches.slice(0, 20)).toEqual([]);
+    expect(metrics.size).toBeGreaterThan(0);
+  });
+});
