@@ -411,7 +411,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const markStaleFlags = createStaleFlagMarker(context.lake);
   app.get("/api/flags", async (request) => {
     const p = await auth(request);
-    return { flags: await markStaleFlags(await inTeam(p, listFlags), request.query) };
+    return { flags: await markStaleFlags(await inTeam(p, listFlags), request.query, p.team) };
   });
   app.get("/api/flags/:key", async (request) => {
     const p = await auth(request);
