@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
-import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { testClickHouse, testPostgres } from "../../../../scripts/test-services.js";
 import { loadInputDirectory, runAnalysis } from "../../src/analyze.js";
 import type { Dialect } from "../../src/dialect/dialect.js";
 import { duckdbDialect } from "../../src/dialect/duckdb/index.js";
@@ -41,8 +40,8 @@ interface Server {
 
 const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
   duckdb: async () => ({ url: "", stop: async () => {} }),
-  postgres: startPostgresTestServer,
-  clickhouse: () => startClickHouseCluster(2),
+  postgres: () => testPostgres("conformance_engines"),
+  clickhouse: () => testClickHouse("conformance_engines"),
 };
 
 const outcomes = new Map<EngineKind, EngineOutcome>();
