@@ -26,7 +26,9 @@ const e2e = [
   "packages/stats/test/aa-simulation.test.ts",
   "packages/decisions/test/guarantees-*.test.ts",
 ];
-const heavyPackages = ["packages/{pipeline,server,cli}/test/**/*.test.ts", "packages/sdk/test/event-client.test.ts"];
+// Files of the light packages that start a child process or an HTTP server: integration.
+const lightButSlow = ["packages/sdk/test/event-client.test.ts", "packages/decisions/test/replay.test.ts"];
+const heavyPackages = ["packages/{pipeline,server,cli}/test/**/*.test.ts", ...lightButSlow];
 const pureFiles = [
   "packages/pipeline/test/compile-models.test.ts",
   "packages/pipeline/test/config.test.ts",
@@ -53,7 +55,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/{stats,sdk,openfeature,decisions,web}/test/**/*.test.ts", ...pureFiles],
-          exclude: [...e2e, "packages/sdk/test/event-client.test.ts"],
+          exclude: [...e2e, ...lightButSlow],
         },
       },
       {

@@ -25,7 +25,10 @@ export interface TestDatabase {
 
 /** A database name unique to this suite and run: `assay_t_<suite>_<random>`. */
 function databaseName(suite: string): string {
-  const safe = suite.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 30);
+  const safe = suite
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .slice(0, 30);
   return `assay_t_${safe}_${Math.random().toString(36).slice(2, 8)}`;
 }
 
