@@ -79,7 +79,9 @@ for (const pkg of Object.keys(allowed)) {
       const rel = relative(root, file);
       const text = readFileSync(file, "utf8");
       if (pkg === "server" && sub === "src" && text.includes("read_parquet")) {
-        problems.push(`${rel}: reads the lake with its own read_parquet SQL; use createLakeReader (@assay/pipeline)`);
+        problems.push(
+          `${rel}: reads the lake with its own read_parquet SQL; use createLakeReader (@assay/pipeline)`,
+        );
       }
       if (!quotingHome.has(rel) && redeclaredQuoting.test(text)) {
         problems.push(`${rel}: re-declares SQL quoting; use sqlString (@assay/pipeline) or a parameter`);
