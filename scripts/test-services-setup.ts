@@ -5,7 +5,6 @@
 import type { TestProject } from "vitest/node";
 import { startClickHouseCluster } from "./clickhouse-cluster.js";
 import { startPostgresTestServer } from "./postgres-test-server.js";
-import "./test-services.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const stops: Array<() => Promise<void>> = [];
