@@ -439,6 +439,8 @@ if (only !== "events" && only !== "rss") {
 }
 
 await mkdir(outDir, { recursive: true });
+// A partial run (ASSAY_BENCH_ONLY) writes server-<only>.* so it never replaces the full run's figures.
+const outName = only === undefined ? "server" : `server-${only}`;
 const machine = {
   cpus: cpus().length,
   node: process.version,
@@ -449,7 +451,7 @@ const machine = {
   pinned: pin,
 };
 await writeFile(
-  join(outDir, "server.json"),
+  join(outDir, `${outName}.json`),
   `${JSON.stringify({ machine, figures, collectorRss: rssRow ?? null }, null, 2)}\n`,
 );
 const md = [
@@ -500,5 +502,5 @@ const md = [
         "",
       ]),
 ].join("\n");
-await writeFile(join(outDir, "server.md"), md);
+await writeFile(join(outDir, `${outName}.md`), md);
 console.log(md);

@@ -72,7 +72,14 @@ const logQuarantine = (r: QuarantineReport): void => {
 export async function openLake(dir: string, options: LakeOptions = {}): Promise<Lake> {
   const onQuarantine = options.onQuarantine ?? logQuarantine;
   await mkdir(join(dir, "raw"), { recursive: true });
-  const instance = await DuckDBInstance.create(":memory:", { threads: "2" });
+  // Bounded so that compaction under sustained ingestion cannot grow the server past its memory budget: DuckDB
+  // spills what does not fit to the lake's own temp folder (ASSAY_LAKE_MEMORY_LIMIT, default 384MB).
+  const instance = await DuckDBInstance.create(":memory:", {
+    threads: "2",
+    memory_limit: process.env.ASSAY_LAKE_MEMORY_LIMIT ?? "384MB",
+    temp_directory: join(dir, ".duckdb-tmp"),
+    preserve_insertion_order: "false",
+  });
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'UTC'");
   let chain: Promise<unknown> = Promise.resolve();
