@@ -59,6 +59,37 @@ for (const [pkg, deps] of Object.entries(allowed)) {
   }
 }
 
+// One lake reader, one quoting function: the server reads the Parquet lake only through @assay/pipeline's
+// createLakeReader, and no file re-spells sqlString (pipeline/src/sql/sql-string.ts; ClickHouse's own
+// backslash-escaping literal lives in its warehouse folder's sql-compiler.ts).
+const quotingHome = new Set([
+  "packages/pipeline/src/sql/sql-string.ts",
+  "packages/pipeline/src/warehouses/clickhouse/sql-compiler.ts",
+]);
+const redeclaredQuoting = /replaceAll\(\s*["']'["']\s*,|replace\(\s*\/'\/g\s*,/;
+for (const pkg of Object.keys(allowed)) {
+  for (const sub of ["src", "test", "bench"]) {
+    const dir = join(root, "packages", pkg, sub);
+    try {
+      statSync(dir);
+    } catch {
+      continue;
+    }
+    for (const file of sourceFiles(dir)) {
+      const rel = relative(root, file);
+      const text = readFileSync(file, "utf8");
+      if (pkg === "server" && sub === "src" && text.includes("read_parquet")) {
+        problems.push(
+          `${rel}: reads the lake with its own read_parquet SQL; use createLakeReader (@assay/pipeline)`,
+        );
+      }
+      if (!quotingHome.has(rel) && redeclaredQuoting.test(text)) {
+        problems.push(`${rel}: re-declares SQL quoting; use sqlString (@assay/pipeline) or a parameter`);
+      }
+    }
+  }
+}
+
 const sdkManifest = JSON.parse(readFileSync(join(root, "packages/sdk/package.json"), "utf8"));
 if (Object.keys(sdkManifest.dependencies ?? {}).length > 0) {
   problems.push("packages/sdk/package.json: the SDK must have no runtime dependencies");

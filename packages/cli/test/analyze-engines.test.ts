@@ -4,8 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readExperimentResults, readExperimentSegmentResults, readQualityReport } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startClickHouseCluster } from "../../../scripts/clickhouse-cluster.js";
-import { startPostgresTestServer } from "../../../scripts/postgres-test-server.js";
+import { testClickHouse, testPostgres } from "../../../scripts/test-services.js";
 
 const root = join(import.meta.dirname, "../../..");
 const bin = join(root, "packages/cli/bin/assay.mjs");
@@ -57,7 +56,7 @@ function ownNamespace(url: string): string {
     parsed.searchParams.set("schema", "lake_pipeline");
     return parsed.toString();
   }
-  return url.replace(/\/assay\?/, "/lake_pipeline?");
+  return url.replace(/\/([^/?]+)\?/, "/$1_lake?");
 }
 
 interface Server {
@@ -89,8 +88,8 @@ describe("assay analyze --engine (argument errors)", () => {
 });
 
 describe.each([
-  ["postgres", startPostgresTestServer],
-  ["clickhouse", () => startClickHouseCluster(2)],
+  ["postgres", () => testPostgres("cli_analyze_engines")],
+  ["clickhouse", () => testClickHouse("cli_analyze_engines")],
 ] as const)("assay analyze --engine %s (child process)", (kind, start) => {
   let server: Server | undefined;
 

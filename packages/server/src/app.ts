@@ -459,7 +459,7 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
       await getEnvironment(tx, environment);
       return listFlags(tx, environment);
     });
-    return { environment, flags: await markStaleFlags(flags, rest) };
+    return { environment, flags: await markStaleFlags(flags, rest, p.team) };
   });
   app.get("/api/flags/:key", async (request) => {
     const p = await auth(request);

@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { allTeams } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteDatabase } from "../src/index.js";
 import { createLastEvaluationReader, isFlagStale, staleAfterDays } from "../src/registry/flag-staleness.js";
@@ -120,7 +121,7 @@ describe("GET /api/flags marks stale flags (pglite registry, DuckDB lake)", () =
   });
 
   it("reads the latest evaluation per experiment straight from the lake's Parquet", async () => {
-    const latest = await createLastEvaluationReader(t.context.lake, 0).read();
+    const latest = await createLastEvaluationReader(t.context.lake, 0).read(allTeams);
     expect([...latest.keys()].sort()).toEqual(["live_exp", "stale_exp"]);
     expect(Math.abs(Date.parse(latest.get("live_exp") ?? "") - Date.parse(daysAgo(2)))).toBeLessThan(DAY);
   });

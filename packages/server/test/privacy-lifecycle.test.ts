@@ -1,11 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { generateToLake, readExperimentResults, runPipeline } from "@assay/pipeline";
+import { generateToLake, readExperimentResults, runPipeline, sqlString as sql } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteDatabase, listFiles } from "../src/index.js";
 import { createTestApp, type TestApp } from "./helpers/test-app.js";
-
-const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** Every place a user id could remain: each text column of each Parquet file, each JSON/NDJSON file (the registry holds
  * no per-user rows; its tombstone and audit entry name the id on purpose). */

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { lakeConfigPath, runPipeline } from "@assay/pipeline";
+import { lakeConfigPath, runPipeline, sqlString as sql } from "@assay/pipeline";
 import { createSeededRandom } from "@assay/stats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -65,7 +65,6 @@ describe("segment attribute allowlist", () => {
 
 describe("POST /api/assign records allowlisted attributes into raw/user_attributes", () => {
   let t: TestApp;
-  const sql = (s: string) => `'${s.replaceAll("'", "''")}'`;
   beforeAll(async () => {
     t = await createTestApp(await createPgliteDatabase(), { results: true });
     // A window around now: the pipeline analyses what the server assigns in this test.

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { loadInputsIntoWarehouse, openWarehouse, resolveInputFiles } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startPostgresTestServer } from "../../../scripts/postgres-test-server.js";
+import { testPostgres } from "../../../scripts/test-services.js";
 import { createPgliteDatabase } from "../src/index.js";
 import { warehouseTargetsFromEnv } from "../src/lifecycle/warehouse-erasure.js";
 import { createTestApp, type TestApp } from "./helpers/test-app.js";
@@ -48,7 +48,7 @@ describe("DSAR erases the configured warehouses (PostgreSQL)", () => {
   const apps: TestApp[] = [];
 
   beforeAll(async () => {
-    server = await startPostgresTestServer();
+    server = await testPostgres("warehouse_erasure");
     if (server === undefined) {
       if (process.env.CI === "true")
         throw new Error("postgres server binaries are missing (CI must install them)");

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
-import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { testClickHouse, testPostgres } from "../../../../scripts/test-services.js";
 import { loadConfigFile } from "../../src/config/load-config.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
 import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
@@ -36,8 +35,8 @@ function writeUserAttributes(dir: string): string {
 }
 
 const servers = {
-  postgres: startPostgresTestServer,
-  clickhouse: () => startClickHouseCluster(2),
+  postgres: () => testPostgres("conformance_erase_user"),
+  clickhouse: () => testClickHouse("conformance_erase_user"),
 } as const;
 
 /** Row-holding tables of the warehouse schema/database and their columns (views and Distributed parts excluded). */

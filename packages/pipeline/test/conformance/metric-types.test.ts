@@ -3,8 +3,7 @@ import { createReadStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
-import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { testClickHouse, testPostgres } from "../../../../scripts/test-services.js";
 import { loadConfigFile } from "../../src/index.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
 import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
@@ -40,8 +39,8 @@ interface Server {
 
 const servers: Record<EngineKind, () => Promise<Server | undefined>> = {
   duckdb: async () => ({ url: "", stop: async () => {} }),
-  postgres: startPostgresTestServer,
-  clickhouse: () => startClickHouseCluster(1),
+  postgres: () => testPostgres("conformance_metric_types"),
+  clickhouse: () => testClickHouse("conformance_metric_types"),
 };
 
 /** The warehouse's own table the SQL-source metric reads (`orders.csv` of the reference), loaded as `orders`. */

@@ -2,8 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startClickHouseCluster } from "../../../../scripts/clickhouse-cluster.js";
-import { startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { testClickHouse, testPostgres } from "../../../../scripts/test-services.js";
 import { loadConfigFile } from "../../src/index.js";
 import { resolveInputFiles } from "../../src/io/input-files.js";
 import { loadInputsIntoWarehouse } from "../../src/load/load-warehouse.js";
@@ -25,8 +24,8 @@ interface Server {
 
 const servers: Record<WarehouseKind, () => Promise<Server | undefined>> = {
   duckdb: async () => ({ url: "", stop: async () => {} }),
-  postgres: startPostgresTestServer,
-  clickhouse: () => startClickHouseCluster(2),
+  postgres: () => testPostgres("conformance_segments"),
+  clickhouse: () => testClickHouse("conformance_segments"),
 };
 
 type Row = Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createDuckDbEngine } from "../../src/index.js";
+import { createDuckDbEngine, sqlString } from "../../src/index.js";
 
 export const referenceDir = join(import.meta.dirname, "../../../../fixtures/reference/pipeline-public");
 export const referenceInputDir = join(referenceDir, "input");
@@ -26,7 +26,7 @@ export async function readCsvRows(path: string): Promise<Record<string, unknown>
   const engine = await createDuckDbEngine();
   try {
     return await engine.query(
-      `SELECT * FROM read_csv('${path.replaceAll("'", "''")}', header = true, all_varchar = true)`,
+      `SELECT * FROM read_csv(${sqlString(path)}, header = true, all_varchar = true)`,
     );
   } finally {
     await engine.close();

@@ -1,6 +1,6 @@
-import { mkdir, readdir, rename, stat } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { sqlString } from "@assay/pipeline";
+import { mkdir, rename } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { allTeams, createLakeReader, type LakeReader, listLakeFiles, sqlString } from "@assay/pipeline";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
 import { type QuarantineReport, quarantineUnreadableLines } from "./wal-quarantine.js";
@@ -11,21 +11,7 @@ const teamColumn = "coalesce(team, '') AS team";
 const compactedPrefix = "wal-";
 
 /** Every file under `dir` whose name ends with `suffix` (none when `dir` does not exist). */
-export async function listFiles(dir: string, suffix: string): Promise<string[]> {
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  const out: string[] = [];
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await listFiles(path, suffix)));
-    else if (entry.name.endsWith(suffix) && !entry.name.startsWith(".")) out.push(path);
-  }
-  return out.sort();
-}
+export const listFiles = listLakeFiles;
 
 const walColumns = `{kind: 'VARCHAR', event_id: 'VARCHAR', user_id: 'VARCHAR', event_name: 'VARCHAR',
   event_time_utc: 'VARCHAR', value: 'DOUBLE', properties: 'VARCHAR', experiment_id: 'VARCHAR',
@@ -50,6 +36,8 @@ export interface CompactionCounts {
  */
 export interface Lake {
   readonly dir: string;
+  /** Every read of the lake's Parquet files (results, raw logs, retention and erasure), on this lake's session. */
+  readonly reader: LakeReader;
   /**
    * Writes a sealed WAL segment into the lake, then removes the segment. Safe to repeat after a crash:
    * files are rewritten.
@@ -64,7 +52,7 @@ export interface Lake {
   readAssignedPairs(experiments: ReadonlyArray<string>): Promise<Map<string, Set<string>>>;
   /** Rewrites every Parquet file under the lake without `userId`'s rows; returns the rows removed. */
   eraseUser(userId: string, extraDirs?: ReadonlyArray<string>): Promise<number>;
-  /** Runs a query on the lake's DuckDB (tests, summaries). */
+  /** Runs a query on the lake's DuckDB (tests). */
   query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
   close(): Promise<void>;
 }
@@ -115,8 +103,13 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
     await rename(tmp, target);
   };
 
+  // Inside `serial` the lake's own reads use the session directly; outside, every query waits its turn.
+  const own = createLakeReader(dir, { session: { query } });
+  const reader = createLakeReader(dir, { session: { query: (sql) => serial(() => query(sql)) } });
+
   return {
     dir,
+    reader,
     query: (sql) => serial(() => query(sql)),
     compactSegment: (log, segment) =>
       serial(async () => {
@@ -184,73 +177,19 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
         return { events, exposures, assignments, user_attributes: userAttributes };
       }),
     readEventIds: (sinceMs = 0) =>
-      serial(async () => {
-        const ids: string[] = [];
-        for (const table of ["events", "exposures"]) {
-          const files: string[] = [];
-          // A file's time is its compaction's (or a later rewrite's): at or after its events were taken in.
-          for (const file of await listFiles(join(dir, "raw", table), ".parquet")) {
-            // Only the compactor's files (`wal-<segment>.parquet`) hold collected events; files loaded from
-            // elsewhere (the demo, `assay load`) need not have an event_id column.
-            if (!basename(file).startsWith(compactedPrefix)) continue;
-            if (sinceMs === 0 || (await stat(file)).mtimeMs >= sinceMs) files.push(file);
-          }
-          if (files.length === 0) continue;
-          // Team-qualified (`teamEventKey`); files from before tenancy have no team column: the empty team.
-          const list = files.map((f) => sqlString(f)).join(", ");
-          let rows: Array<{ k: string }>;
-          try {
-            rows = await query<{ k: string }>(
-              `SELECT coalesce(team, '') || chr(0) || event_id AS k FROM read_parquet([${list}], union_by_name = true)`,
-            );
-          } catch {
-            rows = await query<{ k: string }>(
-              `SELECT chr(0) || event_id AS k FROM read_parquet([${list}], union_by_name = true)`,
-            );
-          }
-          for (const r of rows) ids.push(r.k);
-        }
-        return ids;
-      }),
+      // Only the compactor's files (`wal-<segment>.parquet`) hold collected events; files loaded from elsewhere
+      // (the demo, `assay load`) need not have an event_id column. A file's time is its compaction's.
+      serial(() => own.eventKeys({ scope: allTeams, sinceMs, namePrefix: compactedPrefix })),
     readAssignedPairs: (experiments) =>
-      serial(async () => {
-        const pairs = new Map<string, Set<string>>();
-        const files = await listFiles(join(dir, "raw", "assignments"), ".parquet");
-        if (files.length === 0 || experiments.length === 0) return pairs;
-        // Column-wise: one array per column instead of an object per row (the log can hold millions of pairs).
-        const reader = await connection.runAndReadAll(
-          `SELECT experiment_id, user_id FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false, union_by_name = true)
-           WHERE experiment_id IN (${experiments.map(sqlString).join(", ")})`,
-        );
-        const [keys, users] = reader.getColumnsJS() as [string[], string[]];
-        for (let i = 0; i < keys.length; i++) {
-          let set = pairs.get(keys[i]!);
-          if (set === undefined) {
-            set = new Set();
-            pairs.set(keys[i]!, set);
-          }
-          set.add(users[i]!);
-        }
-        return pairs;
-      }),
+      serial(() => own.assignedPairs({ scope: allTeams, experimentIds: experiments })),
     eraseUser: (userId, extraDirs = []) =>
       serial(async () => {
         let removed = 0;
         for (const root of [join(dir, "raw"), join(dir, "derived"), ...extraDirs]) {
-          for (const file of await listFiles(root, ".parquet")) {
-            const columns = await query<{ column_name: string }>(
-              `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`,
-            );
-            if (!columns.some((c) => c.column_name === "user_id")) continue;
-            const [hit] = await query<{ n: number }>(
-              `SELECT count(*) AS n FROM read_parquet(${sqlString(file)}) WHERE user_id = ${sqlString(userId)}`,
-            );
-            if (hit === undefined || hit.n === 0) continue;
-            removed += hit.n;
-            await copyTo(
-              `SELECT * FROM read_parquet(${sqlString(file)}) WHERE user_id <> ${sqlString(userId)}`,
-              file,
-            );
+          for (const file of await listLakeFiles(root, ".parquet")) {
+            if (!(await own.fileColumns(file)).includes("user_id")) continue;
+            const done = await own.rewriteWithout(file, { kind: "equals", column: "user_id", value: userId });
+            removed += done.removed;
           }
         }
         return removed;

@@ -2,10 +2,10 @@ import { existsSync } from "node:fs";
 import type { ArmStats, PolicySnapshot } from "@assay/decisions";
 import {
   type AssayConfig,
+  createLakeReader,
+  type LakeReader,
   lakeConfigPath,
   loadConfigFile,
-  readQualityReport,
-  readVariantAggregates,
   runPipeline,
   type VariantAggregateRow,
 } from "@assay/pipeline";
@@ -121,8 +121,9 @@ export function createLakeResultsSource(options: {
     dt: string;
     config: AssayConfig;
     rows: Map<string, VariantAggregateRow[]>;
-    quality: Awaited<ReturnType<typeof readQualityReport>>;
+    quality: Awaited<ReturnType<LakeReader["qualityReport"]>>;
   } | null = null;
+  const reader = createLakeReader(options.lakeDir);
   return {
     async refresh(now) {
       const dt = now.toISOString().slice(0, 10);
@@ -143,13 +144,13 @@ export function createLakeResultsSource(options: {
         config,
       });
       const rows = new Map<string, VariantAggregateRow[]>();
-      for (const r of await readVariantAggregates({ lake: options.lakeDir, dt })) {
+      for (const r of await reader.variantAggregates({ dt })) {
         const key = `${r.experiment_id}\u0000${r.analysis_mode}`;
         const list = rows.get(key) ?? [];
         rows.set(key, list);
         list.push(r);
       }
-      loaded = { dt, config, rows, quality: await readQualityReport({ lake: options.lakeDir, dt }) };
+      loaded = { dt, config, rows, quality: await reader.qualityReport(dt) };
       return {
         lake: options.lakeDir,
         config: configPath,

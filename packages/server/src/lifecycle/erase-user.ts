@@ -1,6 +1,6 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { sqlString } from "@assay/pipeline";
+import { join } from "node:path";
+import { otherTeamFilter, type RowFilter, teamScope } from "@assay/pipeline";
 import { type Lake, listFiles } from "../collector/lake.js";
 
 /** Columns that name a person in lake files (the unit, and both sides of an identity link). */
@@ -48,31 +48,29 @@ export async function eraseUserFromLake(
 ): Promise<LakeErasure> {
   const rows: Record<string, number> = {};
   let filesRewritten = 0;
-  const id = sqlString(userId);
+  const { reader } = lake;
   const files: Array<{ area: string; file: string; columns: string[]; person: string[] }> = [];
   for (const area of ["raw", "silver", "gold", "derived"]) {
     rows[area] = 0;
     for (const file of await listFiles(join(lake.dir, area), ".parquet")) {
-      const columns = (
-        await lake.query<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)
-      ).map((c) => c.column_name);
+      const columns = await reader.fileColumns(file);
       const person = columns.filter((c) => personColumns.includes(c));
       if (person.length > 0) files.push({ area, file, columns, person });
     }
   }
-  const personHit = (person: string[]) => person.map((c) => `coalesce(${c} = ${id}, false)`).join(" OR ");
-  // SQL conditions that a row belongs to another team (by its team column, or by its experiment).
+  const personHit = (person: string[]): RowFilter => ({
+    kind: "any",
+    of: person.map((column) => ({ kind: "equals", column, value: userId })),
+  });
+  // Rows that belong to another team (by their team column, or by their experiment).
   const theirs =
     scope.kind === "all"
       ? undefined
       : {
-          team: `coalesce(team, '') NOT IN ('', ${sqlString(scope.team)})`,
-          experiment:
-            scope.otherExperiments.length === 0
-              ? "false"
-              : `coalesce(experiment_id IN (${scope.otherExperiments.map((e) => sqlString(e)).join(", ")}), false)`,
+          team: otherTeamFilter(teamScope(scope.team)),
+          experiment: { kind: "in", column: "experiment_id", values: scope.otherExperiments } as const,
         };
-  const otherTeamOf = (columns: string[]): string | undefined =>
+  const otherTeamOf = (columns: string[]): RowFilter | undefined =>
     theirs === undefined
       ? undefined
       : columns.includes("team")
@@ -86,32 +84,22 @@ export async function eraseUserFromLake(
     for (const f of files) {
       const other = otherTeamOf(f.columns);
       if (other === undefined) continue;
-      const [found] = await lake.query<{ n: number }>(
-        `SELECT count(*) AS n FROM read_parquet(${sqlString(f.file)}, hive_partitioning = false)
-         WHERE (${personHit(f.person)}) AND ${other}`,
-      );
-      if ((found?.n ?? 0) > 0) {
+      if ((await reader.countRows([f.file], { kind: "all", of: [personHit(f.person), other] })) > 0) {
         exclusive = false;
         break;
       }
     }
   }
   for (const { area, file, columns, person } of files) {
-    let hit = personHit(person);
     const other = otherTeamOf(columns);
-    if (other !== undefined) hit = `(${hit}) AND NOT (${other})`;
-    else if (theirs !== undefined && !exclusive) continue;
-    const [count] = await lake.query<{ n: number }>(
-      `SELECT count(*) AS n FROM read_parquet(${sqlString(file)}, hive_partitioning = false) WHERE ${hit}`,
-    );
-    if (!count || count.n === 0) continue;
-    const tmp = join(dirname(file), `.erase-${process.pid}-${Date.now()}.tmp`);
-    await lake.query(
-      `COPY (SELECT * FROM read_parquet(${sqlString(file)}, hive_partitioning = false) WHERE NOT (${hit}))
-       TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-    );
-    await rename(tmp, file);
-    rows[area] = (rows[area] ?? 0) + count.n;
+    if (other === undefined && theirs !== undefined && !exclusive) continue;
+    const hit: RowFilter =
+      other === undefined
+        ? personHit(person)
+        : { kind: "all", of: [personHit(person), { kind: "not", of: other }] };
+    const { removed } = await reader.rewriteWithout(file, hit);
+    if (removed === 0) continue;
+    rows[area] = (rows[area] ?? 0) + removed;
     filesRewritten++;
   }
   if (!exclusive) return { rows, filesRewritten, reportsScrubbed: 0, exclusive };

@@ -1,6 +1,6 @@
-import { rename, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { sqlString } from "@assay/pipeline";
+import type { RowFilter } from "@assay/pipeline";
 import { type Lake, listFiles } from "../collector/lake.js";
 import type { Queryable } from "../db/database.js";
 
@@ -108,43 +108,29 @@ export async function runRetention(options: {
     );
     for (const day of [...days].sort()) {
       const dir = join(lake.dir, "raw", table, `dt=${day}`);
-      const [n] = await lake.query<{ n: number }>(
-        `SELECT count(*) AS n FROM read_parquet(${sqlString(join(dir, "*.parquet"))}, hive_partitioning = false, union_by_name = true)`,
-      );
+      const n = await lake.reader.countRows(await listFiles(dir, ".parquet"));
       await rm(dir, { recursive: true, force: true });
       partitionsRemoved.push(`raw/${table}/dt=${day}`);
-      count(`raw/${table}`, n?.n ?? 0);
+      count(`raw/${table}`, n);
     }
   }
 
   const dropRows = async (area: string, needsUser: boolean, keys: ReadonlyArray<string>) => {
     if (keys.length === 0) return;
-    const inList = keys.map(sqlString).join(", ");
+    const theirs: RowFilter = { kind: "in", column: "experiment_id", values: keys };
     for (const file of await listFiles(join(lake.dir, area), ".parquet")) {
-      const columns = (
-        await lake.query<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`)
-      ).map((c) => c.column_name);
+      const columns = await lake.reader.fileColumns(file);
       if (!columns.includes("experiment_id") || columns.includes("user_id") !== needsUser) continue;
-      const source = `read_parquet(${sqlString(file)}, hive_partitioning = false)`;
-      const [stats] = await lake.query<{ total: number; gone: number }>(
-        `SELECT count(*) AS total, count(*) FILTER (WHERE experiment_id IN (${inList})) AS gone FROM ${source}`,
-      );
-      if (!stats || stats.gone === 0) continue;
+      const { removed, fileRemoved } = await lake.reader.rewriteWithout(file, theirs, {
+        removeWhenEmpty: true,
+      });
+      if (removed === 0) continue;
       const table = `${area}/${basename(dirname(dirname(file)))}`;
-      count(table, stats.gone);
-      if (stats.gone === stats.total) {
-        await rm(file, { force: true });
-        if ((await listFiles(dirname(file), ".parquet")).length === 0) {
-          await rm(dirname(file), { recursive: true, force: true });
-          partitionsRemoved.push(`${table}/${basename(dirname(file))}`);
-        }
-        continue;
+      count(table, removed);
+      if (fileRemoved && (await listFiles(dirname(file), ".parquet")).length === 0) {
+        await rm(dirname(file), { recursive: true, force: true });
+        partitionsRemoved.push(`${table}/${basename(dirname(file))}`);
       }
-      const tmp = join(dirname(file), `.retention-${Date.now()}.tmp`);
-      await lake.query(
-        `COPY (SELECT * FROM ${source} WHERE experiment_id NOT IN (${inList})) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`,
-      );
-      await rename(tmp, file);
     }
   };
   await dropRows("raw", true, expired);

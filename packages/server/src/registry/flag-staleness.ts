@@ -1,5 +1,4 @@
-import { join } from "node:path";
-import { listFiles } from "../collector/lake.js";
+import { type LakeReader, type LakeScope, teamScope } from "@assay/pipeline";
 
 /** Why a flag is stale: no exposure/assignment through its experiment for N days, or no change for N days. */
 export interface FlagStaleness {
@@ -51,62 +50,35 @@ export function staleAfterDays(query: unknown, env: NodeJS.ProcessEnv = process.
   return DEFAULT_STALE_AFTER_DAYS;
 }
 
-/** What the staleness check reads from the lake: its root folder and a DuckDB query runner. */
+/** What the staleness check reads from the lake: its reader (the server's `Lake`). */
 export interface EvaluationSource {
-  readonly dir: string;
-  query<T = Record<string, unknown>>(sql: string): Promise<T[]>;
+  readonly reader: Pick<LakeReader, "lastEvaluations">;
 }
 
-const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
-
 /**
- * Experiment key → the latest assignment or exposure time in the lake (`raw/assignments`, `raw/exposures`): the
- * evaluations of flags linked to experiments that the server has on record. Cached for `ttlMs`.
+ * Experiment key → the latest assignment or exposure time in the lake (`raw/assignments`, `raw/exposures`) within a
+ * scope (a team sees only its own logs): the evaluations of flags linked to experiments that the server has on
+ * record. Cached per scope for `ttlMs`.
  *
  * @example
  * const lastEvaluations = createLastEvaluationReader(context.lake);
- * const map = await lastEvaluations.read(); // Map { "checkout" => "2026-11-20T08:00:00.000Z" }
+ * const map = await lastEvaluations.read(teamScope("growth")); // Map { "checkout" => "2026-11-20T08:00:00.000Z" }
  */
 export function createLastEvaluationReader(
   source: EvaluationSource,
   ttlMs = 60_000,
-): { read(): Promise<Map<string, string>> } {
-  let cached: { at: number; value: Promise<Map<string, string>> } | undefined;
-  async function load(): Promise<Map<string, string>> {
-    const parts: string[] = [];
-    for (const [table, column] of [
-      ["assignments", "assignment_time_utc"],
-      ["exposures", "exposure_time_utc"],
-    ] as const) {
-      const files = await listFiles(join(source.dir, "raw", table), ".parquet");
-      if (files.length === 0) continue;
-      parts.push(
-        `SELECT experiment_id, max(CAST(${column} AS TIMESTAMPTZ)) AS last_at
-         FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false, union_by_name = true)
-         GROUP BY experiment_id`,
-      );
-    }
-    const latest = new Map<string, string>();
-    if (parts.length === 0) return latest;
-    const rows = await source.query<{ experiment_id: string; last_ms: unknown }>(
-      `SELECT experiment_id, epoch_ms(max(last_at)) AS last_ms FROM (${parts.join(" UNION ALL ")}) GROUP BY experiment_id`,
-    );
-    for (const row of rows) {
-      if (typeof row.last_ms === "number") latest.set(row.experiment_id, new Date(row.last_ms).toISOString());
-    }
-    return latest;
-  }
+): { read(scope: LakeScope): Promise<Map<string, string>> } {
+  const cache = new Map<string, { at: number; value: Promise<Map<string, string>> }>();
   return {
-    read() {
+    read(scope) {
+      const key = scope.kind === "all" ? "\u0000all" : scope.team;
       const now = Date.now();
-      if (cached === undefined || now - cached.at > ttlMs) {
-        const value = load();
-        cached = { at: now, value };
-        value.catch(() => {
-          cached = undefined;
-        });
-      }
-      return cached.value;
+      const cached = cache.get(key);
+      if (cached !== undefined && now - cached.at <= ttlMs) return cached.value;
+      const value = source.reader.lastEvaluations({ scope });
+      cache.set(key, { at: now, value });
+      value.catch(() => cache.delete(key));
+      return value;
     },
   };
 }
@@ -116,7 +88,7 @@ export function createLastEvaluationReader(
  *
  * @example
  * const markStale = createStaleFlagMarker(context.lake);
- * return { flags: await markStale(flags, request.query) };
+ * return { flags: await markStale(flags, request.query, principal.team) };
  */
 export function createStaleFlagMarker(
   source: EvaluationSource,
@@ -124,12 +96,13 @@ export function createStaleFlagMarker(
 ): <F extends { updated_at: string; experiment_key: string | null }>(
   flags: ReadonlyArray<F>,
   query: unknown,
+  team: string,
 ) => Promise<Array<F & { stale: FlagStaleness | null }>> {
   const reader = createLastEvaluationReader(source);
-  return async (flags, query) => {
+  return async (flags, query, team) => {
     const days = staleAfterDays(query);
     const lastEvaluated = flags.some((f) => f.experiment_key !== null)
-      ? await reader.read()
+      ? await reader.read(teamScope(team))
       : new Map<string, string>();
     const at = now();
     return flags.map((f) => ({ ...f, stale: isFlagStale(f, lastEvaluated, at, days) }));

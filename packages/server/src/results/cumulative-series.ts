@@ -1,6 +1,6 @@
 import { type DecisionConfig, primaryBoundary } from "@assay/decisions";
+import type { PartitionResultRow } from "@assay/pipeline";
 import { normalQuantile } from "@assay/stats";
-import type { PartitionResultRow } from "./lake-results-reader.js";
 
 export interface CumulativePoint {
   readonly date_day: string;

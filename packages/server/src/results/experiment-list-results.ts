@@ -1,12 +1,4 @@
-import {
-  createDuckDbEngine,
-  type ExperimentQuality,
-  latestResultsDt,
-  partitionFiles,
-  type ResultRow,
-  readQualityReport,
-  sqlString,
-} from "@assay/pipeline";
+import { createLakeReader, type ExperimentQuality, type ResultRow } from "@assay/pipeline";
 import type { GuardrailBreachStatus } from "../decisions/guardrail-breach-status.js";
 import type { Experiment } from "../registry/experiment-schema.js";
 import { RESULTS_ALPHA } from "./experiment-summary.js";
@@ -126,28 +118,18 @@ export async function listResults(
   guardrails: ReadonlyMap<string, GuardrailBreachStatus> = new Map(),
 ): Promise<Map<string, ListResults>> {
   const out = new Map<string, ListResults>();
-  const dt = latestResultsDt(lake);
-  if (dt === null || experiments.length === 0) return out;
-  const files = partitionFiles(lake, "gold", "fct_experiment_results", dt);
-  if (files.length === 0) return out;
+  if (experiments.length === 0) return out;
+  const reader = createLakeReader(lake);
   const wanted = new Map(
     experiments.map((e) => [
       e.key,
       new Set(e.metrics.filter((m) => m.role !== "secondary").map((m) => m.metric_key)),
     ]),
   );
-  const engine = await createDuckDbEngine({ threads: 1 });
-  let rows: ResultRow[];
-  try {
-    rows = await engine.query<ResultRow & Record<string, unknown>>(
-      `SELECT * FROM read_parquet([${files.map(sqlString).join(", ")}], hive_partitioning = false, union_by_name = true)
-       WHERE analysis_mode = 'itt' AND experiment_id IN (${[...wanted.keys()].map(sqlString).join(", ")})
-       ORDER BY experiment_id, metric_id, is_control DESC, variation_id`,
-    );
-  } finally {
-    await engine.close();
-  }
-  const report = (await readQualityReport({ lake, dt }))?.report;
+  const read = await reader.experimentResults({ experimentIds: [...wanted.keys()], mode: "itt" });
+  if (read === null || read.rows.length === 0) return out;
+  const { dt, rows } = read;
+  const report = (await reader.qualityReport(dt))?.report;
   const failed = (report?.data_tests ?? [])
     .filter((t) => t.status === "fail")
     .map((t) => `${t.model}.${t.test} (${t.failingRows} rows)`);

@@ -6,14 +6,12 @@ import {
   plannedPerVariant,
 } from "@assay/decisions";
 import {
+  createLakeReader,
   type ExperimentQuality,
+  type ExposureQualityDay,
   partitionDir,
   type QualityReport,
   type ResultRow,
-  readExperimentResults,
-  readExperimentSegmentResults,
-  readQualityReport,
-  readVariantAggregates,
   type SegmentResultRow,
 } from "@assay/pipeline";
 import type { SummaryProvider } from "../app.js";
@@ -27,7 +25,6 @@ import { getExperiment } from "../registry/experiment-store.js";
 import { withTeam } from "../registry/team-scope.js";
 import { type CumulativeSeries, cumulativeSeries } from "./cumulative-series.js";
 import { guardrailVerdicts, type SummaryGuardrails } from "./guardrail-verdicts.js";
-import { type ExposureQualityDay, readLakeHistory } from "./lake-results-reader.js";
 import { type AnalysisInfo, type MethodResult, methodInference } from "./method-inference.js";
 import { drillDownAttributes, SEGMENT_ADJUSTMENT, SEGMENT_NOTE } from "./segment-results.js";
 
@@ -281,7 +278,8 @@ export async function buildExperimentSummary(
   lakeDir: string,
   inputs: SummaryInputs = {},
 ): Promise<ExperimentSummary> {
-  const results = await readExperimentResults({ lake: lakeDir, experimentId: experiment.key });
+  const reader = createLakeReader(lakeDir);
+  const results = await reader.experimentResults({ experimentIds: [experiment.key] });
   if (results === null || results.rows.length === 0) {
     throw new HttpError(
       "not_found",
@@ -289,7 +287,7 @@ export async function buildExperimentSummary(
     );
   }
   const { dt, rows } = results;
-  const qualityFile = await readQualityReport({ lake: lakeDir, dt });
+  const qualityFile = await reader.qualityReport(dt);
   const report = qualityFile?.report;
   const q = report?.experiments[experiment.key];
   if (report === undefined || q === undefined) {
@@ -309,7 +307,7 @@ export async function buildExperimentSummary(
     experiment,
     config,
     // A quantile's per-arm sums are not its statistic (docs/metrics.md): it keeps the fixed-sample interval only.
-    (await readVariantAggregates({ lake: lakeDir, dt, experimentId: experiment.key })).filter(
+    (await reader.variantAggregates({ dt, experimentId: experiment.key })).filter(
       (r) => inputs.metricTypes?.[r.metric_id] !== "quantile",
     ),
     kinds,
@@ -351,7 +349,10 @@ export async function buildExperimentSummary(
     };
   });
   const written = await stat(partitionDir(lakeDir, "gold", "fct_experiment_results", dt));
-  const history = await readLakeHistory(lakeDir, [experiment.key]);
+  const history = {
+    results: await reader.resultsHistory([experiment.key]),
+    exposureDaily: await reader.exposureQualityDaily([experiment.key]),
+  };
   const plan = planFromConfig(inputs.sequential ?? defaultDecisionConfig.sequential);
   const planned = plannedPerVariant(experiment);
   const resultMetrics = new Set(rows.map((r) => r.metric_id));
@@ -405,7 +406,7 @@ export async function buildExperimentSummary(
     decision: inputs.decision ?? null,
     guardrails: inputs.guardrails ?? guardrailVerdicts(experiment, null, null),
     segments: segmentsAvailability(
-      (await readExperimentSegmentResults({ lake: lakeDir, experimentId: experiment.key, dt }))?.rows ?? [],
+      (await reader.segmentResults({ experimentId: experiment.key, dt }))?.rows ?? [],
       dt,
     ),
   };

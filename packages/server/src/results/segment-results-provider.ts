@@ -1,4 +1,4 @@
-import { latestResultsDt, readExperimentSegmentResults } from "@assay/pipeline";
+import { createLakeReader } from "@assay/pipeline";
 import { z } from "zod";
 import type { Database } from "../db/database.js";
 import { HttpError } from "../http/http-error.js";
@@ -46,13 +46,14 @@ export function createLakeSegmentResults(db: Database, lakeDir: string): Segment
       experiment: await getExperiment(tx, key),
       metricTypes: await registryMetricTypes(tx),
     }));
-    const dt = latestResultsDt(lakeDir);
+    const reader = createLakeReader(lakeDir);
+    const dt = reader.latestResultsDt();
     if (dt === null)
       throw new HttpError(
         "not_found",
         `no results for '${key}' yet: the lake at ${lakeDir} has no results partition`,
       );
-    const rows = (await readExperimentSegmentResults({ lake: lakeDir, experimentId: key, dt }))?.rows ?? [];
+    const rows = (await reader.segmentResults({ experimentId: key, dt }))?.rows ?? [];
     const attributes = drillDownAttributes(rows);
     if (!attributes.includes(attribute))
       throw new HttpError(

@@ -1,4 +1,5 @@
-import { findPostgresBin, startPostgresTestServer } from "../../../../scripts/postgres-test-server.js";
+import { findPostgresBin } from "../../../../scripts/postgres-test-server.js";
+import { testPostgres } from "../../../../scripts/test-services.js";
 import { createPgDatabase } from "../../src/db/pg-database.js";
 import { createPgliteDatabase } from "../../src/db/pglite-database.js";
 import type { Database } from "../../src/index.js";
@@ -10,7 +11,7 @@ export interface Backend {
   open(): Promise<{ db: Database; stop(): Promise<void> }>;
 }
 
-const postgresInstalled = findPostgresBin() !== undefined;
+const postgresInstalled = Boolean(process.env.ASSAY_TEST_PG_URL) || findPostgresBin() !== undefined;
 if (!postgresInstalled) {
   if (process.env.CI === "true") {
     throw new Error("PostgreSQL (initdb) is not installed; CI needs it: run scripts/install-services.sh");
@@ -32,7 +33,7 @@ export const backends: Backend[] = [
     name: "postgres",
     available: postgresInstalled,
     async open() {
-      const server = await startPostgresTestServer();
+      const server = await testPostgres("registry_conformance");
       if (server === undefined) throw new Error("PostgreSQL is not installed");
       const db = await createPgDatabase(server.url);
       return {
