@@ -167,8 +167,11 @@ export function createLakeResultsSource(options: {
         config.metrics.map((m) => [m.id, m.kind === "ratio" ? ("ratio" as const) : ("mean" as const)]),
       );
       const variants = definition.variants.map((v) => v.id);
+      // A quantile's per-arm sums are not its statistic and the policy has no sequential quantile test: such a
+      // metric is left out of the snapshot, so a rule on it reads "not testable" (fails closed), never a mean.
+      const quantiles = new Set(config.metrics.filter((m) => m.kind === "quantile").map((m) => m.id));
       const metrics = armsFromAggregates(
-        loaded.rows.get(`${experimentKey}\u0000${mode}`) ?? [],
+        (loaded.rows.get(`${experimentKey}\u0000${mode}`) ?? []).filter((r) => !quantiles.has(r.metric_id)),
         kinds,
         variants,
       );
