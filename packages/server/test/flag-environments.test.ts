@@ -501,4 +501,31 @@ describe.each(backends)("flag environments and change requests on $name", (backe
       expect((await t.request("vic", "GET", "/api/change-requests/abc")).json.error.field).toBe("id");
     },
   );
+
+  it.skipIf(!backend.available)(
+    "a change in one environment leaves another environment's payload and ETag as they were (304)",
+    async () => {
+      await t.request("ana", "PUT", "/api/flags/etag_probe?environment=development", flag("etag_probe"));
+      const first = await t.request("vic", "GET", "/api/sdk/config?environment=staging");
+      expect(first.status).toBe(200);
+      const etag = String(first.headers.etag);
+      const devBefore = await t.request("vic", "GET", "/api/sdk/config?environment=development");
+      const put = await t.request(
+        "ana",
+        "PUT",
+        "/api/flags/etag_probe?environment=development",
+        flag("etag_probe", { rollout_percentage: 40 }),
+      );
+      expect(put.status, JSON.stringify(put.json)).toBe(200);
+      const again = await t.request("vic", "GET", "/api/sdk/config?environment=staging", undefined, {
+        "if-none-match": etag,
+      });
+      expect(again.status).toBe(304);
+      const devAfter = await t.request("vic", "GET", "/api/sdk/config?environment=development", undefined, {
+        "if-none-match": String(devBefore.headers.etag),
+      });
+      expect(devAfter.status).toBe(200);
+      expect(devAfter.headers.etag).not.toBe(devBefore.headers.etag);
+    },
+  );
 });

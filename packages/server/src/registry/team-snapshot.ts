@@ -79,12 +79,19 @@ export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
     );
     const builtAt = new Date();
     const known = new Set(environments);
-    const lastChange = Math.max(
-      0,
-      ...experiments.map((e) => Date.parse(e.updated_at)),
-      ...[...flagsByEnvironment.values()].flatMap((flags) => flags.map((f) => Date.parse(f.updated_at))),
-    );
-    const generatedAt = new Date(lastChange || 0);
+    // Per environment: a change in production does not make every staging stream and poller fetch again.
+    const generatedAtOf = (environment: string): Date => {
+      const flags = flagsByEnvironment.get(environment) ?? [];
+      const linked = new Set(flags.map((f) => f.experiment_key));
+      const lastChange = Math.max(
+        0,
+        ...experiments
+          .filter((e) => e.environment === environment || linked.has(e.key))
+          .map((e) => Date.parse(e.updated_at)),
+        ...flags.map((f) => Date.parse(f.updated_at)),
+      );
+      return new Date(lastChange || 0);
+    };
     const registryOf = (environment: string) => {
       if (!known.has(environment)) throw new NotFoundError(`environment '${environment}'`, "environment");
       return { experiments, flags: flagsByEnvironment.get(environment) ?? [], segments, failClosed };
@@ -95,9 +102,13 @@ export function createSnapshotCache(db: Database, ttlMs = 1000): SnapshotCache {
       let found = payloads.get(id);
       if (found === undefined) {
         // The ETag covers the content only, so an unchanged registry keeps answering 304.
+        const generatedAt = generatedAtOf(environment);
         const content = buildSdkPayload(registryOf(environment), environment, keyKind, generatedAt);
         const body = JSON.stringify(content);
-        const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+        // Over the content without its timestamp: a shared field touched elsewhere does not re-send an equal payload.
+        const { generatedAt: _stamp, ...state } = content;
+        const digest = createHash("sha256").update(JSON.stringify(state)).digest("base64url");
+        const etag = `"${digest.slice(0, 27)}"`;
         found = { body, etag, lastModified: generatedAt.toUTCString() };
         payloads.set(id, found);
       }
