@@ -186,12 +186,12 @@ describe("assay analyze (child process)", () => {
     expect(files).toContain("agg_experiment_metric_by_segment.csv");
     const lines = readFileSync(join(out, "experiment_results_by_segment.csv"), "utf8").trim().split("\n");
     expect(lines[0]).toBe(
-      "experiment_id,metric_id,analysis_mode,segment_attribute,segment_value,variation_id,is_control,n_users,mean,uplift_abs,uplift_rel,p_value_two_sided,ci_low,ci_high,cuped_theta,cuped_uplift_abs,cuped_p_value,cuped_ci_low,cuped_ci_high,cuped_variance_reduction_pct",
+      "experiment_id,metric_id,analysis_mode,segment_attribute,segment_value,variation_id,is_control,n_users,mean,uplift_abs,uplift_rel,p_value_two_sided,ci_low,ci_high,cuped_theta,cuped_uplift_abs,cuped_p_value,cuped_ci_low,cuped_ci_high,cuped_variance_reduction_pct,cuped_applied,cuped_thetas,cap_value,covariate_cap_value,excluded_units,step_units,n_values,order_lower,order_upper,quantile_se,design_effect",
     );
     // 7 segments (platform: web, ios, android, (not set); country: US, DE, (not set)) × 3 metrics × 2 modes × 2 variants.
     expect(lines).toHaveLength(1 + 7 * 3 * 2 * 2);
     expect(lines).toContain(
-      "exp_seg,revenue_7d,itt,platform,web,control,true,3,11.666666666666666,,,,,,,,,,,",
+      "exp_seg,revenue_7d,itt,platform,web,control,true,3,11.666666666666666,,,,,,,,,,,,,,,,,,,,,,",
     );
     // The reference data set has no user_attributes: no by-segment files.
     const plain = join(work, "cli-out");

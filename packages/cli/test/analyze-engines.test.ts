@@ -29,10 +29,25 @@ function assay(args: string[]): Promise<{ status: number | null; stdout: string;
 
 const numbers = /-?\d+(\.\d+)?(e[-+]?\d+)?/g;
 
+/**
+ * Models one warehouse builds and another does not, whose data tests a quality report therefore lists on one side
+ * only: `int_duplicate_events` (DuckDB, PostgreSQL; the ClickHouse folder de-duplicates shard-locally instead).
+ */
+const engineOnlyModels = new Set(["int_duplicate_events"]);
+
+/** A quality report without the data tests of engine-only models; any other text as it is. */
+function comparable(text: string): string {
+  if (!text.trimStart().startsWith("{")) return text;
+  const report = JSON.parse(text) as { data_tests?: Array<{ model: string }> };
+  if (!Array.isArray(report.data_tests)) return text;
+  report.data_tests = report.data_tests.filter((t) => !engineOnlyModels.has(t.model));
+  return JSON.stringify(report, null, 2);
+}
+
 /** Differences between two CSV files: text exact, numbers to relative 1e-9 (the engines' documented agreement). */
 function csvDifferences(actual: string, expected: string): string[] {
-  const a = actual.split("\n");
-  const b = expected.split("\n");
+  const a = comparable(actual).split("\n");
+  const b = comparable(expected).split("\n");
   const out: string[] = [];
   if (a.length !== b.length) out.push(`${a.length} lines != ${b.length}`);
   for (const [i, line] of b.entries()) {

@@ -129,3 +129,29 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s
     expect(metrics.size).toBeGreaterThan(0);
   });
 });
+
+describe("metric types where a warehouse cannot compute them yet", () => {
+  let server: Server | undefined;
+  let warehouse: Warehouse | undefined;
+  beforeAll(async () => {
+    server = await servers.clickhouse();
+    if (server === undefined && process.env.CI === "true")
+      throw new Error("clickhouse server binaries are missing (CI must install them)");
+    if (server !== undefined) warehouse = await openWarehouse({ kind: "clickhouse", url: server.url });
+  }, 180_000);
+  afterAll(async () => {
+    await warehouse?.close();
+    await server?.stop();
+  });
+
+  it("ClickHouse refuses the run before loading anything, naming each metric and feature", async (context) => {
+    if (warehouse === undefined) return context.skip();
+    const config = await loadConfigFile(join(metricsReferenceInputDir, "assay.yaml"));
+    const run = runPipeline({ source: { kind: "loaded" }, warehouse, sink: { kind: "none" }, config });
+    await expect(run).rejects.toThrow(/not supported on clickhouse yet/);
+    await expect(run).rejects.toThrow(/metric "revenue_capped_abs": cap/);
+    await expect(run).rejects.toThrow(/metric "latency_p90_event": type quantile/);
+    await expect(run).rejects.toThrow(/metric "paid_revenue_7d": source: \{sql\}/);
+    await expect(run).rejects.toThrow(/metric "revenue_per_session_cuped": cuped_pre_days on a ratio/);
+  });
+});

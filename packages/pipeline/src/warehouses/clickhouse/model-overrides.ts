@@ -4,6 +4,13 @@ import type { CompileContext, ModelDefinition } from "../../models/model.js";
 import { notSetSegmentValue, segmentAttributesOf } from "../../models/segment-models.js";
 import { clickhouseFunctions as f } from "./sql-compiler.js";
 
+// The by-variant grain's columns after the sums (extendedStatistics): constants here, since a config needing caps,
+// retention or ratio CUPED is refused on ClickHouse before it runs (runner/unsupported-metric-features.ts).
+const extendedColumns = `CAST(0 AS Float64) AS sum_den_cov,
+  CAST(NULL AS Nullable(Float64)) AS cap_value,
+  CAST(NULL AS Nullable(Float64)) AS covariate_cap_value,
+  CAST(0 AS Int64) AS excluded_units`;
+
 /**
  * ClickHouse SQL for the base models whose portable shape ClickHouse 18.16 cannot parse: it has no CTE subqueries,
  * allows one JOIN per SELECT (so joins nest), and an alias that shadows a column inside an aggregate is an error.
@@ -225,7 +232,8 @@ ALL LEFT JOIN (SELECT experiment_id, user_id${measureColumns.map((c) => `, ${c} 
   CAST(ifNull(t_n, 0) AS Int64) AS n,
   ${Object.keys(sums)
     .map((c) => `CAST(ifNull(t_${c}, 0) AS Float64) AS ${c}`)
-    .join(",\n  ")}
+    .join(",\n  ")},
+  ${extendedColumns}
 FROM (
   SELECT experiment_id, metric_id, arrayJoin(['itt', 'exposed']) AS analysis_mode, variant_id, is_control
   FROM (SELECT experiment_id, variant_id, is_control FROM cfg_variant)
@@ -253,9 +261,9 @@ ALL LEFT JOIN (
     return `SELECT experiment_id, user_id, segment_attribute,
   ifNull(o_value, ${f.string(notSetSegmentValue)}) AS segment_value,
   o_time AS segment_observed_time_utc,
-  variant_id, assignment_time_utc, is_exposed
+  variant_id, assignment_time_utc, is_exposed, anchor_time_utc
 FROM (
-  SELECT experiment_id, user_id, variant_id, assignment_time_utc, is_exposed, arrayJoin(${list}) AS segment_attribute
+  SELECT experiment_id, user_id, variant_id, assignment_time_utc, is_exposed, anchor_time_utc, arrayJoin(${list}) AS segment_attribute
   FROM fct_experiment_cohort
 )
 ALL LEFT JOIN (
@@ -288,7 +296,8 @@ ALL LEFT JOIN (
     };
     return `SELECT experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variant_id AS variation_id, is_control,
   CAST(ifNull(t_n, 0) AS Int64) AS n,
-  ${sufficientStatistics.map((c) => `CAST(ifNull(t_${c}, 0) AS Float64) AS ${c}`).join(",\n  ")}
+  ${sufficientStatistics.map((c) => `CAST(ifNull(t_${c}, 0) AS Float64) AS ${c}`).join(",\n  ")},
+  ${extendedColumns}
 FROM (
   SELECT experiment_id, metric_id, analysis_mode, segment_attribute, segment_value, variant_id, is_control
   FROM (
