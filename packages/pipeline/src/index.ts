@@ -12,7 +12,6 @@ export {
   readExperimentResults,
   readExperimentSegmentResults,
   readQualityReport,
-  readVariantAggregates,
   type VariantAggregateRow,
 } from "./lake/pipeline-jobs.js";
 export { type RawLakeColumn, rawLakeColumns, rawLakeSelectList } from "./lake/raw-lake-schema.js";

@@ -33,45 +33,6 @@ export interface VariantAggregateRow {
 }
 
 /**
- * Reads the per-variant sufficient statistics of a results day (every experiment, or one), what the decision
- * policy and the summary's always-valid intervals are computed from. Empty when the partition does not exist.
- * @example const rows = await readVariantAggregates({ lake: "./data", dt: "2026-02-14" });
- */
-export async function readVariantAggregates(options: {
-  readonly lake: string;
-  readonly dt: string;
-  readonly experimentId?: string;
-}): Promise<VariantAggregateRow[]> {
-  const files = partitionFiles(options.lake, "gold", "agg_experiment_metric_by_variant", options.dt);
-  if (files.length === 0) return [];
-  const engine = await createDuckDbEngine({ threads: 1 });
-  try {
-    const where =
-      options.experimentId === undefined ? "" : ` WHERE experiment_id = ${f.string(options.experimentId)}`;
-    const rows = await engine.query<Record<string, unknown>>(
-      `SELECT experiment_id, metric_id, analysis_mode, variation_id, n, sum_value, sum_value_sq, sum_den, sum_den_sq,
-              sum_value_den
-       FROM read_parquet([${files.map(f.string).join(", ")}], hive_partitioning = false)${where}`,
-    );
-    const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-    return rows.map((r) => ({
-      experiment_id: String(r.experiment_id),
-      metric_id: String(r.metric_id),
-      analysis_mode: String(r.analysis_mode),
-      variation_id: String(r.variation_id),
-      n: Number(r.n),
-      sum_value: num(r.sum_value),
-      sum_value_sq: num(r.sum_value_sq),
-      sum_den: num(r.sum_den),
-      sum_den_sq: num(r.sum_den_sq),
-      sum_value_den: num(r.sum_value_den),
-    }));
-  } finally {
-    await engine.close();
-  }
-}
-
-/**
  * Reads result rows for one experiment from the lake (latest partition unless `dt` is given).
  * @example const rows = await readExperimentResults({ lake: "./data", experimentId: "exp_checkout" });
  */
