@@ -45,7 +45,7 @@ const type7Sql = (f: FunctionTable, value: string, p: string) => {
   const lo = `floor((${n} - 1) * ${p})`;
   const at = (rank: string) => f.orderStatistic(value, rank);
   const first = at(`${lo} + 1`);
-  return `${first} + ((${n} - 1) * ${p} - ${lo}) * (${at(`${f.least(`${lo} + 1`, `${n} - 1`)} + 1`)} - ${first})`;
+  return `${first} + ((${n} - 1) * ${p} - ${lo}) * (${at(`${f.least(f.cast(`${lo} + 1`, "double"), f.cast(`${n} - 1`, "double"))} + 1`)} - ${first})`;
 };
 
 const stgMetricSourceEvents: ModelDefinition = {
@@ -236,8 +236,8 @@ ${matched}
   const n = "count(x)";
   const spread = `${Z_RANKS} * sqrt(${n} * ${p} * (1 - ${p}))`;
   const summary = `SELECT experiment_id, analysis_mode, variant_id, ${n} AS q_n, ${type7Sql(f, "x", p)} AS q_value,
-    ${f.orderStatistic("x", f.greatest("1", `floor(${n} * ${p} - ${spread})`))} AS q_lower,
-    ${f.orderStatistic("x", f.least(n, `ceil(${n} * ${p} + ${spread})`))} AS q_upper
+    ${f.orderStatistic("x", f.greatest(f.cast("1", "double"), f.cast(`floor(${n} * ${p} - ${spread})`, "double")))} AS q_lower,
+    ${f.orderStatistic("x", f.least(f.cast(n, "double"), f.cast(`ceil(${n} * ${p} + ${spread})`, "double")))} AS q_upper
   FROM (
 ${moded}
   ) md

@@ -211,7 +211,12 @@ GROUP BY experiment_id, user_id`;
 FROM (
   SELECT experiment_id, user_id, metric_id, variant_id, is_exposed
   FROM (SELECT experiment_id, user_id, variant_id, is_exposed FROM fct_experiment_cohort)
-  ALL INNER JOIN (SELECT experiment_id, metric_id FROM cfg_experiment_metric) USING (experiment_id)
+  ALL INNER JOIN (SELECT experiment_id, metric_id FROM cfg_experiment_metric${
+    // Quantile and funnel metrics have no single per-unit value here (see their own models), as in the base model.
+    plan.metrics.length === 0
+      ? " WHERE 1 = 0"
+      : ` WHERE metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
+  }) USING (experiment_id)
 )
 ALL LEFT JOIN (SELECT experiment_id, user_id${measureColumns.map((c) => `, ${c} AS u_${c}`).join("")} FROM int_experiment_unit_measures) AS u
   USING (experiment_id, user_id)`.replace(/\bu\.(m\d+_(?:count|sum))\b/g, "u_$1");
