@@ -1,4 +1,4 @@
-import { createBaseFunctions } from "../../sql/base-functions.js";
+import { createBaseFunctions, inlineWith } from "../../sql/base-functions.js";
 import type { Dialect, FunctionTable, LogicalType } from "../../sql/dialect.js";
 import { assertSqlEncodable } from "../../sql/sql-string.js";
 
@@ -46,6 +46,8 @@ export const clickhouseFunctions: FunctionTable = {
   argMin: (arg, keys) => `argMin(${arg}, tuple(${keys.join(", ")}))`,
   argMax: (arg, keys) => `argMax(${arg}, tuple(${keys.join(", ")}))`,
   preciseSum: (expression) => `sumKahan(${expression})`,
+  // 18.16 parses `WITH` only for scalar expressions, not named subqueries.
+  withQueries: inlineWith,
   countDistinct: (expression) => `uniqExact(${expression})`,
   createTableAs: (name, query) =>
     `${tableMarker(name)}\nCREATE TABLE ${ident(name)} ENGINE = MergeTree ORDER BY tuple() AS\n${query}`,
