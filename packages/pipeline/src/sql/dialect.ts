@@ -43,6 +43,12 @@ export interface FunctionTable {
   readonly preciseSum: (expression: string) => string;
   /** Exact distinct count aggregate. */
   readonly countDistinct: (expression: string) => string;
+  /**
+   * Named subqueries for one statement: `WITH a AS (…), b AS (…) body` on engines with CTEs; where there are none
+   * (ClickHouse 18.16) every `ref(name)` is the named query inlined as `(SELECT …)`. A query may reference earlier ones.
+   * @example f.withQueries([{ name: "t", sql: () => "SELECT 1 AS x" }], (ref) => `SELECT x FROM ${ref("t")} t`)
+   */
+  readonly withQueries: (queries: ReadonlyArray<NamedQuery>, body: (ref: QueryRef) => string) => string;
   /** `CREATE [OR REPLACE] TABLE name AS query` (engines differ on replacement and storage clauses). */
   readonly createTableAs: (name: string, query: string) => string;
   /** `CREATE [OR REPLACE] VIEW name AS query`. */
@@ -58,6 +64,15 @@ export interface FunctionTable {
     to: string,
     toColumns: ReadonlyArray<string>,
   ) => string;
+}
+
+/** A FROM-able reference to a named query of `withQueries` (its name, or the query inlined). */
+export type QueryRef = (name: string) => string;
+
+/** One named query of `withQueries`; `sql` reads earlier named queries through `ref`. */
+export interface NamedQuery {
+  readonly name: string;
+  readonly sql: (ref: QueryRef) => string;
 }
 
 export type LogicalType = "text" | "double" | "bigint" | "integer" | "boolean" | "timestamp" | "date";

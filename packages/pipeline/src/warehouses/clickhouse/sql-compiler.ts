@@ -1,4 +1,4 @@
-import { createBaseFunctions } from "../../sql/base-functions.js";
+import { createBaseFunctions, inlineWith } from "../../sql/base-functions.js";
 import type { Dialect, FunctionTable, LogicalType } from "../../sql/dialect.js";
 import { assertSqlEncodable } from "../../sql/sql-string.js";
 
@@ -49,6 +49,8 @@ export const clickhouseFunctions: FunctionTable = {
   // groupArray skips NULLs; the sorted array's element is 1-based like the rank.
   orderStatistic: (value, rank) => `arrayElement(arraySort(groupArray(${value})), toUInt64(${rank}))`,
   join: (kind) => ({ inner: "ALL INNER JOIN", left: "ALL LEFT JOIN", cross: "CROSS JOIN" })[kind],
+  // 18.16 parses `WITH` only for scalar expressions, not named subqueries.
+  withQueries: inlineWith,
   countDistinct: (expression) => `uniqExact(${expression})`,
   createTableAs: (name, query) =>
     `${tableMarker(name)}\nCREATE TABLE ${ident(name)} ENGINE = MergeTree ORDER BY tuple() AS\n${query}`,
