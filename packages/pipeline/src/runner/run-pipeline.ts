@@ -50,7 +50,6 @@ import { createProfile, type PipelineProfile } from "./pipeline-profile.js";
 import type { PipelineSink } from "./pipeline-sink.js";
 import { loadSource, type PipelineSource } from "./pipeline-source.js";
 import { type PipelineStep, pipelineSteps, planSteps, producerOf, type StepPlan } from "./pipeline-steps.js";
-import { unsupportedMetricFeatures } from "./unsupported-metric-features.js";
 
 export interface RunPipelineOptions {
   readonly source: PipelineSource;
@@ -142,12 +141,6 @@ async function runOnWarehouse(
   started: number,
 ): Promise<PipelineRun> {
   const progress = options.progress ?? silentProgress;
-  const unsupported = unsupportedMetricFeatures(warehouse.kind, config);
-  if (unsupported.length > 0) {
-    throw new TypeError(
-      `not supported on ${warehouse.kind} yet (docs/metrics.md): ${unsupported.join("; ")}`,
-    );
-  }
   const { engine, dialect } = warehouse;
   const plans = planSteps(warehouse.models);
   const selected = plans.filter((p) => (options.steps ?? pipelineSteps).includes(p.step));
