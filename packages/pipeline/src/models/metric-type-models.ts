@@ -76,6 +76,21 @@ ${sql}
 ) src) s`;
 }
 
+const intDataHorizon: ModelDefinition = {
+  name: "int_data_horizon",
+  grain: [],
+  zone: "transient",
+  description:
+    "One row: the data's horizon a retention window must have reached for its unit to count (docs/metrics.md): the end of the lake partition's day, else the latest event time of the input (over every shard of a cluster).",
+  dependsOn: ["raw_events"],
+  sql: ({ dialect: { functions: f }, config }) =>
+    config.dataHorizonMs === undefined
+      ? `SELECT max(event_time_utc) AS horizon_time_utc FROM raw_events`
+      : `SELECT ${f.timestamp(config.dataHorizonMs)} AS horizon_time_utc`,
+  // Without any event there is no horizon: a retention metric then fails here rather than excluding every unit.
+  tests: () => [{ kind: "not_null", columns: ["horizon_time_utc"] }],
+};
+
 const intExperimentUnitAttributes: ModelDefinition = {
   name: "int_experiment_unit_attributes",
   grain: ["experiment_id", "user_id"],
@@ -210,92 +225,115 @@ ${perMode(f, "experiment_id, unit_value, unit_covariate", units)}
 const quantileMetrics = (config: AssayConfig): ReadonlyArray<MetricDefinition> =>
   usedMetrics(config).filter((m) => m.quantile !== undefined);
 
-/** One quantile metric's per-arm summary and design-effect sums, keyed by experiment × mode × variant. */
-function quantileArmsSql(f: FunctionTable, config: AssayConfig, m: MetricDefinition): string {
+/** The unit relation and extra key columns of an aggregate's grain (per variant, or per segment too). */
+const grainOf = (grain: "variant" | "segment") =>
+  grain === "variant"
+    ? { units: "fct_experiment_cohort", k: "" }
+    : { units: "int_experiment_unit_segments", k: "segment_attribute, segment_value, " };
+
+/** One quantile metric's per-arm summary and design-effect sums, keyed by experiment × (segment ×) mode × variant. */
+function quantileArmsSql(
+  f: FunctionTable,
+  config: AssayConfig,
+  m: MetricDefinition,
+  grain: "variant" | "segment",
+): string {
+  const { units, k } = grainOf(grain);
+  const arm = `experiment_id, ${k}analysis_mode, variant_id`;
   const source = metricSources(config).find((s) => s.metricId === m.id);
   const events =
     source === undefined
       ? `SELECT user_id, event_time_utc AS ev_time, value AS ev_value FROM stg_conversion_events WHERE event_name = ${f.string(m.numerator.event)} AND value IS NOT NULL`
       : `SELECT user_id, event_time_utc AS ev_time, value AS ev_value FROM stg_metric_source_events WHERE source_id = ${source.sourceId} AND value IS NOT NULL`;
-  const matched = `SELECT experiment_id, user_id, variant_id, is_exposed, ev_value
-  FROM (SELECT experiment_id, user_id, variant_id, is_exposed, anchor_time_utc AS since, ${f.addDays("anchor_time_utc", String(m.windowDays))} AS window_end
-        FROM fct_experiment_cohort WHERE ${usingExperiments(f, config, m.id, "experiment_id")}) c
+  const matched = `SELECT experiment_id, ${k}user_id, variant_id, is_exposed, ev_value
+  FROM (SELECT experiment_id, ${k}user_id, variant_id, is_exposed, anchor_time_utc AS since, ${f.addDays("anchor_time_utc", String(m.windowDays))} AS window_end
+        FROM ${units} WHERE ${usingExperiments(f, config, m.id, "experiment_id")}) c
   ${f.join("inner")} (${events}) ev USING (user_id)
   WHERE ev_time >= since AND ev_time < window_end`;
   // `of: unit`: one value per unit, the sum of its rows; `of: event`: every row.
   const values =
     m.quantile?.of === "unit"
-      ? `SELECT experiment_id, user_id, variant_id, is_exposed, ${f.cast("sum(ev_value)", "double")} AS x FROM (
+      ? `SELECT experiment_id, ${k}user_id, variant_id, is_exposed, ${f.cast("sum(ev_value)", "double")} AS x FROM (
 ${matched}
-) mt GROUP BY experiment_id, user_id, variant_id, is_exposed`
-      : `SELECT experiment_id, user_id, variant_id, is_exposed, ${f.cast("ev_value", "double")} AS x FROM (
+) mt GROUP BY experiment_id, ${k}user_id, variant_id, is_exposed`
+      : `SELECT experiment_id, ${k}user_id, variant_id, is_exposed, ${f.cast("ev_value", "double")} AS x FROM (
 ${matched}
 ) mt`;
-  const moded = perMode(f, "experiment_id, user_id, variant_id, x", values);
+  const moded = perMode(f, `experiment_id, ${k}user_id, variant_id, x`, values);
   const p = f.cast(String(m.quantile?.p ?? 0.5), "double");
   const n = "count(x)";
   const spread = `${Z_RANKS} * sqrt(${n} * ${p} * (1 - ${p}))`;
-  const summary = `SELECT experiment_id, analysis_mode, variant_id, ${n} AS q_n, ${type7Sql(f, "x", p)} AS q_value,
+  const summary = `SELECT ${arm}, ${n} AS q_n, ${type7Sql(f, "x", p)} AS q_value,
     ${f.orderStatistic("x", f.greatest(f.cast("1", "double"), f.cast(`floor(${n} * ${p} - ${spread})`, "double")))} AS q_lower,
     ${f.orderStatistic("x", f.least(f.cast(n, "double"), f.cast(`ceil(${n} * ${p} + ${spread})`, "double")))} AS q_upper
   FROM (
 ${moded}
   ) md
-  GROUP BY experiment_id, analysis_mode, variant_id`;
+  GROUP BY ${arm}`;
   // Per unit: m = its values, a = those ≤ q̂ of its arm (the design effect of docs/metrics.md).
-  const design = `SELECT experiment_id, analysis_mode, variant_id, count(*) AS d_users,
+  const design = `SELECT ${arm}, count(*) AS d_users,
     sum(a) AS d_a, sum(a * a) AS d_a_sq, sum(a * m) AS d_a_m, sum(m) AS d_m, sum(m * m) AS d_m_sq
   FROM (
-    SELECT experiment_id, analysis_mode, variant_id, user_id,
+    SELECT ${arm}, user_id,
       sum(CASE WHEN x <= arm_q THEN 1 ELSE 0 END) AS a, count(*) AS m
     FROM (
 ${moded}
     ) du
-    ${f.join("inner")} (SELECT experiment_id, analysis_mode, variant_id, q_value AS arm_q FROM (
+    ${f.join("inner")} (SELECT ${arm}, q_value AS arm_q FROM (
 ${summary}
-    ) sq) q USING (experiment_id, analysis_mode, variant_id)
-    GROUP BY experiment_id, analysis_mode, variant_id, user_id
+    ) sq) q USING (${arm})
+    GROUP BY ${arm}, user_id
   ) cl
-  GROUP BY experiment_id, analysis_mode, variant_id`;
-  return `SELECT ${f.cast(f.string(m.id), "text")} AS metric_id, experiment_id, analysis_mode, variant_id,
+  GROUP BY ${arm}`;
+  return `SELECT ${f.cast(f.string(m.id), "text")} AS metric_id, ${arm},
   q_n, q_value, q_lower, q_upper, d_users, d_a, d_a_sq, d_a_m, d_m, d_m_sq
 FROM (
 ${summary}
 ) sm
 ${f.join("inner")} (
 ${design}
-) dg USING (experiment_id, analysis_mode, variant_id)`;
+) dg USING (${arm})`;
 }
 
-const aggExperimentMetricQuantiles: ModelDefinition = {
-  name: "agg_experiment_metric_quantiles",
-  grain: ["experiment_id", "metric_id", "analysis_mode", "variation_id"],
-  zone: "gold",
-  description:
-    "Per experiment × quantile metric × analysis mode × variation: n_values, n_users, the type-7 quantile, the order statistics x(l), x(u) of metrics-contract.md, and for `of: event` the per-unit sums of the design effect (Σa, Σa², Σa·m, Σm, Σm² with m = a unit's events, a = those ≤ q̂).",
-  dependsOn: ["fct_experiment_cohort", "stg_conversion_events", "stg_metric_source_events", "cfg_variant"],
-  sql: ({ dialect: { functions: f }, config }) => {
-    const metrics = quantileMetrics(config);
-    if (metrics.length === 0) {
-      return `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, ${f.nullOf("text")} AS analysis_mode, variant_id AS variation_id, ${f.cast("0", "bigint")} AS n_values, ${f.cast("0", "bigint")} AS n_users, ${["quantile_value", "order_lower", "order_upper", "sum_a", "sum_a_sq", "sum_a_m", "sum_m", "sum_m_sq"].map((c) => `${f.nullOf("double")} AS ${c}`).join(", ")} FROM cfg_variant WHERE 1 = 0`;
-    }
-    const spine = `SELECT experiment_id, metric_id, analysis_mode, variant_id FROM (
-  SELECT v.experiment_id, em.metric_id, v.variant_id
+/**
+ * The SELECT of the quantile aggregate of a grain: every variation of every quantile metric and mode (n = 0
+ * allowed), per segment attribute and value too for `segment` (a segment when it has a unit, as by-segment).
+ */
+function quantileAggregateSql(f: FunctionTable, config: AssayConfig, grain: "variant" | "segment"): string {
+  const { k } = grainOf(grain);
+  const metrics = quantileMetrics(config);
+  if (metrics.length === 0) {
+    const segments =
+      grain === "variant"
+        ? ""
+        : `${f.nullOf("text")} AS segment_attribute, ${f.nullOf("text")} AS segment_value, `;
+    return `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, ${f.nullOf("text")} AS analysis_mode, ${segments}variant_id AS variation_id, ${f.cast("0", "bigint")} AS n_values, ${f.cast("0", "bigint")} AS n_users, ${["quantile_value", "order_lower", "order_upper", "sum_a", "sum_a_sq", "sum_a_m", "sum_m", "sum_m_sq"].map((c) => `${f.nullOf("double")} AS ${c}`).join(", ")} FROM cfg_variant WHERE 1 = 0`;
+  }
+  const variants = `SELECT v.experiment_id, em.metric_id, v.variant_id
   FROM (SELECT experiment_id, variant_id FROM cfg_variant) v
-  ${f.join("inner")} (SELECT experiment_id, metric_id FROM cfg_experiment_metric WHERE metric_id IN (${metrics.map((m) => f.string(m.id)).join(", ")})) em USING (experiment_id)
+  ${f.join("inner")} (SELECT experiment_id, metric_id FROM cfg_experiment_metric WHERE metric_id IN (${metrics.map((m) => f.string(m.id)).join(", ")})) em USING (experiment_id)`;
+  const segmented =
+    grain === "variant"
+      ? variants
+      : `SELECT experiment_id, metric_id, ${k}variant_id FROM (
+${variants}
+) vs
+${f.join("inner")} (SELECT DISTINCT experiment_id, ${k.slice(0, -2)} FROM int_experiment_unit_segments) sg USING (experiment_id)`;
+  const spine = `SELECT experiment_id, metric_id, ${k}analysis_mode, variant_id FROM (
+${segmented}
 ) vm
 ${f.join("cross")} (${modesSql(f)}) m`;
-    const doubles: Array<[string, string]> = [
-      ["quantile_value", "q_value"],
-      ["order_lower", "q_lower"],
-      ["order_upper", "q_upper"],
-      ["sum_a", "d_a"],
-      ["sum_a_sq", "d_a_sq"],
-      ["sum_a_m", "d_a_m"],
-      ["sum_m", "d_m"],
-      ["sum_m_sq", "d_m_sq"],
-    ];
-    return `SELECT experiment_id, metric_id, analysis_mode, variant_id AS variation_id,
+  const doubles: Array<[string, string]> = [
+    ["quantile_value", "q_value"],
+    ["order_lower", "q_lower"],
+    ["order_upper", "q_upper"],
+    ["sum_a", "d_a"],
+    ["sum_a_sq", "d_a_sq"],
+    ["sum_a_m", "d_a_m"],
+    ["sum_m", "d_m"],
+    ["sum_m_sq", "d_m_sq"],
+  ];
+  return `SELECT experiment_id, metric_id, analysis_mode, ${k}variant_id AS variation_id,
   ${f.cast("COALESCE(q_n, 0)", "bigint")} AS n_values,
   ${f.cast("COALESCE(d_users, 0)", "bigint")} AS n_users,
   ${doubles.map(([name, column]) => `${f.cast(column, "double")} AS ${name}`).join(",\n  ")}
@@ -303,17 +341,56 @@ FROM (
 ${spine}
 ) s
 ${f.join("left")} (
-${metrics.map((m) => quantileArmsSql(f, config, m)).join("\nUNION ALL\n")}
-) arms USING (experiment_id, metric_id, analysis_mode, variant_id)`;
+${metrics.map((m) => quantileArmsSql(f, config, m, grain)).join("\nUNION ALL\n")}
+) arms USING (experiment_id, metric_id, ${k}analysis_mode, variant_id)`;
+}
+
+const quantileTests = (grain: ReadonlyArray<string>) => () => [
+  { kind: "unique" as const, columns: grain },
+  {
+    kind: "expression" as const,
+    name: "order_statistics_bracket_the_quantile",
+    failingRows: "order_lower > quantile_value OR order_upper < quantile_value",
   },
-  tests: () => [
-    { kind: "unique", columns: ["experiment_id", "metric_id", "analysis_mode", "variation_id"] },
-    {
-      kind: "expression",
-      name: "order_statistics_bracket_the_quantile",
-      failingRows: "order_lower > quantile_value OR order_upper < quantile_value",
-    },
+];
+
+const quantileGrain = ["experiment_id", "metric_id", "analysis_mode", "variation_id"];
+const segmentQuantileGrain = [
+  "experiment_id",
+  "metric_id",
+  "analysis_mode",
+  "segment_attribute",
+  "segment_value",
+  "variation_id",
+];
+
+const aggExperimentMetricQuantiles: ModelDefinition = {
+  name: "agg_experiment_metric_quantiles",
+  grain: quantileGrain,
+  zone: "gold",
+  description:
+    "Per experiment × quantile metric × analysis mode × variation: n_values, n_users, the type-7 quantile, the order statistics x(l), x(u) of metrics-contract.md, and for `of: event` the per-unit sums of the design effect (Σa, Σa², Σa·m, Σm, Σm² with m = a unit's events, a = those ≤ q̂).",
+  dependsOn: ["fct_experiment_cohort", "stg_conversion_events", "stg_metric_source_events", "cfg_variant"],
+  sql: ({ dialect: { functions: f }, config }) => quantileAggregateSql(f, config, "variant"),
+  tests: quantileTests(quantileGrain),
+};
+
+/** agg_experiment_metric_quantiles per segment attribute and value (docs/segments.md). */
+export const aggExperimentMetricQuantilesBySegment: ModelDefinition = {
+  name: "agg_experiment_metric_quantiles_by_segment",
+  grain: segmentQuantileGrain,
+  zone: "gold",
+  description:
+    "agg_experiment_metric_quantiles per segment attribute and value: the quantile summaries of the units in each segment; a segment appears when it has a unit, then with every variation (n_values = 0 allowed).",
+  dependsOn: [
+    "int_experiment_unit_segments",
+    "stg_conversion_events",
+    "stg_metric_source_events",
+    "cfg_variant",
+    "cfg_experiment_metric",
   ],
+  sql: ({ dialect: { functions: f }, config }) => quantileAggregateSql(f, config, "segment"),
+  tests: quantileTests(segmentQuantileGrain),
 };
 
 const aggExperimentMetricMoments: ModelDefinition = {
@@ -328,6 +405,7 @@ const aggExperimentMetricMoments: ModelDefinition = {
     "int_experiment_unit_attributes",
     "int_experiment_unit_funnels",
     "agg_experiment_metric_caps",
+    "int_data_horizon",
   ],
   sql: ({ dialect: { functions: f }, config }) => metricMomentsSql(f, config),
   tests: () => [
@@ -338,9 +416,54 @@ const aggExperimentMetricMoments: ModelDefinition = {
   ],
 };
 
+/** agg_experiment_metric_moments per segment attribute and value (k covariates and funnel steps per segment). */
+export const aggExperimentMetricMomentsBySegment: ModelDefinition = {
+  name: "agg_experiment_metric_moments_by_segment",
+  grain: [
+    "experiment_id",
+    "metric_id",
+    "analysis_mode",
+    "segment_attribute",
+    "segment_value",
+    "variation_id",
+    "statistic",
+    "i",
+    "j",
+  ],
+  zone: "gold",
+  description:
+    "agg_experiment_metric_moments per segment attribute and value: the k-covariate sums and funnel step_units of the units in each segment.",
+  dependsOn: [
+    "int_experiment_unit_segments",
+    "int_experiment_unit_measures",
+    "int_experiment_unit_attributes",
+    "int_experiment_unit_funnels",
+    "agg_experiment_metric_caps",
+    "int_data_horizon",
+  ],
+  sql: ({ dialect: { functions: f }, config }) => metricMomentsSql(f, config, "segment"),
+  tests: () => [
+    {
+      kind: "unique",
+      columns: [
+        "experiment_id",
+        "metric_id",
+        "analysis_mode",
+        "segment_attribute",
+        "segment_value",
+        "variation_id",
+        "statistic",
+        "i",
+        "j",
+      ],
+    },
+  ],
+};
+
 /** The metric-type models, by the model they must run before (`before`) or after. */
 export const sourceModels: ReadonlyArray<ModelDefinition> = [stgMetricSourceEvents];
 export const metricTypeModels: ReadonlyArray<ModelDefinition> = [
+  intDataHorizon,
   intExperimentUnitAttributes,
   intExperimentUnitFunnels,
   aggExperimentMetricCaps,
@@ -358,6 +481,8 @@ export function metricTypeModelNeeded(name: string, config: AssayConfig): boolea
   switch (name) {
     case "stg_metric_source_events":
       return metrics.some((m) => m.numerator.sql !== undefined);
+    case "int_data_horizon":
+      return metrics.some((m) => m.retention !== undefined);
     case "int_experiment_unit_attributes":
       return planMeasures(config).attributes.length > 0;
     case "int_experiment_unit_funnels":
@@ -365,8 +490,10 @@ export function metricTypeModelNeeded(name: string, config: AssayConfig): boolea
     case "agg_experiment_metric_caps":
       return metrics.some((m) => m.cap !== undefined);
     case "agg_experiment_metric_quantiles":
+    case "agg_experiment_metric_quantiles_by_segment":
       return metrics.some((m) => m.quantile !== undefined);
     case "agg_experiment_metric_moments":
+    case "agg_experiment_metric_moments_by_segment":
       return metrics.some((m) => m.funnelSteps !== undefined || m.covariates !== undefined);
     default:
       return true;

@@ -1,5 +1,5 @@
 // docs/metrics.md on every engine: the metric types against fixtures/reference/metrics-pipeline (numpy/scipy).
-import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,6 +69,27 @@ async function loadOrders(target: BulkLoader): Promise<void> {
   }
 }
 
+/**
+ * The reference input plus one segment attribute every unit has with one value (`all_units = all`): that segment's
+ * results must be the reference itself, for every metric type (quantiles, funnel steps and k covariates included).
+ */
+const wholeSegment = { attribute: "all_units", value: "all" } as const;
+const dataDir = mkdtempSync(join(tmpdir(), "assay-metric-types-"));
+cpSync(metricsReferenceInputDir, dataDir, { recursive: true });
+{
+  const users = new Set(
+    readFileSync(join(metricsReferenceInputDir, "assignments.csv"), "utf8")
+      .trim()
+      .split("\n")
+      .slice(1)
+      .map((line) => line.split(",")[1] ?? ""),
+  );
+  const attributes = readFileSync(join(metricsReferenceInputDir, "user_attributes.csv"), "utf8").trimEnd();
+  const extra = [...users].map((user) => `${user},${wholeSegment.attribute},${wholeSegment.value}`);
+  writeFileSync(join(dataDir, "user_attributes.csv"), `${attributes}\n${extra.join("\n")}\n`);
+}
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
 describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s", (kind) => {
   let server: Server | undefined;
   let warehouse: Warehouse | undefined;
@@ -91,7 +112,7 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s
     metricIds = [...new Set(config.experiments.flatMap((e) => e.metricIds))].sort();
     if (kind === "duckdb") {
       analysis = await runPipeline({
-        source: { kind: "folder", dir: metricsReferenceInputDir },
+        source: { kind: "folder", dir: dataDir },
         warehouse,
         sink: { kind: "none" },
         config,
@@ -100,10 +121,10 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s
       const loader = warehouse.loader;
       if (loader === null) throw new Error(`${kind} engine cannot bulk-load`);
       const files = {
-        assignments: resolveInputFiles(metricsReferenceInputDir, "assignments"),
-        exposures: resolveInputFiles(metricsReferenceInputDir, "exposures"),
-        events: resolveInputFiles(metricsReferenceInputDir, "events"),
-        user_attributes: resolveInputFiles(metricsReferenceInputDir, "user_attributes"),
+        assignments: resolveInputFiles(dataDir, "assignments"),
+        exposures: resolveInputFiles(dataDir, "exposures"),
+        events: resolveInputFiles(dataDir, "events"),
+        user_attributes: resolveInputFiles(dataDir, "user_attributes"),
       };
       await loadInputsIntoWarehouse(loader, files, "2026-03-21");
       await loadOrders(loader);
@@ -125,6 +146,19 @@ describe.each(["duckdb", "postgres", "clickhouse"] as const)("metric types on %s
     if (!analysis) return context.skip();
     const { mismatches, metrics } = compareWithMetricsReference(
       analysis.results as unknown as Record<string, unknown>[],
+      (metric) => !skipped(kind, metric),
+    );
+    expect(mismatches.slice(0, 20)).toEqual([]);
+    expect([...metrics].sort()).toEqual(metricIds);
+  });
+
+  it("gives the reference in a segment holding every unit, for every metric type", (context) => {
+    if (!analysis) return context.skip();
+    const rows = analysis.segmentResults.filter(
+      (r) => r.segment_attribute === wholeSegment.attribute && r.segment_value === wholeSegment.value,
+    );
+    const { mismatches, metrics } = compareWithMetricsReference(
+      rows as unknown as Record<string, unknown>[],
       (metric) => !skipped(kind, metric),
     );
     expect(mismatches.slice(0, 20)).toEqual([]);

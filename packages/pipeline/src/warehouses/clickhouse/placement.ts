@@ -79,6 +79,21 @@ FROM (${sumAll(["experiment_id", "date_day"], dailyCounts, [])(source)})`,
     [],
     ["value"],
   ),
+  agg_experiment_metric_moments_by_segment: sumAll(
+    [
+      "experiment_id",
+      "metric_id",
+      "analysis_mode",
+      "segment_attribute",
+      "segment_value",
+      "variation_id",
+      "statistic",
+      "i",
+      "j",
+    ],
+    [],
+    ["value"],
+  ),
 };
 
 /**
@@ -87,7 +102,9 @@ FROM (${sumAll(["experiment_id", "date_day"], dailyCounts, [])(source)})`,
  */
 const pooled: Record<string, "coordinator" | "pooled"> = {
   agg_experiment_metric_caps: "pooled",
+  int_data_horizon: "pooled",
   agg_experiment_metric_quantiles: "coordinator",
+  agg_experiment_metric_quantiles_by_segment: "coordinator",
 };
 
 /** How a table is placed on a ClickHouse cluster. */
