@@ -281,10 +281,13 @@ async function runOnWarehouse(
         runConfig,
         { alpha },
         {
-          quantiles: await extra<QuantileAggregate & SegmentKeys>(
-            "agg_experiment_metric_quantiles_by_segment",
-          ),
-          moments: await extra<MomentAggregate & SegmentKeys>("agg_experiment_metric_moments_by_segment"),
+          // A lake partition written before these models existed has none to read.
+          quantiles: available.has("agg_experiment_metric_quantiles_by_segment")
+            ? await extra<QuantileAggregate & SegmentKeys>("agg_experiment_metric_quantiles_by_segment")
+            : [],
+          moments: available.has("agg_experiment_metric_moments_by_segment")
+            ? await extra<MomentAggregate & SegmentKeys>("agg_experiment_metric_moments_by_segment")
+            : [],
         },
       );
       if (segmented && warehouse.kind === "duckdb") {
