@@ -192,13 +192,13 @@ export function aggregateFrame(
       funnels.map((_, i) => `f${i}_steps`),
     );
     if (hasRetention) {
-      // The data's horizon: the latest event time (docs/metrics.md, retention).
+      // The data's horizon (docs/metrics.md, retention): one row, pooled over a cluster's shards.
       units = {
         sql: `SELECT ${units.columns.map((c) => `p.${c}`).join(", ")}, hz.horizon_time_utc
     FROM (
     ${units.sql}
     ) p
-    CROSS JOIN (SELECT max(event_time_utc) AS horizon_time_utc FROM raw_events) hz`,
+    CROSS JOIN (SELECT horizon_time_utc FROM int_data_horizon) hz`,
         columns: [...units.columns, "horizon_time_utc"],
       };
     }
@@ -375,11 +375,16 @@ LEFT JOIN (
  * covariates (the metric's own pre-period value first); for funnels, the units that reached step i (`step_units`).
  * @example const sql = metricMomentsSql(duckdbFunctions, config);
  */
-export function metricMomentsSql(f: FunctionTable, config: AssayConfig): string {
-  const frame = aggregateFrame(f, config, "variant");
+export function metricMomentsSql(
+  f: FunctionTable,
+  config: AssayConfig,
+  grain: "variant" | "segment" = "variant",
+): string {
+  const frame = aggregateFrame(f, config, grain);
+  const keys = frame.keys("");
   const rows: string[] = [];
   const row = (metricId: string, statistic: string, i: number, j: number, column: string) =>
-    `SELECT experiment_id, ${f.cast(f.string(metricId), "text")} AS metric_id, analysis_mode, variant_id AS variation_id, ${f.cast(f.string(statistic), "text")} AS statistic, ${f.cast(String(i), "integer")} AS i, ${f.cast(String(j), "integer")} AS j, ${f.cast(`COALESCE(${column}, 0)`, "double")} AS value FROM stats`;
+    `SELECT experiment_id, ${f.cast(f.string(metricId), "text")} AS metric_id, analysis_mode, ${keys}variant_id AS variation_id, ${f.cast(f.string(statistic), "text")} AS statistic, ${f.cast(String(i), "integer")} AS i, ${f.cast(String(j), "integer")} AS j, ${f.cast(`COALESCE(${column}, 0)`, "double")} AS value FROM stats`;
   for (const { entry, value, covariates } of frame.metrics) {
     const id = entry.metric.id;
     if (entry.metric.funnelSteps) {
@@ -398,6 +403,6 @@ export function metricMomentsSql(f: FunctionTable, config: AssayConfig): string 
   return f.withQueries(frame.queries(), (ref) =>
     rows.length > 0
       ? rows.map((r) => r.replace(/FROM stats$/, `FROM ${ref("stats")} st`)).join("\nUNION ALL\n")
-      : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, variant_id AS variation_id, ${f.nullOf("text")} AS statistic, 0 AS i, 0 AS j, ${f.nullOf("double")} AS value FROM ${ref("stats")} st WHERE 1 = 0`,
+      : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, ${keys}variant_id AS variation_id, ${f.nullOf("text")} AS statistic, 0 AS i, 0 AS j, ${f.nullOf("double")} AS value FROM ${ref("stats")} st WHERE 1 = 0`,
   );
 }

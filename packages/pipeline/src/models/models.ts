@@ -506,6 +506,7 @@ const aggExperimentMetricByVariant: ModelDefinition = {
     "int_experiment_unit_attributes",
     "int_experiment_unit_funnels",
     "agg_experiment_metric_caps",
+    "int_data_horizon",
   ],
   sql: ({ dialect: { functions: f }, config }) => metricAggregateSql(f, config, "variant"),
   tests: () => [

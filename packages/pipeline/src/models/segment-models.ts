@@ -1,6 +1,10 @@
 import type { AssayConfig } from "../config/assay-config.js";
 import type { FunctionTable } from "../sql/dialect.js";
 import { metricAggregateSql } from "./metric-aggregate-sql.js";
+import {
+  aggExperimentMetricMomentsBySegment,
+  aggExperimentMetricQuantilesBySegment,
+} from "./metric-type-models.js";
 import type { ModelDefinition } from "./model.js";
 
 /**
@@ -130,6 +134,11 @@ const aggExperimentMetricBySegment: ModelDefinition = {
     "int_experiment_unit_measures",
     "cfg_variant",
     "cfg_experiment_metric",
+    // Read only when a used metric needs them (docs/metrics.md).
+    "int_experiment_unit_attributes",
+    "int_experiment_unit_funnels",
+    "agg_experiment_metric_caps",
+    "int_data_horizon",
   ],
   sql: ({ dialect: { functions: f }, config }) => metricAggregateSql(f, config, "segment"),
   tests: () => [
@@ -150,6 +159,9 @@ export const segmentModels: ReadonlyArray<ModelDefinition> = [
   stgUserAttributes,
   intExperimentUnitSegments,
   aggExperimentMetricBySegment,
+  // Only when a used metric needs them (metricTypeModelNeeded): quantiles, k covariates and funnel steps.
+  aggExperimentMetricQuantilesBySegment,
+  aggExperimentMetricMomentsBySegment,
 ];
 
 /** Names of the segment models: left out of a run when there is no attribute to drill into. */

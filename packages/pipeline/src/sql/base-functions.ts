@@ -77,6 +77,9 @@ export function createBaseFunctions({
     greatest: (...expressions) => `greatest(${expressions.join(", ")})`,
     countDistinct: (expression) => `count(DISTINCT ${expression})`,
     byteOrder: (text) => text,
+    orderStatistic: (value, rank) =>
+      `(array_agg(${value} ORDER BY ${value}) FILTER (WHERE ${value} IS NOT NULL))[CAST(${rank} AS INTEGER)]`,
+    join: (kind) => ({ inner: "JOIN", left: "LEFT JOIN", cross: "CROSS JOIN" })[kind],
     withQueries: standardWith,
     createViewAs: (name, query) => `CREATE OR REPLACE VIEW ${ident(name)} AS\n${query}`,
     dropTable: (name) => `DROP TABLE IF EXISTS ${ident(name)}`,

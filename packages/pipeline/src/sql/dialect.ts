@@ -30,6 +30,13 @@ export interface FunctionTable {
   readonly argMin: (arg: string, keys: ReadonlyArray<string>) => string;
   /** `arg` of the row with the largest key tuple (ties broken by later keys), as an aggregate. */
   readonly argMax: (arg: string, keys: ReadonlyArray<string>) => string;
+  /**
+   * The `rank`-th smallest (1-based) non-null `value` of the group, as an aggregate; `rank` is an expression over
+   * the group (e.g. of `count(value)`) between 1 and the number of non-null values. Exact, no window functions.
+   */
+  readonly orderStatistic: (value: string, rank: string) => string;
+  /** The keyword(s) of an inner, left outer or cross join with every matching row (ClickHouse: ALL strictness). */
+  readonly join: (kind: "inner" | "left" | "cross") => string;
   /** A text expression that compares byte by byte (PostgreSQL otherwise compares by the database collation). */
   readonly byteOrder: (text: string) => string;
   /** Compensated (Kahan/Neumaier) floating-point sum aggregate: accurate and close to order-independent. */

@@ -48,6 +48,9 @@ export const clickhouseFunctions: FunctionTable = {
   argMin: (arg, keys) => `argMin(${arg}, tuple(${keys.join(", ")}))`,
   argMax: (arg, keys) => `argMax(${arg}, tuple(${keys.join(", ")}))`,
   preciseSum: (expression) => `sumKahan(${expression})`,
+  // groupArray skips NULLs; the sorted array's element is 1-based like the rank.
+  orderStatistic: (value, rank) => `arrayElement(arraySort(groupArray(${value})), toUInt64(${rank}))`,
+  join: (kind) => ({ inner: "ALL INNER JOIN", left: "ALL LEFT JOIN", cross: "CROSS JOIN" })[kind],
   // 18.16 parses `WITH` only for scalar expressions, not named subqueries.
   withQueries: inlineWith,
   countDistinct: (expression) => `uniqExact(${expression})`,
