@@ -1,5 +1,5 @@
 import type { AssayConfig, MetricDefinition } from "../config/assay-config.js";
-import type { FunctionTable } from "../sql/dialect.js";
+import type { FunctionTable, NamedQuery, QueryRef } from "../sql/dialect.js";
 import { measureValueSql, metricSources, planMeasures, usedMetrics } from "./measure-plan.js";
 import { metricMomentsSql } from "./metric-aggregate-sql.js";
 import type { ModelDefinition } from "./model.js";
@@ -9,8 +9,9 @@ import type { ModelDefinition } from "./model.js";
  * attributes, funnel steps, percentile caps, quantile summaries and the long-format covariate moments. Each runs
  * only when some used metric needs it ({@link metricTypeModelNeeded}); all return per-arm summaries or per-unit
  * tables inside the warehouse, never unit rows to Node. Written for every engine at once (ClickHouse 18.16
- * included): no CTEs, one JOIN per SELECT (joins nest as sub-queries), no window functions — order statistics
- * come from the function table's `orderStatistic` aggregate. Experiments are filtered by config literals, not by
+ * included): named sub-queries through `withQueries` (CTEs where the engine has them, inlined on ClickHouse), one
+ * JOIN per SELECT (joins nest as sub-queries), no window functions — order statistics come from the function
+ * table's `orderStatistic` aggregate. Experiments are filtered by config literals, not by
  * sub-queries on `cfg_*` tables, so the pooled models (caps, quantiles) also run over a cluster's shards.
  */
 
@@ -23,15 +24,14 @@ const usingExperiments = (f: FunctionTable, config: AssayConfig, metricId: strin
   return ids.length === 0 ? "1 = 0" : `${column} IN (${ids.join(", ")})`;
 };
 
-/** The rows of `relation` (with `is_exposed`) once per analysis mode: `itt` all, `exposed` the exposed ones. */
-const perMode = (f: FunctionTable, columns: string, relation: string) =>
-  `SELECT ${columns}, ${f.cast(f.string("itt"), "text")} AS analysis_mode FROM (
-${relation}
-) itt_rows
+/**
+ * The rows of `from` (a table, a named query's reference or a parenthesized sub-query, with `is_exposed`) once per
+ * analysis mode: `itt` all, `exposed` the exposed ones.
+ */
+const perMode = (f: FunctionTable, columns: string, from: string) =>
+  `SELECT ${columns}, ${f.cast(f.string("itt"), "text")} AS analysis_mode FROM ${from} itt_rows
 UNION ALL
-SELECT ${columns}, ${f.cast(f.string("exposed"), "text")} AS analysis_mode FROM (
-${relation}
-) exposed_rows WHERE is_exposed`;
+SELECT ${columns}, ${f.cast(f.string("exposed"), "text")} AS analysis_mode FROM ${from} exposed_rows WHERE is_exposed`;
 
 const modesSql = (f: FunctionTable) =>
   `SELECT ${f.cast(f.string("itt"), "text")} AS analysis_mode UNION ALL SELECT ${f.cast(f.string("exposed"), "text")} AS analysis_mode`;
@@ -185,26 +185,38 @@ const aggExperimentMetricCaps: ModelDefinition = {
     if (cappedEntries.length === 0) {
       return `SELECT experiment_id, metric_id, ${f.nullOf("text")} AS analysis_mode, ${f.nullOf("double")} AS cap_value, ${f.nullOf("double")} AS covariate_cap_value FROM cfg_experiment_metric WHERE 1 = 0`;
     }
-    const rows = cappedEntries.map((entry) => {
-      const cap = entry.metric.cap;
-      const configRows = `SELECT em.experiment_id, em.metric_id, m.analysis_mode
-  FROM (SELECT experiment_id, metric_id FROM cfg_experiment_metric WHERE metric_id = ${f.string(entry.metric.id)}) em
-  ${f.join("cross")} (${modesSql(f)}) m`;
-      if (cap === undefined || "absolute" in cap) {
-        const absolute = f.cast(String(cap?.absolute ?? 0), "double");
-        return `SELECT experiment_id, metric_id, analysis_mode, ${absolute} AS cap_value, ${entry.covariate ? absolute : f.nullOf("double")} AS covariate_cap_value
-FROM (
-${configRows}
-) cm`;
-      }
-      // The pooled per-unit values (zeros included: the cohort, left-joined with its measures).
-      const units = `SELECT c.experiment_id, c.is_exposed,
+    // The pooled per-unit values of each percentile-capped metric (zeros included: the cohort, left-joined with
+    // its measures), named: each is read once per analysis mode.
+    const unitsName = (index: number) => `cap${index}_units`;
+    const queries: NamedQuery[] = cappedEntries.flatMap((entry, index) =>
+      entry.metric.cap !== undefined && "percentile" in entry.metric.cap
+        ? [
+            {
+              name: unitsName(index),
+              sql: () => `SELECT c.experiment_id, c.is_exposed,
     ${f.cast(measureValueSql(entry.numerator, entry.metric.numerator, "u"), "double")} AS unit_value,
     ${entry.covariate ? f.cast(measureValueSql(entry.covariate, entry.metric.numerator, "u"), "double") : f.nullOf("double")} AS unit_covariate
   FROM (SELECT experiment_id, user_id, is_exposed FROM fct_experiment_cohort WHERE ${usingExperiments(f, config, entry.metric.id, "experiment_id")}) c
-  ${f.join("left")} (SELECT * FROM int_experiment_unit_measures) u USING (experiment_id, user_id)`;
-      const p = f.cast(String(cap.percentile), "double");
-      return `SELECT experiment_id, metric_id, analysis_mode, ${f.cast("pc_value", "double")} AS cap_value, ${entry.covariate ? f.cast("pc_covariate", "double") : f.nullOf("double")} AS covariate_cap_value
+  ${f.join("left")} (SELECT * FROM int_experiment_unit_measures) u USING (experiment_id, user_id)`,
+            },
+          ]
+        : [],
+    );
+    const rows = (ref: QueryRef) =>
+      cappedEntries.map((entry, index) => {
+        const cap = entry.metric.cap;
+        const configRows = `SELECT em.experiment_id, em.metric_id, m.analysis_mode
+  FROM (SELECT experiment_id, metric_id FROM cfg_experiment_metric WHERE metric_id = ${f.string(entry.metric.id)}) em
+  ${f.join("cross")} (${modesSql(f)}) m`;
+        if (cap === undefined || "absolute" in cap) {
+          const absolute = f.cast(String(cap?.absolute ?? 0), "double");
+          return `SELECT experiment_id, metric_id, analysis_mode, ${absolute} AS cap_value, ${entry.covariate ? absolute : f.nullOf("double")} AS covariate_cap_value
+FROM (
+${configRows}
+) cm`;
+        }
+        const p = f.cast(String(cap.percentile), "double");
+        return `SELECT experiment_id, metric_id, analysis_mode, ${f.cast("pc_value", "double")} AS cap_value, ${entry.covariate ? f.cast("pc_covariate", "double") : f.nullOf("double")} AS covariate_cap_value
 FROM (
 ${configRows}
 ) cm
@@ -212,12 +224,12 @@ ${f.join("left")} (
   SELECT experiment_id, analysis_mode, ${type7Sql(f, "unit_value", p)} AS pc_value,
     ${entry.covariate ? type7Sql(f, "unit_covariate", p) : f.nullOf("double")} AS pc_covariate
   FROM (
-${perMode(f, "experiment_id, unit_value, unit_covariate", units)}
+${perMode(f, "experiment_id, unit_value, unit_covariate", ref(unitsName(index)))}
   ) pm
   GROUP BY experiment_id, analysis_mode
 ) pc USING (experiment_id, analysis_mode)`;
-    });
-    return rows.join("\nUNION ALL\n");
+      });
+    return f.withQueries(queries, (ref) => rows(ref).join("\nUNION ALL\n"));
   },
   tests: () => [{ kind: "unique", columns: ["experiment_id", "metric_id", "analysis_mode"] }],
 };
@@ -231,13 +243,17 @@ const grainOf = (grain: "variant" | "segment") =>
     ? { units: "fct_experiment_cohort", k: "" }
     : { units: "int_experiment_unit_segments", k: "segment_attribute, segment_value, " };
 
-/** One quantile metric's per-arm summary and design-effect sums, keyed by experiment × (segment ×) mode × variant. */
+/**
+ * One quantile metric's per-arm summary and design-effect sums, keyed by experiment × (segment ×) mode × variant:
+ * its named queries (the moded values and the per-arm summary, each read twice) and the SELECT over them.
+ */
 function quantileArmsSql(
   f: FunctionTable,
   config: AssayConfig,
   m: MetricDefinition,
   grain: "variant" | "segment",
-): string {
+  index: number,
+): { queries: NamedQuery[]; arms: (ref: QueryRef) => string } {
   const { units, k } = grainOf(grain);
   const arm = `experiment_id, ${k}analysis_mode, variant_id`;
   const source = metricSources(config).find((s) => s.metricId === m.id);
@@ -259,40 +275,42 @@ ${matched}
       : `SELECT experiment_id, ${k}user_id, variant_id, is_exposed, ${f.cast("ev_value", "double")} AS x FROM (
 ${matched}
 ) mt`;
-  const moded = perMode(f, `experiment_id, ${k}user_id, variant_id, x`, values);
+  const names = { values: `q${index}_values`, moded: `q${index}_moded`, summary: `q${index}_summary` };
   const p = f.cast(String(m.quantile?.p ?? 0.5), "double");
   const n = "count(x)";
   const spread = `${Z_RANKS} * sqrt(${n} * ${p} * (1 - ${p}))`;
-  const summary = `SELECT ${arm}, ${n} AS q_n, ${type7Sql(f, "x", p)} AS q_value,
+  const summary = (ref: QueryRef) => `SELECT ${arm}, ${n} AS q_n, ${type7Sql(f, "x", p)} AS q_value,
     ${f.orderStatistic("x", f.greatest(f.cast("1", "double"), f.cast(`floor(${n} * ${p} - ${spread})`, "double")))} AS q_lower,
     ${f.orderStatistic("x", f.least(f.cast(n, "double"), f.cast(`ceil(${n} * ${p} + ${spread})`, "double")))} AS q_upper
-  FROM (
-${moded}
-  ) md
+  FROM ${ref(names.moded)} md
   GROUP BY ${arm}`;
   // Per unit: m = its values, a = those ≤ q̂ of its arm (the design effect of docs/metrics.md).
-  const design = `SELECT ${arm}, count(*) AS d_users,
+  const design = (ref: QueryRef) => `SELECT ${arm}, count(*) AS d_users,
     sum(a) AS d_a, sum(a * a) AS d_a_sq, sum(a * m) AS d_a_m, sum(m) AS d_m, sum(m * m) AS d_m_sq
   FROM (
     SELECT ${arm}, user_id,
       sum(CASE WHEN x <= arm_q THEN 1 ELSE 0 END) AS a, count(*) AS m
-    FROM (
-${moded}
-    ) du
-    ${f.join("inner")} (SELECT ${arm}, q_value AS arm_q FROM (
-${summary}
-    ) sq) q USING (${arm})
+    FROM ${ref(names.moded)} du
+    ${f.join("inner")} (SELECT ${arm}, q_value AS arm_q FROM ${ref(names.summary)} sq) q USING (${arm})
     GROUP BY ${arm}, user_id
   ) cl
   GROUP BY ${arm}`;
-  return `SELECT ${f.cast(f.string(m.id), "text")} AS metric_id, ${arm},
+  return {
+    queries: [
+      { name: names.values, sql: () => values },
+      {
+        name: names.moded,
+        sql: (ref) => perMode(f, `experiment_id, ${k}user_id, variant_id, x`, ref(names.values)),
+      },
+      { name: names.summary, sql: summary },
+    ],
+    arms: (ref) => `SELECT ${f.cast(f.string(m.id), "text")} AS metric_id, ${arm},
   q_n, q_value, q_lower, q_upper, d_users, d_a, d_a_sq, d_a_m, d_m, d_m_sq
-FROM (
-${summary}
-) sm
+FROM ${ref(names.summary)} sm
 ${f.join("inner")} (
-${design}
-) dg USING (${arm})`;
+${design(ref)}
+) dg USING (${arm})`,
+  };
 }
 
 /**
@@ -333,7 +351,10 @@ ${f.join("cross")} (${modesSql(f)}) m`;
     ["sum_m", "d_m"],
     ["sum_m_sq", "d_m_sq"],
   ];
-  return `SELECT experiment_id, metric_id, analysis_mode, ${k}variant_id AS variation_id,
+  const perMetric = metrics.map((m, i) => quantileArmsSql(f, config, m, grain, i));
+  return f.withQueries(
+    perMetric.flatMap((q) => q.queries),
+    (ref) => `SELECT experiment_id, metric_id, analysis_mode, ${k}variant_id AS variation_id,
   ${f.cast("COALESCE(q_n, 0)", "bigint")} AS n_values,
   ${f.cast("COALESCE(d_users, 0)", "bigint")} AS n_users,
   ${doubles.map(([name, column]) => `${f.cast(column, "double")} AS ${name}`).join(",\n  ")}
@@ -341,8 +362,9 @@ FROM (
 ${spine}
 ) s
 ${f.join("left")} (
-${metrics.map((m) => quantileArmsSql(f, config, m, grain)).join("\nUNION ALL\n")}
-) arms USING (experiment_id, metric_id, ${k}analysis_mode, variant_id)`;
+${perMetric.map((q) => q.arms(ref)).join("\nUNION ALL\n")}
+) arms USING (experiment_id, metric_id, ${k}analysis_mode, variant_id)`,
+  );
 }
 
 const quantileTests = (grain: ReadonlyArray<string>) => () => [
