@@ -61,14 +61,14 @@ interface Nested {
  * `prev LEFT JOIN table ON the unit` as one SELECT over `prev` nested as a subquery (one JOIN per SELECT), with
  * `prev`'s columns and `columns` of `table` (names unique across both).
  */
-function leftJoinUnit(prev: Nested, table: string, columns: ReadonlyArray<string>): Nested {
+function leftJoinUnit(f: FunctionTable, prev: Nested, table: string, columns: ReadonlyArray<string>): Nested {
   if (columns.length === 0) return prev;
   return {
     sql: `SELECT ${[...prev.columns.map((c) => `p.${c}`), ...columns.map((c) => `j.${c}`)].join(", ")}
     FROM (
     ${prev.sql}
     ) p
-    LEFT JOIN ${table} j ON j.experiment_id = p.experiment_id AND j.user_id = p.user_id`,
+    ${f.join("left")} ${table} j ON j.experiment_id = p.experiment_id AND j.user_id = p.user_id`,
     columns: [...prev.columns, ...columns],
   };
 }
@@ -177,16 +177,19 @@ export function aggregateFrame(
       ],
     };
     units = leftJoinUnit(
+      f,
       units,
       "int_experiment_unit_measures",
       plan.measures.flatMap((m) => [`${m.column}_count`, `${m.column}_sum`]),
     );
     units = leftJoinUnit(
+      f,
       units,
       "int_experiment_unit_attributes",
       plan.attributes.map((_, i) => `a${i}`),
     );
     units = leftJoinUnit(
+      f,
       units,
       "int_experiment_unit_funnels",
       funnels.map((_, i) => `f${i}_steps`),
@@ -232,7 +235,7 @@ export function aggregateFrame(
     FROM (
     ${byMode(ref)}
     ) um0
-    LEFT JOIN ${ref("cap_by_mode")} cp ON cp.experiment_id = um0.experiment_id AND cp.analysis_mode = um0.analysis_mode`;
+    ${f.join("left")} ${ref("cap_by_mode")} cp ON cp.experiment_id = um0.experiment_id AND cp.analysis_mode = um0.analysis_mode`;
     return [
       {
         name: "unit",
@@ -325,7 +328,7 @@ export function metricAggregateSql(
   FROM (
     SELECT v.experiment_id, em.metric_id, v.variant_id AS variation_id, v.is_control
     FROM cfg_variant v
-    JOIN cfg_experiment_metric em ON em.experiment_id = v.experiment_id
+    ${f.join("inner")} cfg_experiment_metric em ON em.experiment_id = v.experiment_id
   ) ve
   CROSS JOIN (${modesSql(f)}) m`;
     return segment
@@ -333,7 +336,7 @@ export function metricAggregateSql(
   FROM (
   ${variants}
   ) sp
-  JOIN (SELECT DISTINCT experiment_id, ${segmentKeys.join(", ")} FROM ${ref("stats")} sg) g ON g.experiment_id = sp.experiment_id`
+  ${f.join("inner")} (SELECT DISTINCT experiment_id, ${segmentKeys.join(", ")} FROM ${ref("stats")} sg) g ON g.experiment_id = sp.experiment_id`
       : variants;
   };
   const segmentJoin = segment
@@ -355,12 +358,12 @@ export function metricAggregateSql(
 FROM (
   SELECT s.experiment_id, s.metric_id, s.analysis_mode, ${keys("s.")}s.variation_id, s.is_control, ${tColumns.map((c) => `t.${c}`).join(", ")}
   FROM ${ref("spine")} s
-  LEFT JOIN ${ref("by_metric")} t ON t.experiment_id = s.experiment_id AND t.metric_id = s.metric_id
+  ${f.join("left")} ${ref("by_metric")} t ON t.experiment_id = s.experiment_id AND t.metric_id = s.metric_id
     AND t.analysis_mode = s.analysis_mode AND t.variation_id = s.variation_id${segmentJoin}
 ) st${
       capped
         ? `
-LEFT JOIN (
+${f.join("left")} (
   SELECT experiment_id, metric_id, analysis_mode, cap_value AS cap_cap_value, covariate_cap_value AS cap_covariate_cap_value
   FROM agg_experiment_metric_caps
 ) cap ON cap.experiment_id = st.experiment_id AND cap.metric_id = st.metric_id AND cap.analysis_mode = st.analysis_mode`

@@ -11,8 +11,8 @@ import { segmentModels } from "./segment-models.js";
  * "More than one distinct value" is `min(x) <> max(x)`: exact for non-null keys, and no per-group distinct set.
  *
  * The same text runs on ClickHouse 18.16, so every model keeps to what all engines parse (docs/warehouse.md):
- * one JOIN per SELECT (further joins nest the previous ones as an aliased subquery); CTEs only through
- * `f.withQueries`; equality-only join conditions (else CROSS JOIN + WHERE); a right side's non-key columns renamed
+ * one JOIN per SELECT (further joins nest the previous ones as an aliased subquery), inner and left joins spelled
+ * `f.join(kind)`; CTEs only through `f.withQueries`; equality-only join conditions (else CROSS JOIN + WHERE); a right side's non-key columns renamed
  * so no name clashes, and a LEFT JOIN miss seen on a constant `1 AS …_found` column, not on a join key; no alias
  * equal to a column the same SELECT reads (ClickHouse resolves aliases everywhere in the SELECT); searched CASE
  * only; UNION ALL branches with the same types; in a view, a table is aliased only as a subquery
@@ -36,10 +36,10 @@ const stgExperimentAssignments: ModelDefinition = {
 FROM (
   SELECT r.experiment_id, r.user_id, r.variant_id, r.assignment_time_utc, x.x_start, x.x_end
   FROM (SELECT experiment_id, user_id, variant_id, assignment_time_utc FROM raw_assignments) r
-  JOIN (SELECT experiment_id, start_time_utc AS x_start, end_time_utc AS x_end FROM cfg_experiment) x
+  ${f.join("inner")} (SELECT experiment_id, start_time_utc AS x_start, end_time_utc AS x_end FROM cfg_experiment) x
     ON x.experiment_id = r.experiment_id
 ) rx
-LEFT JOIN (SELECT experiment_id, variant_id, 1 AS v_found FROM cfg_variant) v
+${f.join("left")} (SELECT experiment_id, variant_id, 1 AS v_found FROM cfg_variant) v
   ON v.experiment_id = rx.experiment_id AND v.variant_id = rx.variant_id`,
   tests: () => [
     { kind: "not_null", columns: ["experiment_id", "user_id", "variant_id", "assignment_time_utc"] },
@@ -117,9 +117,9 @@ const fctExperimentAssignmentQuality: ModelDefinition = {
 FROM (
   SELECT x.experiment_id, rw.r_rows, rw.r_unknown, rw.r_outside
   FROM cfg_experiment x
-  LEFT JOIN ${ref("raw")} rw ON rw.experiment_id = x.experiment_id
+  ${f.join("left")} ${ref("raw")} rw ON rw.experiment_id = x.experiment_id
 ) xr
-LEFT JOIN ${ref("canonical")} cn ON cn.experiment_id = xr.experiment_id`,
+${f.join("left")} ${ref("canonical")} cn ON cn.experiment_id = xr.experiment_id`,
     ),
   tests: () => [
     { kind: "unique", columns: ["experiment_id"] },
@@ -139,9 +139,11 @@ const stgExperimentExposures: ModelDefinition = {
   materialized: "view",
   description: "Exposure rows of configured experiments (one row per logged exposure).",
   dependsOn: ["raw_exposures", "cfg_experiment"],
-  sql: () => `SELECT e.experiment_id, e.user_id, e.variant_id, e.exposure_time_utc
+  sql: ({
+    dialect: { functions: f },
+  }) => `SELECT e.experiment_id, e.user_id, e.variant_id, e.exposure_time_utc
 FROM (SELECT experiment_id, user_id, variant_id, exposure_time_utc FROM raw_exposures) e
-JOIN (SELECT experiment_id FROM cfg_experiment) x ON x.experiment_id = e.experiment_id`,
+${f.join("inner")} (SELECT experiment_id FROM cfg_experiment) x ON x.experiment_id = e.experiment_id`,
   tests: () => [
     { kind: "not_null", columns: ["experiment_id", "user_id", "variant_id", "exposure_time_utc"] },
   ],
@@ -172,9 +174,9 @@ const intExperimentExposureValidation: ModelDefinition = {
     SELECT a.experiment_id, a.user_id, a.variant_id AS a_variant, a.assignment_time_utc AS a_time,
       x.start_time_utc AS x_start, x.end_time_utc AS x_end
     FROM fact_assignment a
-    JOIN cfg_experiment x ON x.experiment_id = a.experiment_id
+    ${f.join("inner")} cfg_experiment x ON x.experiment_id = a.experiment_id
   ) ax
-  JOIN (
+  ${f.join("inner")} (
     SELECT experiment_id, user_id, variant_id AS e_variant, exposure_time_utc AS e_time FROM stg_experiment_exposures
   ) e ON e.experiment_id = ax.experiment_id AND e.user_id = ax.user_id
   GROUP BY ax.experiment_id, ax.user_id`,
@@ -189,7 +191,7 @@ const intExperimentExposureValidation: ModelDefinition = {
   g.g_first AS first_exposure_time_utc,
   ${f.boolOf(`g.g_first IS NOT NULL AND COALESCE(g.g_min_variant = g.g_max_variant, ${f.bool(false)})`)} AS is_exposed
 FROM fact_assignment a
-LEFT JOIN ${ref("flags")} g ON g.experiment_id = a.experiment_id AND g.user_id = a.user_id`,
+${f.join("left")} ${ref("flags")} g ON g.experiment_id = a.experiment_id AND g.user_id = a.user_id`,
     ),
   // unique(experiment_id, user_id) and the link to fact_assignment hold by construction: one row per canonical unit
   // (fact_assignment, itself grouped by the unit) left-joined with flags grouped by the unit.
@@ -266,9 +268,9 @@ FROM (
     SELECT e.experiment_id, e.user_id, e.variant_id AS e_variant, e.exposure_time_utc AS e_time,
       x.start_time_utc AS x_start, x.end_time_utc AS x_end
     FROM stg_experiment_exposures e
-    JOIN cfg_experiment x ON x.experiment_id = e.experiment_id
+    ${f.join("inner")} cfg_experiment x ON x.experiment_id = e.experiment_id
   ) ex
-  LEFT JOIN (
+  ${f.join("left")} (
     SELECT experiment_id, user_id, variant_id AS a_variant, assignment_time_utc AS a_time, 1 AS a_found
     FROM fact_assignment
   ) a ON a.experiment_id = ex.experiment_id AND a.user_id = ex.user_id
@@ -429,7 +431,7 @@ FROM (
   FROM ${plan.sources.length === 0 ? "stg_conversion_events" : measuredRows} s
   WHERE ${plan.sources.length === 0 ? "" : `source_id > 0 OR `}event_name IN (${plan.eventNames.length === 0 ? f.nullOf("text") : plan.eventNames.map(f.string).join(", ")})
 ) ev
-JOIN (
+${f.join("inner")} (
   SELECT experiment_id, user_id, assignment_time_utc, anchor_time_utc,
     ${[...bounds].map(([name, sql]) => `${sql} AS ${name}`).join(",\n    ")}
   FROM fct_experiment_cohort
@@ -475,14 +477,14 @@ const fctExperimentUnitOutcomes: ModelDefinition = {
 FROM (
   SELECT c.experiment_id, c.user_id, em.metric_id, c.variant_id, c.is_exposed
   FROM (SELECT experiment_id, user_id, variant_id, is_exposed FROM fct_experiment_cohort) c
-  JOIN (SELECT experiment_id, metric_id FROM cfg_experiment_metric) em ON em.experiment_id = c.experiment_id${
+  ${f.join("inner")} (SELECT experiment_id, metric_id FROM cfg_experiment_metric) em ON em.experiment_id = c.experiment_id${
     // Quantile and funnel metrics have no single per-unit value here (see their own models).
     plan.metrics.length === 0
       ? "\n  WHERE 1 = 0"
       : `\n  WHERE em.metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
   }
 ) cm
-LEFT JOIN (SELECT * FROM int_experiment_unit_measures) u ON u.experiment_id = cm.experiment_id AND u.user_id = cm.user_id`;
+${f.join("left")} (SELECT * FROM int_experiment_unit_measures) u ON u.experiment_id = cm.experiment_id AND u.user_id = cm.user_id`;
   },
   // unique(experiment_id, user_id, metric_id) and the cohort relationship hold by construction: the view is the
   // cohort (unique, tested) joined with its experiment's metrics and left-joined with unique unit measures (tested).

@@ -67,7 +67,7 @@ const intExperimentUnitSegments: ModelDefinition = {
     ${f.argMax("a.o_value", ["a.o_time", f.byteOrder("a.o_value")])} AS seg_value,
     max(a.o_time) AS seg_time
   FROM (SELECT experiment_id, user_id, assignment_time_utc FROM fct_experiment_cohort) c
-  JOIN (
+  ${f.join("inner")} (
     SELECT user_id, attribute AS o_attribute, value AS o_value, observed_time_utc AS o_time FROM stg_user_attributes
   ) a ON a.user_id = c.user_id
   WHERE a.o_time <= c.assignment_time_utc
@@ -84,7 +84,7 @@ FROM (
   FROM fct_experiment_cohort c
   CROSS JOIN ${ref("attribute")} t
 ) ct
-LEFT JOIN ${ref("observed")} o ON o.experiment_id = ct.experiment_id AND o.user_id = ct.user_id
+${f.join("left")} ${ref("observed")} o ON o.experiment_id = ct.experiment_id AND o.user_id = ct.user_id
   AND o.segment_attribute = ct.segment_attribute`,
     );
   },

@@ -30,8 +30,8 @@ const pairwise = (fn: string, expressions: string[]): string =>
  * ClickHouse spellings of the portable function table, valid from 18.16 to current releases. Timestamps are
  * `DateTime` (seconds) in a UTC server/session; booleans are UInt8; sums of doubles use `sumKahan`.
  * `cast` and `dropTable` are the base's (with ClickHouse quoting); the rest differ from standard SQL. CTEs render
- * inlined (`withQueries`); joins render as written, since the session's `join_default_strictness = 'ALL'` gives a
- * plain `JOIN` the strictness 18.16 requires (the models nest one JOIN per SELECT: docs/warehouse.md).
+ * inlined (`withQueries`), joins with `ALL` strictness (`join`); the models nest one JOIN per SELECT
+ * (docs/warehouse.md, "Portable model SQL").
  */
 export const clickhouseFunctions: FunctionTable = {
   ...createBaseFunctions({ types, string, ident }),
