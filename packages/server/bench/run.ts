@@ -373,6 +373,13 @@ interface RssRow {
   readonly rssEndMiB: number | null;
   readonly non2xx: number;
   readonly errors: number;
+  /** The server's RSS when the acknowledged events first passed each count, and its maximum up to then. */
+  readonly atEvents: ReadonlyArray<RssAtEvents>;
+}
+interface RssAtEvents {
+  readonly events: number;
+  readonly rssMiB: number;
+  readonly rssMaxMiB: number;
 }
 let rssRow: RssRow | undefined;
 // ASSAY_BENCH_RSS_SECONDS (default 600) and ASSAY_BENCH_RSS_EVENTS_PER_SECOND (default 50,000): the sustained run;
@@ -382,14 +389,23 @@ const rssRate = Number(process.env.ASSAY_BENCH_RSS_EVENTS_PER_SECOND ?? 50_000);
 if ((only === undefined || only === "rss") && rssSeconds > 0) {
   const rssStart = await serverRssMiB(child.pid);
   let rssMax = rssStart;
+  // Events acknowledged so far, and the RSS when the count first passed each checkpoint: throughput on a shared
+  // machine varies from run to run, the memory at a fixed number of events does not.
+  let acknowledged = 0;
+  const atEvents: RssAtEvents[] = [];
+  const checkpoints = [1e6, 2e6, 3e6, 4e6, 6e6, 8e6, 12e6, 16e6, 20e6, 25e6, 30e6];
   const sampler = setInterval(() => {
+    const events = acknowledged;
     void serverRssMiB(child.pid).then((r) => {
       if (r !== null && (rssMax === null || r > rssMax)) rssMax = r;
+      const next = checkpoints[atEvents.length];
+      if (r !== null && next !== undefined && events >= next)
+        atEvents.push({ events: next, rssMiB: r, rssMaxMiB: rssMax ?? r });
     });
   }, 1000);
   const result = await new Promise<{ total: number; duration: number; non2xx: number; errors: number }>(
     (resolve, reject) => {
-      autocannon(
+      const instance = autocannon(
         {
           url: `${url}/api/events`,
           method: "POST",
@@ -404,6 +420,9 @@ if ((only === undefined || only === "rss") && rssSeconds > 0) {
             ? reject(error)
             : resolve({ total: r.requests.total, duration: r.duration, non2xx: r.non2xx, errors: r.errors }),
       );
+      instance.on("response", (_client: unknown, statusCode: number) => {
+        if (statusCode === 200) acknowledged += 100;
+      });
     },
   );
   clearInterval(sampler);
@@ -416,6 +435,7 @@ if ((only === undefined || only === "rss") && rssSeconds > 0) {
     rssEndMiB: await serverRssMiB(child.pid),
     non2xx: result.non2xx,
     errors: result.errors,
+    atEvents,
   };
   console.log("collector RSS", JSON.stringify(rssRow));
 }
@@ -499,6 +519,13 @@ const md = [
         "| events/s target | events/s achieved | seconds | RSS start MiB | RSS max MiB | RSS end MiB | non-2xx | errors |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
         `| ${rssRow.eventsPerSecondTarget} | ${rssRow.eventsPerSecondAchieved} | ${rssRow.seconds} | ${rssRow.rssStartMiB ?? "–"} | ${rssRow.rssMaxMiB ?? "–"} | ${rssRow.rssEndMiB ?? "–"} | ${rssRow.non2xx} | ${rssRow.errors} |`,
+        "",
+        "RSS at a fixed number of acknowledged events (the figure to compare across runs: the achieved rate depends on",
+        "what else the machine runs):",
+        "",
+        "| events acknowledged | RSS then MiB | RSS max so far MiB |",
+        "|---:|---:|---:|",
+        ...rssRow.atEvents.map((a) => `| ${a.events.toLocaleString("en-US")} | ${a.rssMiB} | ${a.rssMaxMiB} |`),
         "",
       ]),
 ].join("\n");
