@@ -525,7 +525,9 @@ const md = [
         "",
         "| events acknowledged | RSS then MiB | RSS max so far MiB |",
         "|---:|---:|---:|",
-        ...rssRow.atEvents.map((a) => `| ${a.events.toLocaleString("en-US")} | ${a.rssMiB} | ${a.rssMaxMiB} |`),
+        ...rssRow.atEvents.map(
+          (a) => `| ${a.events.toLocaleString("en-US")} | ${a.rssMiB} | ${a.rssMaxMiB} |`,
+        ),
         "",
       ]),
 ].join("\n");

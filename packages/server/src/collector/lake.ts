@@ -75,13 +75,18 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
   // Bounded so that compaction under sustained ingestion cannot grow the server past its memory budget: DuckDB
   // spills what does not fit to the lake's own temp folder (ASSAY_LAKE_MEMORY_LIMIT, default 384MB).
   const settings = {
-    threads: process.env.ASSAY_LAKE_THREADS ?? "2",
+    threads: "2",
     memory_limit: process.env.ASSAY_LAKE_MEMORY_LIMIT ?? "384MB",
-    temp_directory: join(dir, ".duckdb-tmp"),
     preserve_insertion_order: "false",
   };
-  const openSession = async (): Promise<{ connection: DuckDBConnection; close(): void }> => {
-    const instance = await DuckDBInstance.create(":memory:", settings);
+  // Each instance spills to a folder of its own (an instance removes its temp folder when it closes).
+  const openSession = async (
+    tempFolder: string,
+  ): Promise<{ connection: DuckDBConnection; close(): void }> => {
+    const instance = await DuckDBInstance.create(":memory:", {
+      ...settings,
+      temp_directory: join(dir, tempFolder),
+    });
     const connection = await instance.connect();
     await connection.run("SET TimeZone = 'UTC'");
     return {
@@ -92,7 +97,7 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
       },
     };
   };
-  const session = await openSession();
+  const session = await openSession(".duckdb-tmp");
   const { connection } = session;
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(op: () => Promise<T>): Promise<T> => {
@@ -213,8 +218,8 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
       serial(async () => {
         // A DuckDB of its own, closed when done: a long-lived instance kept what its JSON reader, window and sort
         // had allocated (150–300 MiB beyond its buffer pool, which memory_limit does not bound), and held it
-        // between compactions; closed, the process gives it back (docs/server.md, "Memory").
-        const compactor = await openSession();
+        // between compactions; closed, the process gives it back (docs/server.md, "Collector memory").
+        const compactor = await openSession(".duckdb-tmp-compaction");
         try {
           return await compactWith(compactor.connection, log, segment);
         } finally {
