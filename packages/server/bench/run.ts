@@ -375,6 +375,12 @@ interface RssRow {
   readonly errors: number;
   /** The server's RSS when the acknowledged events first passed each count, and its maximum up to then. */
   readonly atEvents: ReadonlyArray<RssAtEvents>;
+  /**
+   * CPU seconds per second of the server process (all its threads, compaction included) and of this process (the
+   * sender): near 1 for the server means its core was the limit; a sender near 1 would mean the bench was.
+   */
+  readonly serverCpuShare: number | null;
+  readonly clientCpuShare: number;
 }
 interface RssAtEvents {
   readonly events: number;
@@ -389,6 +395,9 @@ const rssRate = Number(process.env.ASSAY_BENCH_RSS_EVENTS_PER_SECOND ?? 50_000);
 if ((only === undefined || only === "rss") && rssSeconds > 0) {
   const rssStart = await serverRssMiB(child.pid);
   let rssMax = rssStart;
+  const serverCpuBefore = await serverCpuSeconds(child.pid);
+  const clientCpuBefore = process.cpuUsage();
+  const startedAt = performance.now();
   // Events acknowledged so far, and the RSS when the count first passed each checkpoint: throughput on a shared
   // machine varies from run to run, the memory at a fixed number of events does not.
   let acknowledged = 0;
@@ -428,6 +437,9 @@ if ((only === undefined || only === "rss") && rssSeconds > 0) {
     },
   );
   clearInterval(sampler);
+  const wallSeconds = (performance.now() - startedAt) / 1000;
+  const serverCpuAfter = await serverCpuSeconds(child.pid);
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   rssRow = {
     eventsPerSecondTarget: rssRate,
     eventsPerSecondAchieved: Math.round((result.total * 100) / result.duration),
@@ -438,6 +450,11 @@ if ((only === undefined || only === "rss") && rssSeconds > 0) {
     non2xx: result.non2xx,
     errors: result.errors,
     atEvents,
+    serverCpuShare:
+      serverCpuBefore === null || serverCpuAfter === null
+        ? null
+        : Math.round(((serverCpuAfter - serverCpuBefore) / wallSeconds) * 100) / 100,
+    clientCpuShare: Math.round(((clientCpu.user + clientCpu.system) / 1e6 / wallSeconds) * 100) / 100,
   };
   console.log("collector RSS", JSON.stringify(rssRow));
 }
@@ -518,9 +535,12 @@ const md = [
         "(`ASSAY_BENCH_RSS_EVENTS_PER_SECOND`, `ASSAY_BENCH_RSS_SECONDS`; the server compacts every 10 s); the server's RSS",
         "sampled every second. Target: < 1 GiB.",
         "",
-        "| events/s target | events/s achieved | seconds | RSS start MiB | RSS max MiB | RSS end MiB | non-2xx | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        `| ${rssRow.eventsPerSecondTarget} | ${rssRow.eventsPerSecondAchieved} | ${rssRow.seconds} | ${rssRow.rssStartMiB ?? "–"} | ${rssRow.rssMaxMiB ?? "–"} | ${rssRow.rssEndMiB ?? "–"} | ${rssRow.non2xx} | ${rssRow.errors} |`,
+        "| events/s target | events/s achieved | seconds | RSS start MiB | RSS max MiB | RSS end MiB | non-2xx | errors | server CPU s/s | sender CPU s/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        `| ${rssRow.eventsPerSecondTarget} | ${rssRow.eventsPerSecondAchieved} | ${rssRow.seconds} | ${rssRow.rssStartMiB ?? "–"} | ${rssRow.rssMaxMiB ?? "–"} | ${rssRow.rssEndMiB ?? "–"} | ${rssRow.non2xx} | ${rssRow.errors} | ${rssRow.serverCpuShare ?? "–"} | ${rssRow.clientCpuShare} |`,
+        "",
+        "CPU s/s: CPU seconds per second of the run (the server's threads, compaction included; the sender is this",
+        "process): a server near 1.0 (its one pinned core) is the limit; a sender near 1.0 would be the bench's.",
         "",
         "RSS at a fixed number of acknowledged events (the figure to compare across runs: the achieved rate depends on",
         "what else the machine runs):",
