@@ -373,6 +373,19 @@ interface RssRow {
   readonly rssEndMiB: number | null;
   readonly non2xx: number;
   readonly errors: number;
+  /** The server's RSS when the acknowledged events first passed each count, and its maximum up to then. */
+  readonly atEvents: ReadonlyArray<RssAtEvents>;
+  /**
+   * CPU seconds per second of the server process (all its threads, compaction included) and of this process (the
+   * sender): near 1 for the server means its core was the limit; a sender near 1 would mean the bench was.
+   */
+  readonly serverCpuShare: number | null;
+  readonly clientCpuShare: number;
+}
+interface RssAtEvents {
+  readonly events: number;
+  readonly rssMiB: number;
+  readonly rssMaxMiB: number;
 }
 let rssRow: RssRow | undefined;
 // ASSAY_BENCH_RSS_SECONDS (default 600) and ASSAY_BENCH_RSS_EVENTS_PER_SECOND (default 50,000): the sustained run;
@@ -382,18 +395,32 @@ const rssRate = Number(process.env.ASSAY_BENCH_RSS_EVENTS_PER_SECOND ?? 50_000);
 if ((only === undefined || only === "rss") && rssSeconds > 0) {
   const rssStart = await serverRssMiB(child.pid);
   let rssMax = rssStart;
+  const serverCpuBefore = await serverCpuSeconds(child.pid);
+  const clientCpuBefore = process.cpuUsage();
+  const startedAt = performance.now();
+  // Events acknowledged so far, and the RSS when the count first passed each checkpoint: throughput on a shared
+  // machine varies from run to run, the memory at a fixed number of events does not.
+  let acknowledged = 0;
+  const atEvents: RssAtEvents[] = [];
+  const checkpoints = [1e6, 2e6, 3e6, 4e6, 6e6, 8e6, 12e6, 16e6, 20e6, 25e6, 30e6];
   const sampler = setInterval(() => {
+    const events = acknowledged;
     void serverRssMiB(child.pid).then((r) => {
       if (r !== null && (rssMax === null || r > rssMax)) rssMax = r;
+      const next = checkpoints[atEvents.length];
+      if (r !== null && next !== undefined && events >= next)
+        atEvents.push({ events: next, rssMiB: r, rssMaxMiB: rssMax ?? r });
     });
   }, 1000);
   const result = await new Promise<{ total: number; duration: number; non2xx: number; errors: number }>(
     (resolve, reject) => {
-      autocannon(
+      const instance = autocannon(
         {
           url: `${url}/api/events`,
           method: "POST",
-          connections: 20,
+          // Enough connections that the fixed rate is the server's to keep: with 20, one request in flight each, a
+          // latency above 40 ms (a compaction sharing the server's core) capped the sender below 500 requests/s.
+          connections: 100,
           overallRate: rssRate / 100,
           duration: rssSeconds,
           headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
@@ -404,9 +431,15 @@ if ((only === undefined || only === "rss") && rssSeconds > 0) {
             ? reject(error)
             : resolve({ total: r.requests.total, duration: r.duration, non2xx: r.non2xx, errors: r.errors }),
       );
+      instance.on("response", (_client: unknown, statusCode: number) => {
+        if (statusCode === 200) acknowledged += 100;
+      });
     },
   );
   clearInterval(sampler);
+  const wallSeconds = (performance.now() - startedAt) / 1000;
+  const serverCpuAfter = await serverCpuSeconds(child.pid);
+  const clientCpu = process.cpuUsage(clientCpuBefore);
   rssRow = {
     eventsPerSecondTarget: rssRate,
     eventsPerSecondAchieved: Math.round((result.total * 100) / result.duration),
@@ -416,6 +449,12 @@ if ((only === undefined || only === "rss") && rssSeconds > 0) {
     rssEndMiB: await serverRssMiB(child.pid),
     non2xx: result.non2xx,
     errors: result.errors,
+    atEvents,
+    serverCpuShare:
+      serverCpuBefore === null || serverCpuAfter === null
+        ? null
+        : Math.round(((serverCpuAfter - serverCpuBefore) / wallSeconds) * 100) / 100,
+    clientCpuShare: Math.round(((clientCpu.user + clientCpu.system) / 1e6 / wallSeconds) * 100) / 100,
   };
   console.log("collector RSS", JSON.stringify(rssRow));
 }
@@ -496,9 +535,21 @@ const md = [
         "(`ASSAY_BENCH_RSS_EVENTS_PER_SECOND`, `ASSAY_BENCH_RSS_SECONDS`; the server compacts every 10 s); the server's RSS",
         "sampled every second. Target: < 1 GiB.",
         "",
-        "| events/s target | events/s achieved | seconds | RSS start MiB | RSS max MiB | RSS end MiB | non-2xx | errors |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        `| ${rssRow.eventsPerSecondTarget} | ${rssRow.eventsPerSecondAchieved} | ${rssRow.seconds} | ${rssRow.rssStartMiB ?? "–"} | ${rssRow.rssMaxMiB ?? "–"} | ${rssRow.rssEndMiB ?? "–"} | ${rssRow.non2xx} | ${rssRow.errors} |`,
+        "| events/s target | events/s achieved | seconds | RSS start MiB | RSS max MiB | RSS end MiB | non-2xx | errors | server CPU s/s | sender CPU s/s |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        `| ${rssRow.eventsPerSecondTarget} | ${rssRow.eventsPerSecondAchieved} | ${rssRow.seconds} | ${rssRow.rssStartMiB ?? "–"} | ${rssRow.rssMaxMiB ?? "–"} | ${rssRow.rssEndMiB ?? "–"} | ${rssRow.non2xx} | ${rssRow.errors} | ${rssRow.serverCpuShare ?? "–"} | ${rssRow.clientCpuShare} |`,
+        "",
+        "CPU s/s: CPU seconds per second of the run (the server's threads, compaction included; the sender is this",
+        "process): a server near 1.0 (its one pinned core) is the limit; a sender near 1.0 would be the bench's.",
+        "",
+        "RSS at a fixed number of acknowledged events (the figure to compare across runs: the achieved rate depends on",
+        "what else the machine runs):",
+        "",
+        "| events acknowledged | RSS then MiB | RSS max so far MiB |",
+        "|---:|---:|---:|",
+        ...rssRow.atEvents.map(
+          (a) => `| ${a.events.toLocaleString("en-US")} | ${a.rssMiB} | ${a.rssMaxMiB} |`,
+        ),
         "",
       ]),
 ].join("\n");

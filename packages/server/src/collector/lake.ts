@@ -1,7 +1,7 @@
 import { mkdir, rename } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { allTeams, createLakeReader, type LakeReader, listLakeFiles, sqlString } from "@assay/pipeline";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { EventLog, SealedSegment } from "./event-log.js";
 import { type QuarantineReport, quarantineUnreadableLines } from "./wal-quarantine.js";
 
@@ -74,33 +74,136 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
   await mkdir(join(dir, "raw"), { recursive: true });
   // Bounded so that compaction under sustained ingestion cannot grow the server past its memory budget: DuckDB
   // spills what does not fit to the lake's own temp folder (ASSAY_LAKE_MEMORY_LIMIT, default 384MB).
-  const instance = await DuckDBInstance.create(":memory:", {
+  const settings = {
     threads: "2",
     memory_limit: process.env.ASSAY_LAKE_MEMORY_LIMIT ?? "384MB",
-    temp_directory: join(dir, ".duckdb-tmp"),
     preserve_insertion_order: "false",
-  });
-  const connection = await instance.connect();
-  await connection.run("SET TimeZone = 'UTC'");
+  };
+  // Each instance spills to a folder of its own (an instance removes its temp folder when it closes).
+  const openSession = async (
+    tempFolder: string,
+  ): Promise<{ connection: DuckDBConnection; close(): void }> => {
+    const instance = await DuckDBInstance.create(":memory:", {
+      ...settings,
+      temp_directory: join(dir, tempFolder),
+    });
+    const connection = await instance.connect();
+    await connection.run("SET TimeZone = 'UTC'");
+    return {
+      connection,
+      close() {
+        connection.closeSync();
+        instance.closeSync();
+      },
+    };
+  };
+  const session = await openSession(".duckdb-tmp");
+  const { connection } = session;
   let chain: Promise<unknown> = Promise.resolve();
   const serial = <T>(op: () => Promise<T>): Promise<T> => {
     const run = chain.then(op, op);
     chain = run.catch(() => undefined);
     return run;
   };
-  const query = async <T>(sql: string): Promise<T[]> => {
-    const reader = await connection.runAndReadAll(sql);
+  const queryOn = async <T>(on: DuckDBConnection, sql: string): Promise<T[]> => {
+    const reader = await on.runAndReadAll(sql);
     return reader.getRowObjectsJS().map((row) => {
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(row)) out[k] = typeof v === "bigint" ? Number(v) : v;
       return out as T;
     });
   };
-  const copyTo = async (select: string, target: string): Promise<void> => {
+  const query = <T>(sql: string): Promise<T[]> => queryOn<T>(connection, sql);
+  const copyTo = async (on: DuckDBConnection, select: string, target: string): Promise<void> => {
     await mkdir(dirname(target), { recursive: true });
     const tmp = join(dirname(target), `.${Date.now()}-${Math.random().toString(36).slice(2)}.tmp`);
-    await connection.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+    await on.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
     await rename(tmp, target);
+  };
+
+  // One compaction on `on`: the segment into the lake's raw tables, then the segment removed.
+  const compactWith = async (
+    on: DuckDBConnection,
+    log: EventLog,
+    segment: SealedSegment,
+  ): Promise<CompactionCounts> => {
+    const name = `${compactedPrefix}${String(segment.number).padStart(9, "0")}.parquet`;
+    const load = () =>
+      on.run(
+        `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
+               format = 'newline_delimited', columns = ${walColumns})`,
+      );
+    try {
+      await load();
+    } catch (error) {
+      // A line the reader refuses (written before the writer checked, or damaged on disk) is quarantined with a
+      // logged error; the rest of the segment is compacted. Any other failure is the caller's to see.
+      const report = await quarantineUnreadableLines(segment.path);
+      if (report === undefined) throw error;
+      onQuarantine(report);
+      await load();
+    }
+    // A line written twice (a batch retried after a failed append) is kept once. Such repeats are rare: the
+    // window function (the costliest step of a compaction, in time and memory) runs only when a cheap
+    // aggregate finds one.
+    const [repeats] = await queryOn<{ n: number }>(
+      on,
+      "SELECT count(*) AS n FROM (SELECT 1 FROM seg GROUP BY kind, team, event_id HAVING count(*) > 1)",
+    );
+    if (repeats !== undefined && repeats.n > 0)
+      await on.run(
+        "CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM seg QUALIFY row_number() OVER (PARTITION BY kind, team, event_id) = 1",
+      );
+    const parts = await queryOn<{ kind: string; dt: string; n: number }>(
+      on,
+      `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc, assignment_time_utc, observed_time_utc), 1, 10) AS dt,
+             count(*) AS n
+           FROM seg GROUP BY ALL ORDER BY ALL`,
+    );
+    let events = 0;
+    let exposures = 0;
+    let assignments = 0;
+    let userAttributes = 0;
+    for (const part of parts) {
+      if (part.kind === "assignment") {
+        assignments += part.n;
+        await copyTo(
+          on,
+          `SELECT experiment_id, user_id, variant_id, CAST(assignment_time_utc AS TIMESTAMPTZ) AS assignment_time_utc, ${teamColumn}
+               FROM seg WHERE kind = 'assignment' AND substr(assignment_time_utc, 1, 10) = ${sqlString(part.dt)}
+               ORDER BY assignment_time_utc`,
+          join(dir, "raw", "assignments", `dt=${part.dt}`, name),
+        );
+      } else if (part.kind === "event") {
+        events += part.n;
+        await copyTo(
+          on,
+          `SELECT event_id, user_id, event_name, CAST(event_time_utc AS TIMESTAMPTZ) AS event_time_utc, value, properties, ${teamColumn}
+               FROM seg WHERE kind = 'event' AND substr(event_time_utc, 1, 10) = ${sqlString(part.dt)} ORDER BY event_time_utc`,
+          join(dir, "raw", "events", `dt=${part.dt}`, name),
+        );
+      } else if (part.kind === "user_attribute") {
+        userAttributes += part.n;
+        await copyTo(
+          on,
+          `SELECT user_id, attribute, attribute_value AS value, CAST(observed_time_utc AS TIMESTAMPTZ) AS observed_time_utc, ${teamColumn}
+               FROM seg WHERE kind = 'user_attribute' AND substr(observed_time_utc, 1, 10) = ${sqlString(part.dt)}
+               ORDER BY observed_time_utc, user_id, attribute`,
+          join(dir, "raw", "user_attributes", `dt=${part.dt}`, name),
+        );
+      } else {
+        exposures += part.n;
+        await copyTo(
+          on,
+          `SELECT experiment_id, user_id, variant_id, CAST(exposure_time_utc AS TIMESTAMPTZ) AS exposure_time_utc, event_id, ${teamColumn}
+               FROM seg WHERE kind = 'exposure' AND substr(exposure_time_utc, 1, 10) = ${sqlString(part.dt)} ORDER BY exposure_time_utc`,
+          join(dir, "raw", "exposures", `dt=${part.dt}`, name),
+        );
+      }
+    }
+    await on.run("DROP TABLE seg");
+    await log.removeSegment(segment);
+    return { events, exposures, assignments, user_attributes: userAttributes };
   };
 
   // Inside `serial` the lake's own reads use the session directly; outside, every query waits its turn.
@@ -113,68 +216,15 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
     query: (sql) => serial(() => query(sql)),
     compactSegment: (log, segment) =>
       serial(async () => {
-        const name = `${compactedPrefix}${String(segment.number).padStart(9, "0")}.parquet`;
-        const load = () =>
-          connection.run(
-            `CREATE OR REPLACE TEMP TABLE seg AS SELECT * FROM read_json(${sqlString(segment.path)},
-               format = 'newline_delimited', columns = ${walColumns})
-             QUALIFY row_number() OVER (PARTITION BY kind, team, event_id) = 1`,
-          );
+        // A DuckDB of its own, closed when done: a long-lived instance kept what its JSON reader, window and sort
+        // had allocated (150–300 MiB beyond its buffer pool, which memory_limit does not bound), and held it
+        // between compactions; closed, the process gives it back (docs/server.md, "Collector memory").
+        const compactor = await openSession(".duckdb-tmp-compaction");
         try {
-          await load();
-        } catch (error) {
-          // A line the reader refuses (written before the writer checked, or damaged on disk) is quarantined with a
-          // logged error; the rest of the segment is compacted. Any other failure is the caller's to see.
-          const report = await quarantineUnreadableLines(segment.path);
-          if (report === undefined) throw error;
-          onQuarantine(report);
-          await load();
+          return await compactWith(compactor.connection, log, segment);
+        } finally {
+          compactor.close();
         }
-        const parts = await query<{ kind: string; dt: string; n: number }>(
-          `SELECT kind, substr(coalesce(event_time_utc, exposure_time_utc, assignment_time_utc, observed_time_utc), 1, 10) AS dt,
-             count(*) AS n
-           FROM seg GROUP BY ALL ORDER BY ALL`,
-        );
-        let events = 0;
-        let exposures = 0;
-        let assignments = 0;
-        let userAttributes = 0;
-        for (const part of parts) {
-          if (part.kind === "assignment") {
-            assignments += part.n;
-            await copyTo(
-              `SELECT experiment_id, user_id, variant_id, CAST(assignment_time_utc AS TIMESTAMPTZ) AS assignment_time_utc, ${teamColumn}
-               FROM seg WHERE kind = 'assignment' AND substr(assignment_time_utc, 1, 10) = ${sqlString(part.dt)}
-               ORDER BY assignment_time_utc`,
-              join(dir, "raw", "assignments", `dt=${part.dt}`, name),
-            );
-          } else if (part.kind === "event") {
-            events += part.n;
-            await copyTo(
-              `SELECT event_id, user_id, event_name, CAST(event_time_utc AS TIMESTAMPTZ) AS event_time_utc, value, properties, ${teamColumn}
-               FROM seg WHERE kind = 'event' AND substr(event_time_utc, 1, 10) = ${sqlString(part.dt)} ORDER BY event_time_utc`,
-              join(dir, "raw", "events", `dt=${part.dt}`, name),
-            );
-          } else if (part.kind === "user_attribute") {
-            userAttributes += part.n;
-            await copyTo(
-              `SELECT user_id, attribute, attribute_value AS value, CAST(observed_time_utc AS TIMESTAMPTZ) AS observed_time_utc, ${teamColumn}
-               FROM seg WHERE kind = 'user_attribute' AND substr(observed_time_utc, 1, 10) = ${sqlString(part.dt)}
-               ORDER BY observed_time_utc, user_id, attribute`,
-              join(dir, "raw", "user_attributes", `dt=${part.dt}`, name),
-            );
-          } else {
-            exposures += part.n;
-            await copyTo(
-              `SELECT experiment_id, user_id, variant_id, CAST(exposure_time_utc AS TIMESTAMPTZ) AS exposure_time_utc, event_id, ${teamColumn}
-               FROM seg WHERE kind = 'exposure' AND substr(exposure_time_utc, 1, 10) = ${sqlString(part.dt)} ORDER BY exposure_time_utc`,
-              join(dir, "raw", "exposures", `dt=${part.dt}`, name),
-            );
-          }
-        }
-        await connection.run("DROP TABLE seg");
-        await log.removeSegment(segment);
-        return { events, exposures, assignments, user_attributes: userAttributes };
       }),
     readEventIds: (sinceMs = 0) =>
       // Only the compactor's files (`wal-<segment>.parquet`) hold collected events; files loaded from elsewhere
@@ -196,8 +246,7 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
       }),
     async close() {
       await chain;
-      connection.closeSync();
-      instance.closeSync();
+      session.close();
     },
   };
 }
