@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -54,5 +55,30 @@ describe("compaction of a segment", () => {
     const { events, rows } = await compactLines(lines);
     expect(events).toBe(500);
     expect(new Set(rows.map((r) => `${r.team}/${r.event_id}`)).size).toBe(500);
+  });
+});
+
+describe("the lake's DuckDB spill folders", () => {
+  it("removes spill files a killed process left behind, at open and at the next compaction", async () => {
+    const home = await mkdtemp(join(tmpdir(), "assay-spill-"));
+    homes.push(home);
+    const lakeDir = join(home, "lake");
+    const stale = (folder: string) => join(lakeDir, folder, "duckdb_temp_storage_DEFAULT-0.tmp");
+    for (const folder of [".duckdb-tmp", ".duckdb-tmp-compaction"]) {
+      await mkdir(join(lakeDir, folder), { recursive: true });
+      await writeFile(stale(folder), "spilled by a process killed mid-compaction");
+    }
+    const log = await openEventLog({ dir: join(home, "wal") });
+    const lake = await openLake(lakeDir);
+    try {
+      expect(existsSync(stale(".duckdb-tmp"))).toBe(false);
+      await log.append(line("e1", "growth"));
+      await log.seal();
+      for (const segment of await log.sealedSegments()) await lake.compactSegment(log, segment);
+      expect(existsSync(stale(".duckdb-tmp-compaction"))).toBe(false);
+    } finally {
+      await lake.close();
+      await log.close();
+    }
   });
 });

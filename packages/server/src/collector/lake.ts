@@ -1,4 +1,4 @@
-import { mkdir, rename } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { allTeams, createLakeReader, type LakeReader, listLakeFiles, sqlString } from "@assay/pipeline";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
@@ -83,6 +83,8 @@ export async function openLake(dir: string, options: LakeOptions = {}): Promise<
   const openSession = async (
     tempFolder: string,
   ): Promise<{ connection: DuckDBConnection; close(): void }> => {
+    // Spill files a killed process left behind belong to no instance: only one instance uses a folder at a time.
+    await rm(join(dir, tempFolder), { recursive: true, force: true });
     const instance = await DuckDBInstance.create(":memory:", {
       ...settings,
       temp_directory: join(dir, tempFolder),
