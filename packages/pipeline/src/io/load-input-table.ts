@@ -116,7 +116,9 @@ async function loadFiles(
       {
         column: spec.time,
         // A timestamp column converts whenever it is not null (no per-row cast needed to check it); text is parsed.
-        bad: timeType.toUpperCase().startsWith("TIMESTAMP") ? `${f.ident(spec.time)} IS NULL` : `(${timeSql}) IS NULL`,
+        bad: timeType.toUpperCase().startsWith("TIMESTAMP")
+          ? `${f.ident(spec.time)} IS NULL`
+          : `(${timeSql}) IS NULL`,
         why: "cannot parse as an ISO 8601 UTC time",
       },
       ...(spec.optionalNumber && numberSql && !numeric

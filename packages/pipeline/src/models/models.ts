@@ -420,7 +420,9 @@ LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AN
         ? "\nWHERE 1 = 0"
         : // Filtered only when some used metric is planned elsewhere: the IN list makes DuckDB guess one metric row
           // and build its hash table on cohort × metrics instead of on the unit measures.
-          config.experiments.every((x) => x.metricIds.every((id) => plan.metrics.some((e) => e.metric.id === id)))
+          config.experiments.every((x) =>
+              x.metricIds.every((id) => plan.metrics.some((e) => e.metric.id === id)),
+            )
           ? ""
           : `\nWHERE em.metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
     }`;
