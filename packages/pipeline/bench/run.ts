@@ -44,7 +44,9 @@ const repeat = Math.max(1, Number(process.env.ASSAY_BENCH_REPEAT ?? (scale < 1 ?
 const analyzeUsers = Math.round(1_000_000 * scale);
 const lakeDt = "2026-03-01";
 // ASSAY_BENCH_TARGETS=lake (or analyze) runs one target only; default both.
-const benchTargets = new Set((process.env.ASSAY_BENCH_TARGETS ?? "analyze,lake").split(",").map((t) => t.trim()));
+const benchTargets = new Set(
+  (process.env.ASSAY_BENCH_TARGETS ?? "analyze,lake").split(",").map((t) => t.trim()),
+);
 const runAnalyze = benchTargets.has("analyze");
 const runLake = benchTargets.has("lake");
 const loads: number[] = [];
@@ -404,15 +406,16 @@ async function main() {
     const csv = (dir: string) =>
       `read_csv('${join(dir, "agg_experiment_metric_by_variant.csv")}', header = true)`;
     if (runAnalyze) await checkSums(csv(analyzeOut), csv(analyzeFloorOut));
-    if (runAnalyze) await checkCsvRows(analyzeOut, analyzeFloorOut, [
-      "fact_assignment.csv",
-      "int_experiment_exposure_validation.csv",
-      "fct_experiment_exposure_quality_daily.csv",
-      "fct_experiment_cohort.csv",
-      "fct_experiment_unit_outcomes.csv",
-      "agg_experiment_metric_by_variant.csv",
-      "fct_experiment_results.csv",
-    ]);
+    if (runAnalyze)
+      await checkCsvRows(analyzeOut, analyzeFloorOut, [
+        "fact_assignment.csv",
+        "int_experiment_exposure_validation.csv",
+        "fct_experiment_exposure_quality_daily.csv",
+        "fct_experiment_cohort.csv",
+        "fct_experiment_unit_outcomes.csv",
+        "agg_experiment_metric_by_variant.csv",
+        "fct_experiment_results.csv",
+      ]);
     const lakeAgg = (dir: string) =>
       parquetRelation(partitionFiles(dir, "gold", "agg_experiment_metric_by_variant", lakeDt));
     const compared = runLake ? await checkSums(lakeAgg(lake), lakeAgg(floorLake)) : 0;
