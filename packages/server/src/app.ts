@@ -7,7 +7,7 @@ import { type DecisionService, smtpFromEnv } from "./decisions/decision-service.
 import { readGuardrailBreaches } from "./decisions/guardrail-breach-status.js";
 import { createHotLane } from "./hot-path/hot-lane.js";
 import { admitJson, admitStrings } from "./http/admission.js";
-import { apiKeyRequestSchema } from "./http/api-key-request.js";
+import { registerApiKeyRoutes } from "./http/api-key-routes.js";
 import { assignInputSchema, parseAssignFast } from "./http/assign-input.js";
 import { bodyWithPathKey } from "./http/body-with-path-key.js";
 import { dashboardDistDir, registerDashboard } from "./http/dashboard-static.js";
@@ -33,7 +33,7 @@ import {
 import { createNotifier, type Notifier } from "./notifications/notifier.js";
 import type { AssignmentRecord } from "./registry/assignment-log.js";
 import { listAudit } from "./registry/audit-log.js";
-import { createApiKey, createAuthenticator, hasRole, type Principal, requireRole } from "./registry/auth.js";
+import { createAuthenticator, hasRole, type Principal, requireRole } from "./registry/auth.js";
 import { flagSchema, metricDefinitionSchema, segmentSchema } from "./registry/definition-schemas.js";
 import {
   getFlag,
@@ -147,7 +147,10 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   const hotLane = createHotLane({ bodyLimit });
   const app = Fastify({ logger: options.logger ?? false, bodyLimit, serverFactory: hotLane.serverFactory });
   trackRoutes(app);
-  const authenticate = createAuthenticator(db);
+  // A shared registry may revoke a key through another server: a cached key is looked up again each second.
+  const authenticate = createAuthenticator(db, {
+    recheckMs: db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000,
+  });
   // An embedded registry has no other writer, so its snapshots change only through this server.
   const snapshots = createSnapshotCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
   const plans = createTrackingPlanCache(db, db.dialect === "pglite" ? Number.POSITIVE_INFINITY : 1000);
@@ -305,13 +308,13 @@ export async function createApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/api/openapi.json", async () => buildOpenApiDocument());
 
   // --- API keys -------------------------------------------------------------------------------
-  app.post("/api/keys", async (request, reply) => {
-    const p = await auth(request);
-    requireRole(p, "admin");
-    const body = parseInput(apiKeyRequestSchema, request.body);
-    const created = await createApiKey(db, { team: p.team, role: body.role, name: body.name });
-    reply.status(201);
-    return { key_id: created.keyId, secret: created.secret, team: p.team, role: body.role, name: body.name };
+  registerApiKeyRoutes(app, {
+    auth,
+    inTeam,
+    revoked: (keyId) => {
+      authenticate.forget(keyId);
+      streams.closeKey(keyId);
+    },
   });
 
   // --- Experiments ----------------------------------------------------------------------------

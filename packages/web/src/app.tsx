@@ -7,6 +7,7 @@ import { ExperimentPage } from "./pages/experiment-page.js";
 import { ExperimentsPage } from "./pages/experiments-page.js";
 import { FlagPage } from "./pages/flag-page.js";
 import { FlagsPage } from "./pages/flags-page.js";
+import { KeysPage } from "./pages/keys-page.js";
 import { hrefOf, type Route, useRoute } from "./router.js";
 
 export const API_KEY_STORAGE = "assay.apiKey";
@@ -58,6 +59,8 @@ function Page({ route }: { readonly route: Route }): ReactNode {
       return <FlagPage key={route.key} flagKey={route.key} />;
     case "change_requests":
       return <ChangeRequestsPage />;
+    case "keys":
+      return <KeysPage />;
     default:
       return (
         <div className="state state-empty">
@@ -101,6 +104,9 @@ export function App(): ReactNode {
           </a>
           <a href={hrefOf({ page: "new" })} aria-current={current("new")}>
             New experiment
+          </a>
+          <a href={hrefOf({ page: "keys" })} aria-current={current("keys")}>
+            Keys
           </a>
         </nav>
         <KeyForm key={apiKey} apiKey={apiKey} onSave={save} />

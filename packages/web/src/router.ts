@@ -8,6 +8,7 @@ export type Route =
   | { readonly page: "flags" }
   | { readonly page: "flag"; readonly key: string }
   | { readonly page: "change_requests" }
+  | { readonly page: "keys" }
   | { readonly page: "not_found"; readonly path: string };
 
 /**
@@ -26,6 +27,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "flags" && parts.length === 2 && parts[1] !== undefined)
     return { page: "flag", key: parts[1] };
   if (parts[0] === "change-requests" && parts.length === 1) return { page: "change_requests" };
+  if (parts[0] === "keys" && parts.length === 1) return { page: "keys" };
   if (parts[0] === "new" && parts.length === 1) return { page: "new" };
   if (parts[0] === "experiments" && parts[1] !== undefined) {
     if (parts.length === 2) return { page: "experiment", key: parts[1] };
@@ -50,6 +52,8 @@ export function hrefOf(route: Route): string {
       return `#/flags/${encodeURIComponent(route.key)}`;
     case "change_requests":
       return "#/change-requests";
+    case "keys":
+      return "#/keys";
     default:
       return "#/";
   }

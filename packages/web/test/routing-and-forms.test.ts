@@ -5,7 +5,7 @@ import { filterExperiments } from "../src/format/experiment-filter.js";
 import { dayToIso, fieldAnchor, isoToDay, parseNumberField } from "../src/format/field-anchor.js";
 import { lifecycleActions } from "../src/format/lifecycle.js";
 import { extent, linearScale } from "../src/format/scale.js";
-import { parseRoute } from "../src/router.js";
+import { hrefOf, parseRoute } from "../src/router.js";
 
 describe("routes", () => {
   it("parses hash routes", () => {
@@ -14,6 +14,8 @@ describe("routes", () => {
     expect(parseRoute("#/experiments/exp_1")).toEqual({ page: "experiment", key: "exp_1" });
     expect(parseRoute("#/experiments/exp_1/edit")).toEqual({ page: "edit", key: "exp_1" });
     expect(parseRoute("#/flags/")).toEqual({ page: "flags" });
+    expect(parseRoute("#/keys")).toEqual({ page: "keys" });
+    expect(hrefOf(parseRoute("#/keys"))).toBe("#/keys");
     expect(parseRoute("#/nope/x")).toEqual({ page: "not_found", path: "/nope/x" });
   });
 });

@@ -357,6 +357,11 @@ export interface AssayConfig {
    * first); resolved from `user_attributes` by the pipeline before compiling, like `segmentAttributes`.
    */
   readonly attributeLevels?: Readonly<Record<string, ReadonlyArray<string>>>;
+  /**
+   * The end of the data a retention window must reach (epoch ms): set by the pipeline for a lake partition (the
+   * end of day `dt`); absent = the latest event time of the input (docs/metrics.md, retention).
+   */
+  readonly dataHorizonMs?: number;
 }
 
 /** A configuration that does not validate; `issues` name each key path (`experiments[0].variants`). */

@@ -131,10 +131,11 @@ export function planMeasures(config: AssayConfig): MeasurePlan {
   };
 }
 
-/** The SQL value of one side of a metric for one unit, from that measure's `_count`/`_sum` columns. */
+/** The SQL value of one side of a metric for one unit, from that measure's `_count`/`_sum` columns (`alias` "": unqualified). */
 export function measureValueSql(measure: UnitMeasure, spec: MeasureSpec, alias: string): string {
-  const count = `COALESCE(${alias}.${measure.column}_count, 0)`;
-  const sum = `COALESCE(${alias}.${measure.column}_sum, 0)`;
+  const q = alias === "" ? "" : `${alias}.`;
+  const count = `COALESCE(${q}${measure.column}_count, 0)`;
+  const sum = `COALESCE(${q}${measure.column}_sum, 0)`;
   switch (spec.aggregation) {
     case "count":
       return count;
@@ -147,28 +148,32 @@ export function measureValueSql(measure: UnitMeasure, spec: MeasureSpec, alias: 
 
 /**
  * A metric's per-unit value, denominator and covariates as SQL over the unit measures `u` and the attribute pivot
- * `ua` (null where absent; caps are applied by the aggregate, per analysis mode).
+ * `ua` (null where absent; caps are applied by the aggregate, per analysis mode). `qualified: false` names the
+ * columns without those aliases, for a query that has joined them in nested subqueries (their names are unique).
  */
 export function outcomeSql(
   entry: PlannedMetric,
   string: (value: string) => string,
+  qualified = true,
 ): {
   value: string;
   denominator: string | null;
   covariate: string | null;
   extraCovariates: ReadonlyArray<string>;
 } {
+  const u = qualified ? "u" : "";
+  const ua = qualified ? "ua." : "";
   return {
-    value: measureValueSql(entry.numerator, entry.metric.numerator, "u"),
+    value: measureValueSql(entry.numerator, entry.metric.numerator, u),
     denominator:
       entry.denominator && entry.metric.denominator
-        ? measureValueSql(entry.denominator, entry.metric.denominator, "u")
+        ? measureValueSql(entry.denominator, entry.metric.denominator, u)
         : null,
-    covariate: entry.covariate ? measureValueSql(entry.covariate, entry.metric.numerator, "u") : null,
+    covariate: entry.covariate ? measureValueSql(entry.covariate, entry.metric.numerator, u) : null,
     extraCovariates: entry.extraCovariates.map((x) =>
       x.kind === "measure"
-        ? measureValueSql(x.measure, x.spec, "u")
-        : `CASE WHEN ua.a${x.attributeIndex} = ${string(x.level)} THEN 1 ELSE 0 END`,
+        ? measureValueSql(x.measure, x.spec, u)
+        : `CASE WHEN ${ua}a${x.attributeIndex} = ${string(x.level)} THEN 1 ELSE 0 END`,
     ),
   };
 }

@@ -1,5 +1,5 @@
 import type { AssayConfig } from "../config/assay-config.js";
-import type { FunctionTable } from "../sql/dialect.js";
+import type { FunctionTable, NamedQuery, QueryRef } from "../sql/dialect.js";
 import { outcomeSql, type PlannedMetric, planMeasures, usedMetrics } from "./measure-plan.js";
 
 /** The sufficient statistics of every metric aggregate, in column order (after `n`). */
@@ -41,14 +41,36 @@ interface MetricColumns {
   readonly included: string | null;
 }
 
-/** The shared `unit` and `stats` CTEs of the aggregates: one GROUP BY computes every requested sum. */
+/** The shared `unit` and `stats` named queries of the aggregates: one GROUP BY computes every requested sum. */
 export interface AggregateFrame {
   readonly metrics: ReadonlyArray<MetricColumns>;
   /** The name of the stats column holding Σa·b (Σa when b is absent), registering it. */
   readonly sumOf: (a: string | null, b?: string | null) => string;
-  /** The `WITH unit AS (…), stats AS (…)` text; call after every `sumOf`. */
-  readonly ctes: () => string;
+  /** The `unit`, `cap_by_mode` (when capped) and `stats` queries for `f.withQueries`; call after every `sumOf`. */
+  readonly queries: () => NamedQuery[];
   readonly keys: (alias: string) => string;
+}
+
+/** A relation and the columns it exposes, for joining one more relation in a nested SELECT. */
+interface Nested {
+  readonly sql: string;
+  readonly columns: ReadonlyArray<string>;
+}
+
+/**
+ * `prev LEFT JOIN table ON the unit` as one SELECT over `prev` nested as a subquery (one JOIN per SELECT), with
+ * `prev`'s columns and `columns` of `table` (names unique across both).
+ */
+function leftJoinUnit(f: FunctionTable, prev: Nested, table: string, columns: ReadonlyArray<string>): Nested {
+  if (columns.length === 0) return prev;
+  return {
+    sql: `SELECT ${[...prev.columns.map((c) => `p.${c}`), ...columns.map((c) => `j.${c}`)].join(", ")}
+    FROM (
+    ${prev.sql}
+    ) p
+    ${f.join("left")} ${table} j ON j.experiment_id = p.experiment_id AND j.user_id = p.user_id`,
+    columns: [...prev.columns, ...columns],
+  };
 }
 
 /**
@@ -67,10 +89,10 @@ export function aggregateFrame(
   const values = new Map<string, string>();
   const valueColumn = (sql: string) => {
     const found = values.get(sql);
-    if (found) return `un.${found}`;
+    if (found) return found;
     const name = `x${values.size}`;
     values.set(sql, name);
-    return `un.${name}`;
+    return name;
   };
   const caps = new Map<string, { value: string; covariate: string }>();
   const capped = (sql: string, entry: PlannedMetric, side: "value" | "covariate") => {
@@ -80,16 +102,16 @@ export function aggregateFrame(
       names = { value: `c${caps.size}`, covariate: `k${caps.size}` };
       caps.set(entry.metric.id, names);
     }
-    const cap = `cp.${names[side]}`;
+    const cap = names[side];
     return `CASE WHEN ${sql} > ${cap} THEN ${cap} ELSE ${sql} END`;
   };
   const funnels = usedMetrics(config).filter((m) => m.funnelSteps !== undefined);
   const hasRetention = plan.metrics.some((e) => e.metric.retention);
   const metrics: MetricColumns[] = plan.metrics.map((entry) => {
-    const sql = outcomeSql(entry, f.string);
+    const sql = outcomeSql(entry, f.string, false);
     const retention = entry.metric.retention;
     const included = retention
-      ? `CASE WHEN ${f.addDays("c.anchor_time_utc", String(retention.toDays))} <= hz.horizon_time_utc THEN 1 ELSE 0 END`
+      ? `CASE WHEN ${f.addDays("anchor_time_utc", String(retention.toDays))} <= horizon_time_utc THEN 1 ELSE 0 END`
       : null;
     const value = included === null ? sql.value : `CASE WHEN ${included} = 1 THEN ${sql.value} ELSE 0 END`;
     return {
@@ -105,7 +127,7 @@ export function aggregateFrame(
   });
   funnels.forEach((metric, index) => {
     const steps = metric.funnelSteps?.length ?? 0;
-    const reached = `COALESCE(fu.f${index}_steps, 0)`;
+    const reached = `COALESCE(f${index}_steps, 0)`;
     const stepColumns = Array.from({ length: steps }, (_, j) =>
       valueColumn(`CASE WHEN ${reached} >= ${j + 1} THEN 1 ELSE 0 END`),
     );
@@ -141,54 +163,100 @@ export function aggregateFrame(
     return name;
   };
   const source = segment ? "int_experiment_unit_segments" : "fct_experiment_cohort";
-  const ctes = () => {
-    const joins = [
-      "LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id",
-      ...(plan.attributes.length > 0
-        ? [
-            "LEFT JOIN int_experiment_unit_attributes ua ON ua.experiment_id = c.experiment_id AND ua.user_id = c.user_id",
-          ]
-        : []),
-      ...(funnels.length > 0
-        ? [
-            "LEFT JOIN int_experiment_unit_funnels fu ON fu.experiment_id = c.experiment_id AND fu.user_id = c.user_id",
-          ]
-        : []),
-      // The data's horizon: the latest event time (docs/metrics.md, retention).
-      ...(hasRetention
-        ? ["CROSS JOIN (SELECT max(event_time_utc) AS horizon_time_utc FROM raw_events) hz"]
-        : []),
-    ];
-    const capsCte =
+  const queries = (): NamedQuery[] => {
+    // The unit's sources joined one per nested SELECT; every joined column has a unique name (m*, a*, f*_steps).
+    let units: Nested = {
+      sql: `SELECT experiment_id, user_id, ${keys("")}variant_id, is_exposed, anchor_time_utc FROM ${source}`,
+      columns: [
+        "experiment_id",
+        "user_id",
+        ...(segment ? segmentKeys : []),
+        "variant_id",
+        "is_exposed",
+        "anchor_time_utc",
+      ],
+    };
+    units = leftJoinUnit(
+      f,
+      units,
+      "int_experiment_unit_measures",
+      plan.measures.flatMap((m) => [`${m.column}_count`, `${m.column}_sum`]),
+    );
+    units = leftJoinUnit(
+      f,
+      units,
+      "int_experiment_unit_attributes",
+      plan.attributes.map((_, i) => `a${i}`),
+    );
+    units = leftJoinUnit(
+      f,
+      units,
+      "int_experiment_unit_funnels",
+      funnels.map((_, i) => `f${i}_steps`),
+    );
+    if (hasRetention) {
+      // The data's horizon (docs/metrics.md, retention): one row, pooled over a cluster's shards.
+      units = {
+        sql: `SELECT ${units.columns.map((c) => `p.${c}`).join(", ")}, hz.horizon_time_utc
+    FROM (
+    ${units.sql}
+    ) p
+    CROSS JOIN (SELECT horizon_time_utc FROM int_data_horizon) hz`,
+        columns: [...units.columns, "horizon_time_utc"],
+      };
+    }
+    const capsQuery: NamedQuery[] =
       caps.size === 0
-        ? ""
-        : `, cap_by_mode AS (
-  SELECT experiment_id, analysis_mode${[...caps]
-    .map(
-      ([id, names]) =>
-        `,\n    max(CASE WHEN metric_id = ${f.string(id)} THEN cap_value END) AS ${names.value},\n    max(CASE WHEN metric_id = ${f.string(id)} THEN covariate_cap_value END) AS ${names.covariate}`,
-    )
-    .join("")}
+        ? []
+        : [
+            {
+              name: "cap_by_mode",
+              sql: () => `  SELECT experiment_id, analysis_mode${[...caps]
+                .map(
+                  ([id, names]) =>
+                    `,\n    max(CASE WHEN metric_id = ${f.string(id)} THEN cap_value END) AS ${names.value},\n    max(CASE WHEN metric_id = ${f.string(id)} THEN covariate_cap_value END) AS ${names.covariate}`,
+                )
+                .join("")}
   FROM agg_experiment_metric_caps
-  GROUP BY experiment_id, analysis_mode
-)`;
-    const capJoin =
+  GROUP BY experiment_id, analysis_mode`,
+            },
+          ];
+    // Each unit once in `itt` and, when exposed, once in `exposed` (a cross join with the two modes, filtered).
+    const modeColumns = ["experiment_id", ...(segment ? segmentKeys : []), "variant_id", ...values.values()];
+    const byMode = (ref: QueryRef) => `SELECT ${modeColumns.map((c) => `un.${c}`).join(", ")}, m.analysis_mode
+    FROM ${ref("unit")} un
+    CROSS JOIN (${modesSql(f)}) m
+    WHERE m.analysis_mode = 'itt' OR un.is_exposed`;
+    const capColumns = [...caps.values()].flatMap((c) => [c.value, c.covariate]);
+    const from = (ref: QueryRef) =>
       caps.size === 0
-        ? ""
-        : "\n  LEFT JOIN cap_by_mode cp ON cp.experiment_id = un.experiment_id AND cp.analysis_mode = m.analysis_mode";
-    return `WITH unit AS (
-  SELECT c.experiment_id, ${keys("c.")}c.variant_id, c.is_exposed${[...values].map(([sql, name]) => `,\n    ${f.cast(sql, "double")} AS ${name}`).join("")}
-  FROM ${source} c
-  ${joins.join("\n  ")}
-)${capsCte}, stats AS (
-  SELECT un.experiment_id, ${keys("un.")}m.analysis_mode, un.variant_id,
+        ? byMode(ref)
+        : `SELECT ${[...modeColumns, "analysis_mode"].map((c) => `um0.${c}`).join(", ")}${capColumns.map((c) => `, cp.${c}`).join("")}
+    FROM (
+    ${byMode(ref)}
+    ) um0
+    ${f.join("left")} ${ref("cap_by_mode")} cp ON cp.experiment_id = um0.experiment_id AND cp.analysis_mode = um0.analysis_mode`;
+    return [
+      {
+        name: "unit",
+        sql: () => `  SELECT experiment_id, ${keys("")}variant_id, is_exposed${[...values].map(([sql, name]) => `,\n    ${f.cast(sql, "double")} AS ${name}`).join("")}
+  FROM (
+    ${units.sql}
+  ) uj`,
+      },
+      ...capsQuery,
+      {
+        name: "stats",
+        sql: (ref) => `  SELECT experiment_id, ${keys("")}analysis_mode, variant_id,
     count(*) AS n${[...sums].map(([sql, name]) => `,\n    ${sql} AS ${name}`).join("")}
-  FROM unit un
-  JOIN (${modesSql(f)}) m ON m.analysis_mode = 'itt' OR un.is_exposed${capJoin}
-  GROUP BY un.experiment_id, ${keys("un.")}m.analysis_mode, un.variant_id
-)`;
+  FROM (
+    ${from(ref)}
+  ) um
+  GROUP BY experiment_id, ${keys("")}analysis_mode, variant_id`,
+      },
+    ];
   };
-  return { metrics, sumOf, ctes, keys };
+  return { metrics, sumOf, queries, keys };
 }
 
 /**
@@ -209,9 +277,11 @@ export function metricAggregateSql(
   const segment = grain === "segment";
   const frame = aggregateFrame(f, config, grain);
   const { keys, sumOf } = frame;
+  const statistics = [...sufficientStatistics, "sum_den_cov"] as const;
+  // Per metric: the stats columns holding its n, excluded units and sums (unpivoted below by one CASE per column).
   const perMetric = frame.metrics.map(({ entry, value: v, denominator: d, covariates, included }) => {
     const x = entry.metric.funnelSteps ? null : (covariates[0] ?? null);
-    const columns: Record<(typeof sufficientStatistics)[number] | "sum_den_cov", string> = {
+    const columns: Record<(typeof statistics)[number], string> = {
       sum_value: sumOf(v),
       sum_value_sq: sumOf(v, v),
       sum_den: sumOf(d),
@@ -223,59 +293,83 @@ export function metricAggregateSql(
       sum_den_cov: sumOf(d, x),
     };
     const n = included === null ? "n" : sumOf(included);
-    return `SELECT experiment_id, ${f.cast(f.string(entry.metric.id), "text")} AS metric_id, analysis_mode, ${keys("")}variant_id AS variation_id, ${n} AS n, n - ${n} AS excluded_units,
-    ${[...sufficientStatistics, "sum_den_cov"].map((c) => `${columns[c as keyof typeof columns]} AS ${c}`).join(", ")}
-  FROM stats`;
+    return { id: entry.metric.id, n, excluded: `n - ${n}`, columns };
   });
-  const ctes = frame.ctes();
-  const byMetric =
-    perMetric.length > 0
-      ? perMetric.join("\n  UNION ALL\n  ")
-      : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, ${keys("")}variant_id AS variation_id, n, 0 AS excluded_units,
-    ${[...sufficientStatistics, "sum_den_cov"].map((c) => `${f.nullOf("double")} AS ${c}`).join(", ")}
-  FROM stats WHERE 1 = 0`;
   // Quantile metrics: the cohort's n per arm (their statistics are in agg_experiment_metric_quantiles).
-  const quantiles = usedMetrics(config).filter((m) => m.kind === "quantile");
-  const quantileRows = quantiles.map(
-    (m) => `
-  UNION ALL
-  SELECT experiment_id, ${f.cast(f.string(m.id), "text")} AS metric_id, analysis_mode, ${keys("")}variant_id AS variation_id, n, 0 AS excluded_units,
-    ${[...sufficientStatistics, "sum_den_cov"].map(() => "0").join(", ")}
-  FROM stats`,
-  );
-  const spineSegments = segment
-    ? `
-  JOIN (SELECT DISTINCT experiment_id, ${segmentKeys.join(", ")} FROM stats) g ON g.experiment_id = v.experiment_id`
-    : "";
+  const quantiles = usedMetrics(config)
+    .filter((m) => m.kind === "quantile")
+    .map((m) => ({
+      id: m.id,
+      n: "n",
+      excluded: "0",
+      columns: Object.fromEntries(statistics.map((c) => [c, "0"])) as Record<
+        (typeof statistics)[number],
+        string
+      >,
+    }));
+  const unpivoted = [...perMetric, ...quantiles];
+  // The stats columns (n, s0, s1, …) of one metric's expression, qualified.
+  const stat = (sql: string) => sql.replace(/\b(n|s\d+)\b/g, "st.$1");
+  const branches = (sql: (m: (typeof unpivoted)[number]) => string) =>
+    `CASE ${unpivoted.map((m) => `WHEN mm.metric_id = ${f.string(m.id)} THEN ${sql(m)}`).join(" ")} END`;
+  const byMetric = (ref: QueryRef) =>
+    unpivoted.length > 0
+      ? `SELECT st.experiment_id, mm.metric_id, st.analysis_mode, ${keys("st.")}st.variant_id AS variation_id,
+    ${branches((m) => f.cast(stat(m.n), "bigint"))} AS t_n,
+    ${branches((m) => f.cast(stat(m.excluded), "bigint"))} AS t_excluded_units,
+    ${statistics.map((c) => `${branches((m) => stat(m.columns[c]))} AS t_${c}`).join(",\n    ")}
+  FROM ${ref("stats")} st
+  CROSS JOIN (${unpivoted.map((m, i) => `SELECT ${f.cast(f.string(m.id), "text")}${i === 0 ? " AS metric_id" : ""}`).join(" UNION ALL ")}) mm`
+      : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, ${keys("")}variant_id AS variation_id, n AS t_n, 0 AS t_excluded_units,
+    ${statistics.map((c) => `${f.nullOf("double")} AS t_${c}`).join(", ")}
+  FROM ${ref("stats")} st WHERE 1 = 0`;
+  const spine = (ref: QueryRef) => {
+    const variants = `SELECT ve.experiment_id, ve.metric_id, m.analysis_mode, ve.variation_id, ve.is_control
+  FROM (
+    SELECT v.experiment_id, em.metric_id, v.variant_id AS variation_id, v.is_control
+    FROM cfg_variant v
+    ${f.join("inner")} cfg_experiment_metric em ON em.experiment_id = v.experiment_id
+  ) ve
+  CROSS JOIN (${modesSql(f)}) m`;
+    return segment
+      ? `SELECT sp.experiment_id, sp.metric_id, sp.analysis_mode, ${keys("g.")}sp.variation_id, sp.is_control
+  FROM (
+  ${variants}
+  ) sp
+  ${f.join("inner")} (SELECT DISTINCT experiment_id, ${segmentKeys.join(", ")} FROM ${ref("stats")} sg) g ON g.experiment_id = sp.experiment_id`
+      : variants;
+  };
   const segmentJoin = segment
     ? `
-  AND t.segment_attribute = s.segment_attribute AND t.segment_value = s.segment_value`
+    AND t.segment_attribute = s.segment_attribute AND t.segment_value = s.segment_value`
     : "";
   const capped = usedMetrics(config).some((m) => m.cap !== undefined);
-  return `${ctes}, by_metric AS (
-  ${byMetric}${quantileRows.join("")}
-), spine AS (
-  SELECT v.experiment_id, em.metric_id, m.analysis_mode, ${keys("g.")}v.variant_id AS variation_id, v.is_control
-  FROM cfg_variant v
-  JOIN cfg_experiment_metric em ON em.experiment_id = v.experiment_id${spineSegments}
-  JOIN (${modesSql(f)}) m ON 1 = 1
-)
-SELECT s.experiment_id, s.metric_id, s.analysis_mode, ${keys("s.")}s.variation_id, s.is_control,
-  ${f.cast("COALESCE(t.n, 0)", "bigint")} AS n,
-  ${sufficientStatistics.map((c) => `${f.cast(`COALESCE(t.${c}, 0)`, "double")} AS ${c}`).join(",\n  ")},
-  ${f.cast("COALESCE(t.sum_den_cov, 0)", "double")} AS sum_den_cov,
-  ${capped ? "cap.cap_value" : f.nullOf("double")} AS cap_value,
-  ${capped ? "cap.covariate_cap_value" : f.nullOf("double")} AS covariate_cap_value,
-  ${f.cast("COALESCE(t.excluded_units, 0)", "bigint")} AS excluded_units
-FROM spine s
-LEFT JOIN by_metric t ON t.experiment_id = s.experiment_id AND t.metric_id = s.metric_id
-  AND t.analysis_mode = s.analysis_mode AND t.variation_id = s.variation_id${segmentJoin}${
-    capped
-      ? `
-LEFT JOIN agg_experiment_metric_caps cap ON cap.experiment_id = s.experiment_id AND cap.metric_id = s.metric_id
-  AND cap.analysis_mode = s.analysis_mode`
-      : ""
-  }`;
+  const tColumns = ["t_n", ...statistics.map((c) => `t_${c}`), "t_excluded_units"];
+  return f.withQueries(
+    [...frame.queries(), { name: "by_metric", sql: byMetric }, { name: "spine", sql: spine }],
+    (
+      ref,
+    ) => `SELECT st.experiment_id, st.metric_id, st.analysis_mode, ${keys("st.")}st.variation_id, st.is_control,
+  ${f.cast("COALESCE(st.t_n, 0)", "bigint")} AS n,
+  ${statistics.map((c) => `${f.cast(`COALESCE(st.t_${c}, 0)`, "double")} AS ${c}`).join(",\n  ")},
+  ${capped ? "cap.cap_cap_value" : f.nullOf("double")} AS cap_value,
+  ${capped ? "cap.cap_covariate_cap_value" : f.nullOf("double")} AS covariate_cap_value,
+  ${f.cast("COALESCE(st.t_excluded_units, 0)", "bigint")} AS excluded_units
+FROM (
+  SELECT s.experiment_id, s.metric_id, s.analysis_mode, ${keys("s.")}s.variation_id, s.is_control, ${tColumns.map((c) => `t.${c}`).join(", ")}
+  FROM ${ref("spine")} s
+  ${f.join("left")} ${ref("by_metric")} t ON t.experiment_id = s.experiment_id AND t.metric_id = s.metric_id
+    AND t.analysis_mode = s.analysis_mode AND t.variation_id = s.variation_id${segmentJoin}
+) st${
+      capped
+        ? `
+${f.join("left")} (
+  SELECT experiment_id, metric_id, analysis_mode, cap_value AS cap_cap_value, covariate_cap_value AS cap_covariate_cap_value
+  FROM agg_experiment_metric_caps
+) cap ON cap.experiment_id = st.experiment_id AND cap.metric_id = st.metric_id AND cap.analysis_mode = st.analysis_mode`
+        : ""
+    }`,
+  );
 }
 
 /**
@@ -284,11 +378,16 @@ LEFT JOIN agg_experiment_metric_caps cap ON cap.experiment_id = s.experiment_id 
  * covariates (the metric's own pre-period value first); for funnels, the units that reached step i (`step_units`).
  * @example const sql = metricMomentsSql(duckdbFunctions, config);
  */
-export function metricMomentsSql(f: FunctionTable, config: AssayConfig): string {
-  const frame = aggregateFrame(f, config, "variant");
+export function metricMomentsSql(
+  f: FunctionTable,
+  config: AssayConfig,
+  grain: "variant" | "segment" = "variant",
+): string {
+  const frame = aggregateFrame(f, config, grain);
+  const keys = frame.keys("");
   const rows: string[] = [];
   const row = (metricId: string, statistic: string, i: number, j: number, column: string) =>
-    `SELECT experiment_id, ${f.cast(f.string(metricId), "text")} AS metric_id, analysis_mode, variant_id AS variation_id, ${f.cast(f.string(statistic), "text")} AS statistic, ${f.cast(String(i), "integer")} AS i, ${f.cast(String(j), "integer")} AS j, ${f.cast(`COALESCE(${column}, 0)`, "double")} AS value FROM stats`;
+    `SELECT experiment_id, ${f.cast(f.string(metricId), "text")} AS metric_id, analysis_mode, ${keys}variant_id AS variation_id, ${f.cast(f.string(statistic), "text")} AS statistic, ${f.cast(String(i), "integer")} AS i, ${f.cast(String(j), "integer")} AS j, ${f.cast(`COALESCE(${column}, 0)`, "double")} AS value FROM stats`;
   for (const { entry, value, covariates } of frame.metrics) {
     const id = entry.metric.id;
     if (entry.metric.funnelSteps) {
@@ -304,10 +403,9 @@ export function metricMomentsSql(f: FunctionTable, config: AssayConfig): string 
       });
     });
   }
-  const ctes = frame.ctes();
-  const body =
+  return f.withQueries(frame.queries(), (ref) =>
     rows.length > 0
-      ? rows.join("\nUNION ALL\n")
-      : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, variant_id AS variation_id, ${f.nullOf("text")} AS statistic, 0 AS i, 0 AS j, ${f.nullOf("double")} AS value FROM stats WHERE 1 = 0`;
-  return `${ctes}\n${body}`;
+      ? rows.map((r) => r.replace(/FROM stats$/, `FROM ${ref("stats")} st`)).join("\nUNION ALL\n")
+      : `SELECT experiment_id, ${f.nullOf("text")} AS metric_id, analysis_mode, ${keys}variant_id AS variation_id, ${f.nullOf("text")} AS statistic, 0 AS i, 0 AS j, ${f.nullOf("double")} AS value FROM ${ref("stats")} st WHERE 1 = 0`,
+  );
 }

@@ -9,6 +9,14 @@ import { segmentModels } from "./segment-models.js";
  * function table. Shapes stay portable: GROUP BY with argMin instead of window functions, UNION ALL instead of
  * FULL JOIN, CASE sums instead of FILTER, so an engine without those features is a new function table, not a rewrite.
  * "More than one distinct value" is `min(x) <> max(x)`: exact for non-null keys, and no per-group distinct set.
+ *
+ * The same text runs on ClickHouse 18.16, so every model keeps to what all engines parse (docs/warehouse.md):
+ * one JOIN per SELECT (further joins nest the previous ones as an aliased subquery), inner and left joins spelled
+ * `f.join(kind)`; CTEs only through `f.withQueries`; equality-only join conditions (else CROSS JOIN + WHERE); a right side's non-key columns renamed
+ * so no name clashes, and a LEFT JOIN miss seen on a constant `1 AS …_found` column, not on a join key; no alias
+ * equal to a column the same SELECT reads (ClickHouse resolves aliases everywhere in the SELECT); searched CASE
+ * only; UNION ALL branches with the same types; in a view, a table is aliased only as a subquery
+ * (`(SELECT … FROM t) a`: ClickHouse 18.16 loses `a.column` when it qualifies the view's table names).
  */
 
 const unitGrain = ["experiment_id", "user_id"] as const;
@@ -22,12 +30,17 @@ const stgExperimentAssignments: ModelDefinition = {
     "Raw assignment rows of configured experiments, flagged: is the variant configured, is the time in [start, end).",
   dependsOn: ["raw_assignments", "cfg_experiment", "cfg_variant"],
   sql: ({ dialect: { functions: f } }) => `SELECT
-  r.experiment_id, r.user_id, r.variant_id, r.assignment_time_utc,
-  ${f.boolOf("v.variant_id IS NOT NULL")} AS is_known_variant,
-  ${f.boolOf("r.assignment_time_utc >= x.start_time_utc AND r.assignment_time_utc < x.end_time_utc")} AS is_in_window
-FROM raw_assignments r
-JOIN cfg_experiment x ON x.experiment_id = r.experiment_id
-LEFT JOIN cfg_variant v ON v.experiment_id = r.experiment_id AND v.variant_id = r.variant_id`,
+  rx.experiment_id, rx.user_id, rx.variant_id, rx.assignment_time_utc,
+  ${f.boolOf("COALESCE(v.v_found, 0) = 1")} AS is_known_variant,
+  ${f.boolOf("rx.assignment_time_utc >= rx.x_start AND rx.assignment_time_utc < rx.x_end")} AS is_in_window
+FROM (
+  SELECT r.experiment_id, r.user_id, r.variant_id, r.assignment_time_utc, x.x_start, x.x_end
+  FROM (SELECT experiment_id, user_id, variant_id, assignment_time_utc FROM raw_assignments) r
+  ${f.join("inner")} (SELECT experiment_id, start_time_utc AS x_start, end_time_utc AS x_end FROM cfg_experiment) x
+    ON x.experiment_id = r.experiment_id
+) rx
+${f.join("left")} (SELECT experiment_id, variant_id, 1 AS v_found FROM cfg_variant) v
+  ON v.experiment_id = rx.experiment_id AND v.variant_id = rx.variant_id`,
   // No tests: the columns are raw_assignments' own, which the input check (loadInputTable) has already refused to
   // load with a missing value; fact_assignment's tests check what the models make of them.
   tests: () => [],
@@ -43,12 +56,15 @@ const factAssignment: ModelDefinition = {
   sql: ({ dialect: { functions: f } }) => `SELECT
   experiment_id,
   user_id,
-  ${f.argMin("variant_id", ["assignment_time_utc", "variant_id"])} AS variant_id,
-  min(assignment_time_utc) AS assignment_time_utc,
-  ${f.boolOf("min(variant_id) <> max(variant_id)")} AS assignment_conflict,
+  ${f.argMin("a_variant", ["a_time", "a_variant"])} AS variant_id,
+  min(a_time) AS assignment_time_utc,
+  ${f.boolOf("min(a_variant) <> max(a_variant)")} AS assignment_conflict,
   ${f.cast("count(*)", "bigint")} AS assignment_rows
-FROM stg_experiment_assignments
-WHERE is_known_variant AND is_in_window
+FROM (
+  SELECT experiment_id, user_id, variant_id AS a_variant, assignment_time_utc AS a_time
+  FROM stg_experiment_assignments
+  WHERE is_known_variant AND is_in_window
+) s
 GROUP BY experiment_id, user_id`,
   // unique(experiment_id, user_id) is the model's own GROUP BY: it holds by construction, no second pass.
   tests: ({ config }) => [
@@ -74,26 +90,37 @@ const fctExperimentAssignmentQuality: ModelDefinition = {
   description:
     "Per experiment: raw assignment rows, rows dropped (unknown variant, outside window), canonical units.",
   dependsOn: ["cfg_experiment", "stg_experiment_assignments", "fact_assignment"],
-  sql: ({ dialect: { functions: f } }) => `WITH raw AS (
-  SELECT experiment_id,
-    count(*) AS raw_assignment_rows,
-    sum(CASE WHEN NOT is_known_variant THEN 1 ELSE 0 END) AS unknown_variant_assignment_rows,
-    sum(CASE WHEN is_known_variant AND NOT is_in_window THEN 1 ELSE 0 END) AS assignment_rows_outside_window
-  FROM stg_experiment_assignments GROUP BY experiment_id
-), canonical AS (
-  SELECT experiment_id, count(*) AS canonical_units,
-    sum(CASE WHEN assignment_conflict THEN 1 ELSE 0 END) AS assignment_conflict_units
-  FROM fact_assignment GROUP BY experiment_id
-)
-SELECT x.experiment_id,
-  ${f.cast("COALESCE(raw.raw_assignment_rows, 0)", "bigint")} AS raw_assignment_rows,
-  ${f.cast("COALESCE(raw.unknown_variant_assignment_rows, 0)", "bigint")} AS unknown_variant_assignment_rows,
-  ${f.cast("COALESCE(raw.assignment_rows_outside_window, 0)", "bigint")} AS assignment_rows_outside_window,
-  ${f.cast("COALESCE(canonical.canonical_units, 0)", "bigint")} AS canonical_units,
-  ${f.cast("COALESCE(canonical.assignment_conflict_units, 0)", "bigint")} AS assignment_conflict_units
-FROM cfg_experiment x
-LEFT JOIN raw ON raw.experiment_id = x.experiment_id
-LEFT JOIN canonical ON canonical.experiment_id = x.experiment_id`,
+  sql: ({ dialect: { functions: f } }) =>
+    f.withQueries(
+      [
+        {
+          name: "raw",
+          sql: () => `  SELECT experiment_id,
+    count(*) AS r_rows,
+    sum(CASE WHEN NOT is_known_variant THEN 1 ELSE 0 END) AS r_unknown,
+    sum(CASE WHEN is_known_variant AND NOT is_in_window THEN 1 ELSE 0 END) AS r_outside
+  FROM stg_experiment_assignments GROUP BY experiment_id`,
+        },
+        {
+          name: "canonical",
+          sql: () => `  SELECT experiment_id, count(*) AS c_units,
+    sum(CASE WHEN assignment_conflict THEN 1 ELSE 0 END) AS c_conflicts
+  FROM fact_assignment GROUP BY experiment_id`,
+        },
+      ],
+      (ref) => `SELECT xr.experiment_id,
+  ${f.cast("COALESCE(xr.r_rows, 0)", "bigint")} AS raw_assignment_rows,
+  ${f.cast("COALESCE(xr.r_unknown, 0)", "bigint")} AS unknown_variant_assignment_rows,
+  ${f.cast("COALESCE(xr.r_outside, 0)", "bigint")} AS assignment_rows_outside_window,
+  ${f.cast("COALESCE(cn.c_units, 0)", "bigint")} AS canonical_units,
+  ${f.cast("COALESCE(cn.c_conflicts, 0)", "bigint")} AS assignment_conflict_units
+FROM (
+  SELECT x.experiment_id, rw.r_rows, rw.r_unknown, rw.r_outside
+  FROM cfg_experiment x
+  ${f.join("left")} ${ref("raw")} rw ON rw.experiment_id = x.experiment_id
+) xr
+${f.join("left")} ${ref("canonical")} cn ON cn.experiment_id = xr.experiment_id`,
+    ),
   tests: () => [
     { kind: "unique", columns: ["experiment_id"] },
     {
@@ -112,9 +139,11 @@ const stgExperimentExposures: ModelDefinition = {
   materialized: "view",
   description: "Exposure rows of configured experiments (one row per logged exposure).",
   dependsOn: ["raw_exposures", "cfg_experiment"],
-  sql: () => `SELECT e.experiment_id, e.user_id, e.variant_id, e.exposure_time_utc
-FROM raw_exposures e
-JOIN cfg_experiment x ON x.experiment_id = e.experiment_id`,
+  sql: ({
+    dialect: { functions: f },
+  }) => `SELECT e.experiment_id, e.user_id, e.variant_id, e.exposure_time_utc
+FROM (SELECT experiment_id, user_id, variant_id, exposure_time_utc FROM raw_exposures) e
+${f.join("inner")} (SELECT experiment_id FROM cfg_experiment) x ON x.experiment_id = e.experiment_id`,
   // No tests: raw_exposures' own columns, vetted by the input check (see stg_experiment_assignments).
   tests: () => [],
 };
@@ -125,32 +154,44 @@ const intExperimentExposureValidation: ModelDefinition = {
   zone: "silver",
   description: "Exposure integrity flags and first valid exposure per canonical unit.",
   dependsOn: ["fact_assignment", "stg_experiment_exposures", "cfg_experiment"],
-  sql: ({ dialect: { functions: f } }) => `WITH flags AS (
-  SELECT a.experiment_id, a.user_id,
-    count(*) AS exposure_count,
-    max(CASE WHEN e.exposure_time_utc < a.assignment_time_utc THEN 1 ELSE 0 END) AS pre_assignment_exposure,
-    max(CASE WHEN e.variant_id <> a.variant_id THEN 1 ELSE 0 END) AS variant_mismatch,
-    min(e.variant_id) AS min_exposure_variant,
-    max(e.variant_id) AS max_exposure_variant,
-    max(CASE WHEN e.exposure_time_utc < x.start_time_utc OR e.exposure_time_utc >= x.end_time_utc THEN 1 ELSE 0 END) AS exposure_outside_window,
-    min(CASE WHEN e.exposure_time_utc >= a.assignment_time_utc AND e.variant_id = a.variant_id
-              AND e.exposure_time_utc >= x.start_time_utc AND e.exposure_time_utc < x.end_time_utc
-         THEN e.exposure_time_utc END) AS first_exposure_time_utc
-  FROM fact_assignment a
-  JOIN cfg_experiment x ON x.experiment_id = a.experiment_id
-  JOIN stg_experiment_exposures e ON e.experiment_id = a.experiment_id AND e.user_id = a.user_id
-  GROUP BY a.experiment_id, a.user_id
-)
-SELECT a.experiment_id, a.user_id, a.variant_id, a.assignment_time_utc, a.assignment_conflict,
-  ${f.cast("COALESCE(g.exposure_count, 0)", "bigint")} AS exposure_count,
-  ${f.boolOf("COALESCE(g.pre_assignment_exposure, 0) = 1")} AS pre_assignment_exposure,
-  ${f.boolOf("COALESCE(g.variant_mismatch, 0) = 1")} AS variant_mismatch,
-  ${f.boolOf(`COALESCE(g.min_exposure_variant <> g.max_exposure_variant, ${f.bool(false)})`)} AS multi_variation_exposure,
-  ${f.boolOf("COALESCE(g.exposure_outside_window, 0) = 1")} AS exposure_outside_window,
-  g.first_exposure_time_utc,
-  ${f.boolOf("g.first_exposure_time_utc IS NOT NULL AND g.min_exposure_variant = g.max_exposure_variant")} AS is_exposed
+  sql: ({ dialect: { functions: f } }) =>
+    f.withQueries(
+      [
+        {
+          name: "flags",
+          sql: () => `  SELECT ax.experiment_id, ax.user_id,
+    count(*) AS g_count,
+    max(CASE WHEN e.e_time < ax.a_time THEN 1 ELSE 0 END) AS g_pre,
+    max(CASE WHEN e.e_variant <> ax.a_variant THEN 1 ELSE 0 END) AS g_mismatch,
+    min(e.e_variant) AS g_min_variant,
+    max(e.e_variant) AS g_max_variant,
+    max(CASE WHEN e.e_time < ax.x_start OR e.e_time >= ax.x_end THEN 1 ELSE 0 END) AS g_outside,
+    min(CASE WHEN e.e_time >= ax.a_time AND e.e_variant = ax.a_variant
+              AND e.e_time >= ax.x_start AND e.e_time < ax.x_end
+         THEN e.e_time END) AS g_first
+  FROM (
+    SELECT a.experiment_id, a.user_id, a.variant_id AS a_variant, a.assignment_time_utc AS a_time,
+      x.start_time_utc AS x_start, x.end_time_utc AS x_end
+    FROM fact_assignment a
+    ${f.join("inner")} cfg_experiment x ON x.experiment_id = a.experiment_id
+  ) ax
+  ${f.join("inner")} (
+    SELECT experiment_id, user_id, variant_id AS e_variant, exposure_time_utc AS e_time FROM stg_experiment_exposures
+  ) e ON e.experiment_id = ax.experiment_id AND e.user_id = ax.user_id
+  GROUP BY ax.experiment_id, ax.user_id`,
+        },
+      ],
+      (ref) => `SELECT a.experiment_id, a.user_id, a.variant_id, a.assignment_time_utc, a.assignment_conflict,
+  ${f.cast("COALESCE(g.g_count, 0)", "bigint")} AS exposure_count,
+  ${f.boolOf("COALESCE(g.g_pre, 0) = 1")} AS pre_assignment_exposure,
+  ${f.boolOf("COALESCE(g.g_mismatch, 0) = 1")} AS variant_mismatch,
+  ${f.boolOf(`COALESCE(g.g_min_variant <> g.g_max_variant, ${f.bool(false)})`)} AS multi_variation_exposure,
+  ${f.boolOf("COALESCE(g.g_outside, 0) = 1")} AS exposure_outside_window,
+  g.g_first AS first_exposure_time_utc,
+  ${f.boolOf(`g.g_first IS NOT NULL AND COALESCE(g.g_min_variant = g.g_max_variant, ${f.bool(false)})`)} AS is_exposed
 FROM fact_assignment a
-LEFT JOIN flags g ON g.experiment_id = a.experiment_id AND g.user_id = a.user_id`,
+${f.join("left")} ${ref("flags")} g ON g.experiment_id = a.experiment_id AND g.user_id = a.user_id`,
+    ),
   // unique(experiment_id, user_id) and the link to fact_assignment hold by construction: one row per canonical unit
   // (fact_assignment, itself grouped by the unit) left-joined with flags grouped by the unit.
   tests: () => [
@@ -183,46 +224,59 @@ const fctExperimentExposureQualityDaily: ModelDefinition = {
     "fact_assignment",
     "cfg_experiment",
   ],
-  sql: ({ dialect: { functions: f } }) => `WITH by_assignment_day AS (
+  sql: ({ dialect: { functions: f } }) => {
+    const int = (sql: string) => f.cast(sql, "bigint");
+    const zero = int("0");
+    // Each day's counts come from two grains (assignment day, exposure day), stacked and summed; every branch
+    // column is a bigint so the UNION ALL has one type per column on every engine.
+    const rest = [
+      "exposure_rows",
+      "valid_exposure_rows",
+      "orphan_exposure_rows",
+      "pre_assignment_exposure_units",
+      "variant_mismatch_units",
+      "multi_variation_exposure_units",
+      "exposure_outside_window_units",
+    ];
+    return `SELECT experiment_id, date_day,
+  ${int("sum(d_assigned_units)")} AS assigned_units,
+  ${int("sum(d_exposed_units)")} AS exposed_units,
+  CASE WHEN sum(d_assigned_units) > 0 THEN ${f.cast("sum(d_exposed_units)", "double")} / sum(d_assigned_units) END AS exposure_rate,
+  ${rest.map((c) => `${int(`sum(d_${c})`)} AS ${c}`).join(",\n  ")}
+FROM (
   SELECT experiment_id, ${f.dateOf("assignment_time_utc")} AS date_day,
-    count(*) AS assigned_units,
-    sum(CASE WHEN is_exposed THEN 1 ELSE 0 END) AS exposed_units,
-    sum(CASE WHEN pre_assignment_exposure THEN 1 ELSE 0 END) AS pre_assignment_exposure_units,
-    sum(CASE WHEN variant_mismatch THEN 1 ELSE 0 END) AS variant_mismatch_units,
-    sum(CASE WHEN multi_variation_exposure THEN 1 ELSE 0 END) AS multi_variation_exposure_units,
-    sum(CASE WHEN exposure_outside_window THEN 1 ELSE 0 END) AS exposure_outside_window_units,
-    0 AS exposure_rows, 0 AS valid_exposure_rows, 0 AS orphan_exposure_rows
+    ${int("count(*)")} AS d_assigned_units,
+    ${int("sum(CASE WHEN is_exposed THEN 1 ELSE 0 END)")} AS d_exposed_units,
+    ${zero} AS d_exposure_rows, ${zero} AS d_valid_exposure_rows, ${zero} AS d_orphan_exposure_rows,
+    ${int("sum(CASE WHEN pre_assignment_exposure THEN 1 ELSE 0 END)")} AS d_pre_assignment_exposure_units,
+    ${int("sum(CASE WHEN variant_mismatch THEN 1 ELSE 0 END)")} AS d_variant_mismatch_units,
+    ${int("sum(CASE WHEN multi_variation_exposure THEN 1 ELSE 0 END)")} AS d_multi_variation_exposure_units,
+    ${int("sum(CASE WHEN exposure_outside_window THEN 1 ELSE 0 END)")} AS d_exposure_outside_window_units
   FROM int_experiment_exposure_validation
   GROUP BY experiment_id, ${f.dateOf("assignment_time_utc")}
-), by_exposure_day AS (
-  SELECT e.experiment_id, ${f.dateOf("e.exposure_time_utc")} AS date_day,
-    0 AS assigned_units, 0 AS exposed_units, 0 AS pre_assignment_exposure_units, 0 AS variant_mismatch_units,
-    0 AS multi_variation_exposure_units, 0 AS exposure_outside_window_units,
-    count(*) AS exposure_rows,
-    sum(CASE WHEN a.user_id IS NOT NULL AND e.exposure_time_utc >= a.assignment_time_utc AND e.variant_id = a.variant_id
-              AND e.exposure_time_utc >= x.start_time_utc AND e.exposure_time_utc < x.end_time_utc THEN 1 ELSE 0 END)
-      AS valid_exposure_rows,
-    sum(CASE WHEN a.user_id IS NULL THEN 1 ELSE 0 END) AS orphan_exposure_rows
-  FROM stg_experiment_exposures e
-  JOIN cfg_experiment x ON x.experiment_id = e.experiment_id
-  LEFT JOIN fact_assignment a ON a.experiment_id = e.experiment_id AND a.user_id = e.user_id
-  GROUP BY e.experiment_id, ${f.dateOf("e.exposure_time_utc")}
-), combined AS (
-  SELECT * FROM by_assignment_day UNION ALL SELECT * FROM by_exposure_day
-)
-SELECT experiment_id, date_day,
-  ${f.cast("sum(assigned_units)", "bigint")} AS assigned_units,
-  ${f.cast("sum(exposed_units)", "bigint")} AS exposed_units,
-  CASE WHEN sum(assigned_units) > 0 THEN ${f.cast("sum(exposed_units)", "double")} / sum(assigned_units) END AS exposure_rate,
-  ${f.cast("sum(exposure_rows)", "bigint")} AS exposure_rows,
-  ${f.cast("sum(valid_exposure_rows)", "bigint")} AS valid_exposure_rows,
-  ${f.cast("sum(orphan_exposure_rows)", "bigint")} AS orphan_exposure_rows,
-  ${f.cast("sum(pre_assignment_exposure_units)", "bigint")} AS pre_assignment_exposure_units,
-  ${f.cast("sum(variant_mismatch_units)", "bigint")} AS variant_mismatch_units,
-  ${f.cast("sum(multi_variation_exposure_units)", "bigint")} AS multi_variation_exposure_units,
-  ${f.cast("sum(exposure_outside_window_units)", "bigint")} AS exposure_outside_window_units
-FROM combined
-GROUP BY experiment_id, date_day`,
+  UNION ALL
+  SELECT ex.experiment_id, ${f.dateOf("ex.e_time")} AS date_day,
+    ${zero} AS d_assigned_units, ${zero} AS d_exposed_units,
+    ${int("count(*)")} AS d_exposure_rows,
+    ${int(`sum(CASE WHEN COALESCE(a.a_found, 0) = 1 AND ex.e_time >= a.a_time AND ex.e_variant = a.a_variant
+              AND ex.e_time >= ex.x_start AND ex.e_time < ex.x_end THEN 1 ELSE 0 END)`)} AS d_valid_exposure_rows,
+    ${int("sum(CASE WHEN COALESCE(a.a_found, 0) = 0 THEN 1 ELSE 0 END)")} AS d_orphan_exposure_rows,
+    ${zero} AS d_pre_assignment_exposure_units, ${zero} AS d_variant_mismatch_units,
+    ${zero} AS d_multi_variation_exposure_units, ${zero} AS d_exposure_outside_window_units
+  FROM (
+    SELECT e.experiment_id, e.user_id, e.variant_id AS e_variant, e.exposure_time_utc AS e_time,
+      x.start_time_utc AS x_start, x.end_time_utc AS x_end
+    FROM stg_experiment_exposures e
+    ${f.join("inner")} cfg_experiment x ON x.experiment_id = e.experiment_id
+  ) ex
+  ${f.join("left")} (
+    SELECT experiment_id, user_id, variant_id AS a_variant, assignment_time_utc AS a_time, 1 AS a_found
+    FROM fact_assignment
+  ) a ON a.experiment_id = ex.experiment_id AND a.user_id = ex.user_id
+  GROUP BY ex.experiment_id, ${f.dateOf("ex.e_time")}
+) combined
+GROUP BY experiment_id, date_day`;
+  },
   tests: () => [
     { kind: "unique", columns: ["experiment_id", "date_day"] },
     { kind: "not_null", columns: ["experiment_id", "date_day"] },
@@ -270,15 +324,18 @@ const intDuplicateEvents: ModelDefinition = {
   sql: ({ dialect: { functions: f } }) => {
     // The earliest row wins; rows sharing an event_id and its earliest time are taken to be the same event.
     // One counting pass over event_id finds the ids that repeat (few); only those rows are grouped again.
-    const keys = ["event_time_utc"];
+    const keys = ["d_time"];
     return `SELECT event_id,
   ${f.cast("count(*)", "bigint")} AS copies,
-  ${f.argMin("user_id", keys)} AS user_id,
-  ${f.argMin("event_name", keys)} AS event_name,
-  min(event_time_utc) AS event_time_utc,
-  ${f.argMin("value", keys)} AS value
-FROM raw_events
-WHERE event_id IN (SELECT event_id FROM raw_events GROUP BY event_id HAVING count(*) > 1)
+  ${f.argMin("d_user", keys)} AS user_id,
+  ${f.argMin("d_name", keys)} AS event_name,
+  min(d_time) AS event_time_utc,
+  ${f.argMin("d_value", keys)} AS value
+FROM (
+  SELECT event_id, user_id AS d_user, event_name AS d_name, event_time_utc AS d_time, value AS d_value
+  FROM raw_events
+  WHERE event_id IN (SELECT event_id FROM raw_events GROUP BY event_id HAVING count(*) > 1)
+) r
 GROUP BY event_id`;
   },
   tests: () => [{ kind: "expression", name: "repeated", failingRows: "copies < 2" }],
@@ -365,18 +422,23 @@ const intExperimentUnitMeasures: ModelDefinition = {
     });
     const lower = plan.maxPreDays > 0 ? bound("pre", plan.maxPreDays) : "c.assignment_time_utc";
     const upper = bound("post", plan.maxPostDays);
-    return `SELECT c.experiment_id, c.user_id,
+    // The events (many rows) stream on the left past the cohort (one row per unit) on the right, the side
+    // ClickHouse builds its hash table from; DuckDB and PostgreSQL pick the build side themselves.
+    return `SELECT c.experiment_id, ev.user_id,
   ${columns.join(",\n  ")}
 FROM (
+  SELECT ${plan.sources.length === 0 ? "" : "source_id, "}user_id, event_name, event_time_utc, value
+  FROM ${plan.sources.length === 0 ? "stg_conversion_events" : measuredRows} s
+  WHERE ${plan.sources.length === 0 ? "" : `source_id > 0 OR `}event_name IN (${plan.eventNames.length === 0 ? f.nullOf("text") : plan.eventNames.map(f.string).join(", ")})
+) ev
+${f.join("inner")} (
   SELECT experiment_id, user_id, assignment_time_utc, anchor_time_utc,
     ${[...bounds].map(([name, sql]) => `${sql} AS ${name}`).join(",\n    ")}
   FROM fct_experiment_cohort
-) c
-JOIN ${plan.sources.length === 0 ? "stg_conversion_events" : measuredRows} ev ON ev.user_id = c.user_id
-WHERE (${plan.sources.length === 0 ? "" : `ev.source_id > 0 OR `}ev.event_name IN (${plan.eventNames.length === 0 ? f.nullOf("text") : plan.eventNames.map(f.string).join(", ")}))
-  AND ev.event_time_utc >= ${lower}
+) c ON c.user_id = ev.user_id
+WHERE ev.event_time_utc >= ${lower}
   AND ev.event_time_utc < ${upper}
-GROUP BY c.experiment_id, c.user_id`;
+GROUP BY c.experiment_id, ev.user_id`;
   },
   // unique(experiment_id, user_id) is the model's own GROUP BY; the measures are checked defined in one pass.
   tests: ({ config }) => [
@@ -405,27 +467,30 @@ const fctExperimentUnitOutcomes: ModelDefinition = {
       const branches = plan.metrics
         .map((entry) => [entry.metric.id, pick(entry)] as const)
         .filter((branch): branch is readonly [string, string] => branch[1] !== null)
-        .map(([id, sql]) => `WHEN ${f.string(id)} THEN ${f.cast(sql, "double")}`);
-      return branches.length === 0 ? f.nullOf("double") : `CASE em.metric_id ${branches.join(" ")} END`;
+        .map(([id, sql]) => `WHEN cm.metric_id = ${f.string(id)} THEN ${f.cast(sql, "double")}`);
+      return branches.length === 0 ? f.nullOf("double") : `CASE ${branches.join(" ")} END`;
     };
-    return `SELECT c.experiment_id, c.user_id, em.metric_id, c.variant_id, c.is_exposed,
+    return `SELECT cm.experiment_id, cm.user_id, cm.metric_id, cm.variant_id, cm.is_exposed,
   ${byMetric((e) => outcomeSql(e, f.string).value)} AS value,
   ${byMetric((e) => outcomeSql(e, f.string).denominator)} AS denominator,
   ${byMetric((e) => outcomeSql(e, f.string).covariate)} AS covariate
-FROM fct_experiment_cohort c
-JOIN cfg_experiment_metric em ON em.experiment_id = c.experiment_id
-LEFT JOIN int_experiment_unit_measures u ON u.experiment_id = c.experiment_id AND u.user_id = c.user_id${
-      // Quantile and funnel metrics have no single per-unit value here (see their own models).
-      plan.metrics.length === 0
-        ? "\nWHERE 1 = 0"
-        : // Filtered only when some used metric is planned elsewhere: the IN list makes DuckDB guess one metric row
-          // and build its hash table on cohort × metrics instead of on the unit measures.
-          config.experiments.every((x) =>
-              x.metricIds.every((id) => plan.metrics.some((e) => e.metric.id === id)),
-            )
-          ? ""
-          : `\nWHERE em.metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
-    }`;
+FROM (
+  SELECT c.experiment_id, c.user_id, em.metric_id, c.variant_id, c.is_exposed
+  FROM (SELECT experiment_id, user_id, variant_id, is_exposed FROM fct_experiment_cohort) c
+  ${f.join("inner")} (SELECT experiment_id, metric_id FROM cfg_experiment_metric) em ON em.experiment_id = c.experiment_id${
+    // Quantile and funnel metrics have no single per-unit value here (see their own models).
+    plan.metrics.length === 0
+      ? "\n  WHERE 1 = 0"
+      : // Filtered only when some used metric is planned elsewhere: the IN list makes DuckDB guess one metric row
+        // and build its hash table on cohort × metrics instead of on the unit measures.
+        config.experiments.every((x) =>
+            x.metricIds.every((id) => plan.metrics.some((e) => e.metric.id === id)),
+          )
+        ? ""
+        : `\n  WHERE em.metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
+  }
+) cm
+${f.join("left")} (SELECT * FROM int_experiment_unit_measures) u ON u.experiment_id = cm.experiment_id AND u.user_id = cm.user_id`;
   },
   // unique(experiment_id, user_id, metric_id) and the cohort relationship hold by construction: the view is the
   // cohort (unique, tested) joined with its experiment's metrics and left-joined with unique unit measures (tested).
@@ -449,6 +514,7 @@ const aggExperimentMetricByVariant: ModelDefinition = {
     "int_experiment_unit_attributes",
     "int_experiment_unit_funnels",
     "agg_experiment_metric_caps",
+    "int_data_horizon",
   ],
   sql: ({ dialect: { functions: f }, config }) => metricAggregateSql(f, config, "variant"),
   tests: () => [

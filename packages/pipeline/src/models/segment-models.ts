@@ -1,6 +1,10 @@
 import type { AssayConfig } from "../config/assay-config.js";
 import type { FunctionTable } from "../sql/dialect.js";
 import { metricAggregateSql } from "./metric-aggregate-sql.js";
+import {
+  aggExperimentMetricMomentsBySegment,
+  aggExperimentMetricQuantilesBySegment,
+} from "./metric-type-models.js";
 import type { ModelDefinition } from "./model.js";
 
 /**
@@ -54,25 +58,35 @@ const intExperimentUnitSegments: ModelDefinition = {
         : attributes
             .map((a) => `SELECT ${f.cast(f.string(a), "text")} AS segment_attribute`)
             .join(" UNION ALL ");
-    return `WITH attribute AS (
-  ${list}
-), observed AS (
-  SELECT c.experiment_id, c.user_id, a.attribute AS segment_attribute,
-    ${f.argMax("a.value", ["a.observed_time_utc", f.byteOrder("a.value")])} AS segment_value,
-    max(a.observed_time_utc) AS segment_observed_time_utc
+    return f.withQueries(
+      [
+        { name: "attribute", sql: () => `  ${list}` },
+        {
+          name: "observed",
+          sql: () => `  SELECT c.experiment_id, c.user_id, a.o_attribute AS segment_attribute,
+    ${f.argMax("a.o_value", ["a.o_time", f.byteOrder("a.o_value")])} AS seg_value,
+    max(a.o_time) AS seg_time
+  FROM (SELECT experiment_id, user_id, assignment_time_utc FROM fct_experiment_cohort) c
+  ${f.join("inner")} (
+    SELECT user_id, attribute AS o_attribute, value AS o_value, observed_time_utc AS o_time FROM stg_user_attributes
+  ) a ON a.user_id = c.user_id
+  WHERE a.o_time <= c.assignment_time_utc
+  GROUP BY c.experiment_id, c.user_id, a.o_attribute`,
+        },
+      ],
+      (ref) => `SELECT ct.experiment_id, ct.user_id, ct.segment_attribute,
+  COALESCE(o.seg_value, ${f.cast(f.string(notSetSegmentValue), "text")}) AS segment_value,
+  o.seg_time AS segment_observed_time_utc,
+  ct.variant_id, ct.assignment_time_utc, ct.is_exposed, ct.anchor_time_utc
+FROM (
+  SELECT c.experiment_id, c.user_id, t.segment_attribute, c.variant_id, c.assignment_time_utc, c.is_exposed,
+    c.anchor_time_utc
   FROM fct_experiment_cohort c
-  JOIN stg_user_attributes a ON a.user_id = c.user_id
-  WHERE a.observed_time_utc <= c.assignment_time_utc
-  GROUP BY c.experiment_id, c.user_id, a.attribute
-)
-SELECT c.experiment_id, c.user_id, t.segment_attribute,
-  COALESCE(o.segment_value, ${f.cast(f.string(notSetSegmentValue), "text")}) AS segment_value,
-  o.segment_observed_time_utc,
-  c.variant_id, c.assignment_time_utc, c.is_exposed, c.anchor_time_utc
-FROM fct_experiment_cohort c
-JOIN attribute t ON 1 = 1
-LEFT JOIN observed o ON o.experiment_id = c.experiment_id AND o.user_id = c.user_id
-  AND o.segment_attribute = t.segment_attribute`;
+  CROSS JOIN ${ref("attribute")} t
+) ct
+${f.join("left")} ${ref("observed")} o ON o.experiment_id = ct.experiment_id AND o.user_id = ct.user_id
+  AND o.segment_attribute = ct.segment_attribute`,
+    );
   },
   tests: ({ config }) => [
     { kind: "unique", columns: segmentGrain },
@@ -120,6 +134,11 @@ const aggExperimentMetricBySegment: ModelDefinition = {
     "int_experiment_unit_measures",
     "cfg_variant",
     "cfg_experiment_metric",
+    // Read only when a used metric needs them (docs/metrics.md).
+    "int_experiment_unit_attributes",
+    "int_experiment_unit_funnels",
+    "agg_experiment_metric_caps",
+    "int_data_horizon",
   ],
   sql: ({ dialect: { functions: f }, config }) => metricAggregateSql(f, config, "segment"),
   tests: () => [
@@ -140,6 +159,9 @@ export const segmentModels: ReadonlyArray<ModelDefinition> = [
   stgUserAttributes,
   intExperimentUnitSegments,
   aggExperimentMetricBySegment,
+  // Only when a used metric needs them (metricTypeModelNeeded): quantiles, k covariates and funnel steps.
+  aggExperimentMetricQuantilesBySegment,
+  aggExperimentMetricMomentsBySegment,
 ];
 
 /** Names of the segment models: left out of a run when there is no attribute to drill into. */

@@ -16,6 +16,8 @@ export const statisticsReads = [
   // Only when a used metric needs them (docs/metrics.md).
   "agg_experiment_metric_quantiles",
   "agg_experiment_metric_moments",
+  "agg_experiment_metric_quantiles_by_segment",
+  "agg_experiment_metric_moments_by_segment",
 ] as const;
 
 export interface VariantAggregate {

@@ -2,6 +2,9 @@ import type { AssayConfig } from "../config/assay-config.js";
 import { compareBytes } from "../segments/compare-bytes.js";
 import {
   computeResults,
+  type ExtraAggregates,
+  type MomentAggregate,
+  type QuantileAggregate,
   type ResultRow,
   resultColumns,
   type SkippedComparison,
@@ -10,6 +13,18 @@ import {
 
 /** One row of `agg_experiment_metric_by_segment`: a by-variant aggregate within one segment. */
 export interface SegmentAggregate extends VariantAggregate {
+  readonly segment_attribute: string;
+  readonly segment_value: string;
+}
+
+/** The per-segment metric-type aggregates: quantile summaries and moments with the segment keys. */
+export interface SegmentExtraAggregates {
+  readonly quantiles?: ReadonlyArray<QuantileAggregate & SegmentKeys>;
+  readonly moments?: ReadonlyArray<MomentAggregate & SegmentKeys>;
+}
+
+/** The segment columns of a per-segment aggregate row. */
+export interface SegmentKeys {
   readonly segment_attribute: string;
   readonly segment_value: string;
 }
@@ -47,14 +62,22 @@ export function computeSegmentResults(
   aggregates: ReadonlyArray<SegmentAggregate>,
   config: AssayConfig,
   options: { readonly alpha: number },
+  extras: SegmentExtraAggregates = {},
 ): { rows: SegmentResultRow[]; skipped: SkippedSegmentComparison[] } {
-  const groups = new Map<string, SegmentAggregate[]>();
-  for (const aggregate of aggregates) {
-    const key = `${aggregate.experiment_id}\u0000${aggregate.segment_attribute}\u0000${aggregate.segment_value}`;
-    const group = groups.get(key);
-    if (group) group.push(aggregate);
-    else groups.set(key, [aggregate]);
-  }
+  const keyOf = (row: { experiment_id: string } & SegmentKeys) =>
+    `${row.experiment_id}\u0000${row.segment_attribute}\u0000${row.segment_value}`;
+  const groupBy = <T extends { experiment_id: string } & SegmentKeys>(rows: ReadonlyArray<T>) => {
+    const out = new Map<string, T[]>();
+    for (const row of rows) {
+      const group = out.get(keyOf(row));
+      if (group) group.push(row);
+      else out.set(keyOf(row), [row]);
+    }
+    return out;
+  };
+  const groups = groupBy(aggregates);
+  const quantiles = groupBy(extras.quantiles ?? []);
+  const moments = groupBy(extras.moments ?? []);
   const rows: SegmentResultRow[] = [];
   const skipped: SkippedSegmentComparison[] = [];
   for (const experiment of config.experiments) {
@@ -67,8 +90,17 @@ export function computeSegmentResults(
           compareBytes(a.segment_value, b.segment_value),
       );
     for (const { segment_attribute, segment_value } of segments) {
-      const group = groups.get(`${experiment.id}\u0000${segment_attribute}\u0000${segment_value}`) ?? [];
-      const result = computeResults({ ...config, experiments: [experiment] }, group, options);
+      const key = `${experiment.id}\u0000${segment_attribute}\u0000${segment_value}`;
+      const segmentExtras: ExtraAggregates = {
+        ...(extras.quantiles ? { quantiles: quantiles.get(key) ?? [] } : {}),
+        ...(extras.moments ? { moments: moments.get(key) ?? [] } : {}),
+      };
+      const result = computeResults(
+        { ...config, experiments: [experiment] },
+        groups.get(key) ?? [],
+        options,
+        segmentExtras,
+      );
       const segment = { segment_attribute, segment_value };
       rows.push(...result.rows.map((row) => ({ ...row, ...segment })));
       skipped.push(...result.skipped.map((s) => ({ ...s, ...segment })));

@@ -27,6 +27,7 @@ import {
 import {
   computeSegmentResults,
   type SegmentAggregate,
+  type SegmentKeys,
   type SegmentResultRow,
   type SkippedSegmentComparison,
 } from "../results/compute-segment-results.js";
@@ -50,7 +51,6 @@ import { createProfile, type PipelineProfile } from "./pipeline-profile.js";
 import type { PipelineSink } from "./pipeline-sink.js";
 import { loadSource, type PipelineSource } from "./pipeline-source.js";
 import { type PipelineStep, pipelineSteps, planSteps, producerOf, type StepPlan } from "./pipeline-steps.js";
-import { unsupportedMetricFeatures } from "./unsupported-metric-features.js";
 
 export interface RunPipelineOptions {
   readonly source: PipelineSource;
@@ -148,12 +148,6 @@ async function runOnWarehouse(
   started: number,
 ): Promise<PipelineRun> {
   const progress = options.progress ?? silentProgress;
-  const unsupported = unsupportedMetricFeatures(warehouse.kind, config);
-  if (unsupported.length > 0) {
-    throw new TypeError(
-      `not supported on ${warehouse.kind} yet (docs/metrics.md): ${unsupported.join("; ")}`,
-    );
-  }
   const { engine, dialect } = warehouse;
   const plans = planSteps(warehouse.models);
   const selected = plans.filter((p) => (options.steps ?? pipelineSteps).includes(p.step));
@@ -222,6 +216,10 @@ async function runOnWarehouse(
     ...config,
     ...(buildsSegments ? { segmentAttributes } : {}),
     attributeLevels,
+    // A lake partition's data ends with its day, whatever its latest event (docs/metrics.md, retention).
+    ...(options.source.kind === "lake"
+      ? { dataHorizonMs: Date.parse(`${options.source.dt}T00:00:00Z`) + 86_400_000 }
+      : {}),
   };
   if (buildsOutcomes) await checkMetricSources(engine, dialect, runConfig);
   await loadConfigRelations(engine, dialect, runConfig);
@@ -291,8 +289,17 @@ async function runOnWarehouse(
         await engine.query<SegmentAggregate & Record<string, unknown>>(
           "SELECT * FROM agg_experiment_metric_by_segment",
         ),
-        config,
+        runConfig,
         { alpha },
+        {
+          // A lake partition written before these models existed has none to read.
+          quantiles: available.has("agg_experiment_metric_quantiles_by_segment")
+            ? await extra<QuantileAggregate & SegmentKeys>("agg_experiment_metric_quantiles_by_segment")
+            : [],
+          moments: available.has("agg_experiment_metric_moments_by_segment")
+            ? await extra<MomentAggregate & SegmentKeys>("agg_experiment_metric_moments_by_segment")
+            : [],
+        },
       );
       if (segmented && warehouse.kind === "duckdb") {
         await materializeSegmentResults(engine, dialect, segments.rows);

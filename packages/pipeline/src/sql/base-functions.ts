@@ -1,4 +1,4 @@
-import type { FunctionTable, LogicalType } from "./dialect.js";
+import type { FunctionTable, LogicalType, NamedQuery, QueryRef } from "./dialect.js";
 import { sqlString } from "./sql-string.js";
 
 /** Standard SQL string literal: single quotes, an embedded quote doubled, NUL as `chr(0)` (see `sqlString`). */
@@ -6,6 +6,28 @@ export const standardString = (value: string): string => sqlString(value);
 
 /** Standard SQL quoted identifier: double quotes, an embedded quote doubled. */
 export const standardIdent = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+
+/** `WITH a AS (…), b AS (…) body`: every reference is the query's name. */
+export function standardWith(queries: ReadonlyArray<NamedQuery>, body: (ref: QueryRef) => string): string {
+  const ref: QueryRef = (name) => {
+    if (!queries.some((q) => q.name === name)) throw new Error(`no named query "${name}"`);
+    return name;
+  };
+  if (queries.length === 0) return body(ref);
+  return `WITH ${queries.map((q) => `${q.name} AS (\n${q.sql(ref)}\n)`).join(", ")}\n${body(ref)}`;
+}
+
+/** Inlines named queries: every reference is `(SELECT …)`, for engines without CTE subqueries. */
+export function inlineWith(queries: ReadonlyArray<NamedQuery>, body: (ref: QueryRef) => string): string {
+  const rendered = new Map<string, string>();
+  const ref: QueryRef = (name) => {
+    const found = rendered.get(name);
+    if (found === undefined) throw new Error(`no named query "${name}" before this reference`);
+    return `(\n${found}\n)`;
+  };
+  for (const q of queries) rendered.set(q.name, q.sql(ref));
+  return body(ref);
+}
 
 /** What a dialect supplies to the base table: its type names and, when not standard SQL, its quoting. */
 export interface BaseSpelling {
@@ -55,6 +77,10 @@ export function createBaseFunctions({
     greatest: (...expressions) => `greatest(${expressions.join(", ")})`,
     countDistinct: (expression) => `count(DISTINCT ${expression})`,
     byteOrder: (text) => text,
+    orderStatistic: (value, rank) =>
+      `(array_agg(${value} ORDER BY ${value}) FILTER (WHERE ${value} IS NOT NULL))[CAST(${rank} AS INTEGER)]`,
+    join: (kind) => ({ inner: "JOIN", left: "LEFT JOIN", cross: "CROSS JOIN" })[kind],
+    withQueries: standardWith,
     createViewAs: (name, query) => `CREATE OR REPLACE VIEW ${ident(name)} AS\n${query}`,
     dropTable: (name) => `DROP TABLE IF EXISTS ${ident(name)}`,
     orphanRows: (model, columns, to, toColumns) => {

@@ -30,12 +30,25 @@ export interface FunctionTable {
   readonly argMin: (arg: string, keys: ReadonlyArray<string>) => string;
   /** `arg` of the row with the largest key tuple (ties broken by later keys), as an aggregate. */
   readonly argMax: (arg: string, keys: ReadonlyArray<string>) => string;
+  /**
+   * The `rank`-th smallest (1-based) non-null `value` of the group, as an aggregate; `rank` is an expression over
+   * the group (e.g. of `count(value)`) between 1 and the number of non-null values. Exact, no window functions.
+   */
+  readonly orderStatistic: (value: string, rank: string) => string;
+  /** The keyword(s) of an inner, left outer or cross join with every matching row (ClickHouse: ALL strictness). */
+  readonly join: (kind: "inner" | "left" | "cross") => string;
   /** A text expression that compares byte by byte (PostgreSQL otherwise compares by the database collation). */
   readonly byteOrder: (text: string) => string;
   /** Compensated (Kahan/Neumaier) floating-point sum aggregate: accurate and close to order-independent. */
   readonly preciseSum: (expression: string) => string;
   /** Exact distinct count aggregate. */
   readonly countDistinct: (expression: string) => string;
+  /**
+   * Named subqueries for one statement: `WITH a AS (…), b AS (…) body` on engines with CTEs; where there are none
+   * (ClickHouse 18.16) every `ref(name)` is the named query inlined as `(SELECT …)`. A query may reference earlier ones.
+   * @example f.withQueries([{ name: "t", sql: () => "SELECT 1 AS x" }], (ref) => `SELECT x FROM ${ref("t")} t`)
+   */
+  readonly withQueries: (queries: ReadonlyArray<NamedQuery>, body: (ref: QueryRef) => string) => string;
   /** `CREATE [OR REPLACE] TABLE name AS query` (engines differ on replacement and storage clauses). */
   readonly createTableAs: (name: string, query: string) => string;
   /** `CREATE [OR REPLACE] VIEW name AS query`. */
@@ -51,6 +64,15 @@ export interface FunctionTable {
     to: string,
     toColumns: ReadonlyArray<string>,
   ) => string;
+}
+
+/** A FROM-able reference to a named query of `withQueries` (its name, or the query inlined). */
+export type QueryRef = (name: string) => string;
+
+/** One named query of `withQueries`; `sql` reads earlier named queries through `ref`. */
+export interface NamedQuery {
+  readonly name: string;
+  readonly sql: (ref: QueryRef) => string;
 }
 
 export type LogicalType = "text" | "double" | "bigint" | "integer" | "boolean" | "timestamp" | "date";

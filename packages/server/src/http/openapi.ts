@@ -24,6 +24,9 @@ import { apiKeyRequestSchema } from "./api-key-request.js";
 import { assignInputSchema } from "./assign-input.js";
 import {
   analysisInfoSchema,
+  apiKeyCreatedSchema,
+  apiKeyEntrySchema,
+  apiKeyListSchema,
   auditEntrySchema,
   auditListSchema,
   changeRequestApprovalSchema,
@@ -117,6 +120,9 @@ function componentRegistry() {
     EnvironmentList: environmentListSchema,
     SdkKeyRequest: sdkKeyRequestSchema,
     SdkKey: sdkKeyResponseSchema,
+    ApiKeyCreated: apiKeyCreatedSchema,
+    ApiKey: apiKeyEntrySchema,
+    ApiKeyList: apiKeyListSchema,
     FlagCopy: flagCopyInputSchema,
     FlagCopyResult: flagCopyResultSchema,
     ChangeRequestInput: changeRequestInputSchema,
@@ -272,7 +278,28 @@ export function buildOpenApiDocument(): Record<string, unknown> {
       "/metrics": {
         get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } },
       },
-      "/api/keys": { post: op("Create an API key for the caller's team (admin)", "ApiKeyRequest") },
+      "/api/keys": {
+        get: op(
+          "The team's keys, team and SDK keys, without secrets: role, environment, who created and revoked them (admin)",
+          undefined,
+          {},
+          "ApiKeyList",
+        ),
+        post: op(
+          "Create an API key for the caller's team → 201, the secret shown once (admin, audited)",
+          "ApiKeyRequest",
+          {},
+          "ApiKeyCreated",
+        ),
+      },
+      "/api/keys/{id}": {
+        delete: op(
+          "Revoke a key of the team: 401 from then on, its SDK streams closed; not the calling key, not the owner's (admin, audited)",
+          undefined,
+          { parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }] },
+          "ApiKey",
+        ),
+      },
       "/api/experiments": {
         get: op(
           "List the team's experiments, each with its latest results",

@@ -492,6 +492,31 @@ export const sdkKeyResponseSchema = z.object({
   name: z.string(),
 });
 
+/** `POST /api/keys` (the secret is shown once). */
+export const apiKeyCreatedSchema = z.object({
+  key_id: z.string(),
+  secret: z.string(),
+  team: z.string(),
+  role: z.string(),
+  name: z.string(),
+});
+
+/** One key of `GET /api/keys` / `DELETE /api/keys/{id}`: never its secret. */
+export const apiKeyEntrySchema = z.object({
+  key_id: z.string(),
+  name: z.string(),
+  role: z.enum(["viewer", "editor", "reviewer", "admin", "owner"]),
+  kind: z.enum(["team", "server", "client"]),
+  environment: z.string().nullable(),
+  created_at: z.string(),
+  created_by: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+  revoked_by: z.string().nullable(),
+});
+
+/** `GET /api/keys`. */
+export const apiKeyListSchema = z.object({ keys: z.array(apiKeyEntrySchema) });
+
 /** One entry of an audit trail. */
 export const auditEntrySchema = z.object({
   auditId: z.number(),

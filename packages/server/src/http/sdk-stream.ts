@@ -56,6 +56,8 @@ export interface PayloadStreams {
   ): Promise<void>;
   /** A team's registry changed: every stream of the team whose payload is now different gets it. */
   changed(team: string): void;
+  /** Ends every stream opened with this key (the key was revoked); its clients' reconnects then get a 401. */
+  closeKey(keyId: string): void;
   /** Open streams (all teams). */
   readonly size: number;
   /** Ends every stream (server shutdown); clients reconnect elsewhere or poll. */
@@ -191,6 +193,14 @@ export function createPayloadStreams(options: PayloadStreamsOptions): PayloadStr
         .catch(report);
     },
     changed,
+    closeKey(keyId) {
+      for (const group of [...groups.values()])
+        for (const sub of [...group.subscribers])
+          if (sub.keyId === keyId) {
+            sub.res.end();
+            remove(group, sub);
+          }
+    },
     closeAll() {
       closed = true;
       clearInterval(keepAlive);

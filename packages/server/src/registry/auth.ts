@@ -51,14 +51,14 @@ function hashSecret(secret: string): string {
  */
 export async function createApiKey(
   db: Queryable,
-  input: { team: string; role: Role; name: string; sdk?: SdkKeyBinding },
+  input: { team: string; role: Role; name: string; sdk?: SdkKeyBinding; createdBy?: string },
 ): Promise<{ keyId: string; secret: string }> {
   const keyId = randomBytes(6).toString("hex");
   // SDK keys say what they are, so one pasted into a browser is recognisable: assay_client_… / assay_server_….
   const prefix = input.sdk === undefined ? "assay" : `assay_${input.sdk.kind}`;
   const secret = `${prefix}_${keyId}_${randomBytes(18).toString("base64url")}`;
   await db.query(
-    "insert into api_key (key_id, key_hash, owner_team, role, name, environment, sdk_kind) values ($1, $2, $3, $4, $5, $6, $7)",
+    "insert into api_key (key_id, key_hash, owner_team, role, name, environment, sdk_kind, created_by) values ($1, $2, $3, $4, $5, $6, $7, $8)",
     [
       keyId,
       hashSecret(secret),
@@ -67,30 +67,42 @@ export async function createApiKey(
       input.name,
       input.sdk?.environment ?? null,
       input.sdk?.kind ?? null,
+      input.createdBy ?? null,
     ],
   );
   return { keyId, secret };
 }
 
-/** Resolves bearer secrets to principals, caching hits (keys are immutable once created). */
-export function createAuthenticator(
-  db: Queryable,
-): (authorization: string | undefined) => Promise<Principal> {
-  const cache = new Map<string, Principal>();
+/** Resolves a request's `Authorization` header to its principal (401 when missing, unknown or revoked). */
+export interface Authenticator {
+  (authorization: string | undefined): Promise<Principal>;
+  /** Drops a key from the cache at once (this server revoked it). */
+  forget(keyId: string): void;
+}
+
+/**
+ * Resolves bearer secrets to principals, caching hits. A cached key is looked up again after `recheckMs`, so a key
+ * revoked through another server sharing the registry stops working within that time (this server's own
+ * revocations `forget` it at once); an embedded registry has no other writer (`recheckMs` Infinity).
+ * @example const authenticate = createAuthenticator(db, { recheckMs: 1000 }); const p = await authenticate(header);
+ */
+export function createAuthenticator(db: Queryable, options: { recheckMs?: number } = {}): Authenticator {
+  const recheckMs = options.recheckMs ?? Number.POSITIVE_INFINITY;
   // Keyed by the header itself, so a known key costs one map lookup (no hashing) per request.
-  const byHeader = new Map<string, Principal>();
-  return async (authorization) => {
+  const byHeader = new Map<string, { principal: Principal; checkedAt: number }>();
+  const authenticate = async (authorization: string | undefined): Promise<Principal> => {
     const known = authorization === undefined ? undefined : byHeader.get(authorization);
-    if (known !== undefined) return known;
+    if (
+      known !== undefined &&
+      (recheckMs === Number.POSITIVE_INFINITY || Date.now() - known.checkedAt < recheckMs)
+    )
+      return known.principal;
     const secret = authorization?.startsWith("Bearer ") ? authorization.slice(7).trim() : undefined;
-    if (secret === undefined || secret === "") {
+    if (authorization === undefined || secret === undefined || secret === "") {
       throw new HttpError("unauthorized", "missing API key: send Authorization: Bearer <key>", {
         field: "authorization",
       });
     }
-    const hash = hashSecret(secret);
-    const cached = cache.get(hash);
-    if (cached !== undefined) return cached;
     const { rows } = await db.query<{
       key_id: string;
       owner_team: string;
@@ -98,11 +110,18 @@ export function createAuthenticator(
       name: string;
       environment: string | null;
       sdk_kind: SdkKeyBinding["kind"] | null;
-    }>("select key_id, owner_team, role, name, environment, sdk_kind from api_key where key_hash = $1", [
-      hash,
-    ]);
+      revoked: boolean;
+    }>(
+      "select key_id, owner_team, role, name, environment, sdk_kind, revoked_at is not null as revoked from api_key where key_hash = $1",
+      [hashSecret(secret)],
+    );
     const row = rows[0];
-    if (row === undefined) throw new HttpError("unauthorized", "unknown API key", { field: "authorization" });
+    if (row === undefined || row.revoked) {
+      byHeader.delete(authorization);
+      throw new HttpError("unauthorized", row === undefined ? "unknown API key" : "revoked API key", {
+        field: "authorization",
+      });
+    }
     const principal: Principal = {
       keyId: row.key_id,
       actor: row.name,
@@ -112,10 +131,13 @@ export function createAuthenticator(
         ? {}
         : { sdk: { environment: row.environment, kind: row.sdk_kind } }),
     };
-    if (cache.size > 10_000) cache.clear();
-    cache.set(hash, principal);
     if (byHeader.size > 10_000) byHeader.clear();
-    if (authorization !== undefined) byHeader.set(authorization, principal);
+    byHeader.set(authorization, { principal, checkedAt: Date.now() });
     return principal;
   };
+  return Object.assign(authenticate, {
+    forget(keyId: string) {
+      for (const [header, entry] of byHeader) if (entry.principal.keyId === keyId) byHeader.delete(header);
+    },
+  });
 }

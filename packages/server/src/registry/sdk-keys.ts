@@ -35,6 +35,7 @@ export async function createSdkKey(
       role: "viewer",
       name: input.name,
       sdk: { environment, kind: input.kind },
+      createdBy: principal.actor,
     });
     const created = { key_id: keyId, environment, kind: input.kind, name: input.name };
     await appendAudit(tx, principal, {

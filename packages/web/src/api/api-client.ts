@@ -1,6 +1,9 @@
 import { isApiError, toApiError } from "./api-error.js";
 import type {
   AnalysisMode,
+  ApiKey,
+  ApiKeyCreated,
+  ApiKeyRequest,
   AuditEntry,
   ChangeRequest,
   ChangeRequestApproval,
@@ -14,6 +17,8 @@ import type {
   FlagCopyResult,
   FlagInput,
   Rollout,
+  SdkKeyCreated,
+  SdkKeyRequest,
   SegmentResults,
 } from "./api-types.js";
 
@@ -62,6 +67,11 @@ export interface ApiClient {
   rejectChangeRequest(id: number, note?: string): Promise<ChangeRequest>;
   listAudit(filter: { entityType?: string; entityKey?: string; limit?: number }): Promise<AuditEntry[]>;
   listMetricKeys(): Promise<string[]>;
+  /** The team's keys, team and SDK keys (admin). */
+  listKeys(): Promise<ApiKey[]>;
+  createKey(input: ApiKeyRequest): Promise<ApiKeyCreated>;
+  createSdkKey(environment: string, input: SdkKeyRequest): Promise<SdkKeyCreated>;
+  revokeKey(keyId: string): Promise<ApiKey>;
 }
 
 const enc = encodeURIComponent;
@@ -166,6 +176,11 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
         (r) => r.entries,
       );
     },
+    listKeys: () => call<{ keys: ApiKey[] }>("GET", "/api/keys").then((r) => r.keys),
+    createKey: (input) => call<ApiKeyCreated>("POST", "/api/keys", input),
+    createSdkKey: (environment, input) =>
+      call<SdkKeyCreated>("POST", `/api/environments/${enc(environment)}/sdk-keys`, input),
+    revokeKey: (keyId) => call<ApiKey>("DELETE", `/api/keys/${enc(keyId)}`),
     listMetricKeys: () =>
       call<{ metrics: Array<{ key: string }> }>("GET", "/api/metrics").then((r) =>
         r.metrics.map((m) => m.key),

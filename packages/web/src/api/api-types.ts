@@ -45,6 +45,13 @@ export type FlagCopyResult = Schemas["FlagCopyResult"];
 export type Rollout = Schemas["Rollout"];
 export type ChangeRequestApproval = Schemas["ChangeRequestApproval"];
 export type AuditEntry = Schemas["AuditEntry"];
+/** A key of the team as `GET /api/keys` lists it (never its secret). */
+export type ApiKey = Schemas["ApiKey"];
+export type ApiKeyRequest = Schemas["ApiKeyRequest"];
+export type ApiKeyCreated = Schemas["ApiKeyCreated"];
+export type SdkKeyRequest = Schemas["SdkKeyRequest"];
+/** An SDK key just created: its secret is shown once. */
+export type SdkKeyCreated = Schemas["SdkKey"];
 export type ApiErrorBody = Schemas["Error"];
 
 /** The lifecycle in order (the list's filter); the type check keeps it equal to the API's enum. */

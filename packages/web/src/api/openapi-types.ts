@@ -3183,9 +3183,74 @@ export interface paths {
             readonly path?: never;
             readonly cookie?: never;
         };
-        readonly get?: never;
+        /** The team's keys, team and SDK keys, without secrets: role, environment, who created and revoked them (admin) */
+        readonly get: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path?: never;
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ApiKeyList"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         readonly put?: never;
-        /** Create an API key for the caller's team (admin) */
+        /** Create an API key for the caller's team → 201, the secret shown once (admin, audited) */
         readonly post: {
             readonly parameters: {
                 readonly query?: never;
@@ -3204,7 +3269,9 @@ export interface paths {
                     headers: {
                         readonly [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        readonly "application/json": components["schemas"]["ApiKeyCreated"];
+                    };
                 };
                 /** @description Error: `{error: {code, message, field}}` */
                 readonly 400: {
@@ -3254,6 +3321,89 @@ export interface paths {
             };
         };
         readonly delete?: never;
+        readonly options?: never;
+        readonly head?: never;
+        readonly patch?: never;
+        readonly trace?: never;
+    };
+    readonly "/api/keys/{id}": {
+        readonly parameters: {
+            readonly query?: never;
+            readonly header?: never;
+            readonly path?: never;
+            readonly cookie?: never;
+        };
+        readonly get?: never;
+        readonly put?: never;
+        readonly post?: never;
+        /** Revoke a key of the team: 401 from then on, its SDK streams closed; not the calling key, not the owner's (admin, audited) */
+        readonly delete: {
+            readonly parameters: {
+                readonly query?: never;
+                readonly header?: never;
+                readonly path: {
+                    readonly id: string;
+                };
+                readonly cookie?: never;
+            };
+            readonly requestBody?: never;
+            readonly responses: {
+                /** @description OK */
+                readonly 200: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["ApiKey"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 400: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 401: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 403: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 404: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Error: `{error: {code, message, field}}` */
+                readonly 409: {
+                    headers: {
+                        readonly [name: string]: unknown;
+                    };
+                    content: {
+                        readonly "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         readonly options?: never;
         readonly head?: never;
         readonly patch?: never;
@@ -4502,6 +4652,29 @@ export interface components {
             /** @enum {string} */
             readonly method: "always_valid" | "group_sequential" | "fixed_horizon";
             readonly note: string;
+        };
+        readonly ApiKey: {
+            readonly created_at: string;
+            readonly created_by: string | null;
+            readonly environment: string | null;
+            readonly key_id: string;
+            /** @enum {string} */
+            readonly kind: "team" | "server" | "client";
+            readonly name: string;
+            readonly revoked_at: string | null;
+            readonly revoked_by: string | null;
+            /** @enum {string} */
+            readonly role: "viewer" | "editor" | "reviewer" | "admin" | "owner";
+        };
+        readonly ApiKeyCreated: {
+            readonly key_id: string;
+            readonly name: string;
+            readonly role: string;
+            readonly secret: string;
+            readonly team: string;
+        };
+        readonly ApiKeyList: {
+            readonly keys: readonly components["schemas"]["ApiKey"][];
         };
         readonly ApiKeyRequest: {
             readonly name: string;

@@ -4,7 +4,6 @@ import type { Warehouse } from "../warehouse.js";
 import { createClickHouseBulkLoader } from "./bulk-loader.js";
 import { type ClickHouseEngineOptions, connectClickHouse } from "./connection.js";
 import { eraseFromClickHouse } from "./eraser.js";
-import { clickhouseModels } from "./model-overrides.js";
 import { clickhouseDialect } from "./sql-compiler.js";
 
 /**
@@ -18,7 +17,7 @@ export async function createClickHouseWarehouse(options: ClickHouseEngineOptions
     engine: connection,
     dialect: clickhouseDialect,
     loader: createClickHouseBulkLoader(connection.session),
-    models: clickhouseModels(baseModels),
+    models: baseModels,
     erase: (userId, erase = {}) =>
       eraseFromClickHouse(connection.topology, userId, erase.mutationTimeoutMs ?? 120_000),
     close: () => connection.close(),

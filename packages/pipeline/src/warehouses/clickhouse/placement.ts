@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { sufficientStatistics } from "../../models/metric-aggregate-sql.js";
 import type { ClickHouseSession } from "./connection.js";
 import { clickhouseFunctions as f } from "./sql-compiler.js";
@@ -5,12 +6,15 @@ import { clickhouseFunctions as f } from "./sql-compiler.js";
 /**
  * Where a table lives on a cluster: `sharded` (a MergeTree part per shard, one row per unit or raw row, plus a
  * Distributed table), `rollup` (built per shard, then summed across shards into one small table), `everywhere`
- * (small config tables copied to every shard) or `coordinator` (small tables built in Node).
+ * (small config tables copied to every shard), `coordinator` (small tables built on the coordinator, over the
+ * Distributed tables: results, and summaries that need every unit at once such as quantiles) or `pooled` (built
+ * on the coordinator like `coordinator`, then copied to every shard for shard-local models to join: the caps).
  */
 export type ClusterPlacement =
   | { readonly kind: "sharded" }
   | { readonly kind: "everywhere" }
   | { readonly kind: "coordinator" }
+  | { readonly kind: "pooled" }
   | { readonly kind: "rollup"; readonly sql: (source: string) => string };
 
 // Partials are read through a renaming subquery: on 18.16 an alias equal to a source column breaks the
@@ -70,12 +74,45 @@ FROM (${sumAll(["experiment_id", "date_day"], dailyCounts, [])(source)})`,
     [...sufficientStatistics, "sum_den_cov"],
     ["is_control", "cap_value", "covariate_cap_value"],
   ),
+  agg_experiment_metric_moments: sumAll(
+    ["experiment_id", "metric_id", "analysis_mode", "variation_id", "statistic", "i", "j"],
+    [],
+    ["value"],
+  ),
+  agg_experiment_metric_moments_by_segment: sumAll(
+    [
+      "experiment_id",
+      "metric_id",
+      "analysis_mode",
+      "segment_attribute",
+      "segment_value",
+      "variation_id",
+      "statistic",
+      "i",
+      "j",
+    ],
+    [],
+    ["value"],
+  ),
+};
+
+/**
+ * Tables computed from every unit of an experiment at once (docs/metrics.md): a percentile cap or a quantile is
+ * not a sum of per-shard parts, so they read the Distributed tables on the coordinator.
+ */
+const pooled: Record<string, "coordinator" | "pooled"> = {
+  agg_experiment_metric_caps: "pooled",
+  int_data_horizon: "pooled",
+  agg_experiment_metric_quantiles: "coordinator",
+  agg_experiment_metric_quantiles_by_segment: "coordinator",
 };
 
 /** How a table is placed on a ClickHouse cluster. */
 export function clusterPlacement(table: string): ClusterPlacement {
   const rollup = rollups[table];
   if (rollup) return { kind: "rollup", sql: rollup };
+  const whole = pooled[table];
+  if (whole) return { kind: whole };
   if (table.startsWith("cfg_")) return { kind: "everywhere" };
   if (table === "fct_experiment_results" || table === "fct_experiment_results_by_segment") {
     return { kind: "coordinator" };
@@ -97,9 +134,10 @@ export async function placeTable(session: ClickHouseSession, name: string, state
     return;
   }
   const placement = clusterPlacement(name);
-  if (placement.kind === "coordinator") {
+  if (placement.kind === "coordinator" || placement.kind === "pooled") {
     await post(coordinator, drop, database);
     await post(coordinator, statement, database);
+    if (placement.kind === "pooled") await copyToShards(session, name);
     return;
   }
   await onShards(drop, localDb);
@@ -119,4 +157,29 @@ export async function placeTable(session: ClickHouseSession, name: string, state
       database,
     );
   }
+}
+
+/** Copies a small coordinator table to every shard's local database (same columns, rows through Node as TSV). */
+async function copyToShards(session: ClickHouseSession, name: string): Promise<void> {
+  const { post, onShards, coordinator, database, localDb, urls } = session;
+  const described = await post(coordinator, `DESCRIBE TABLE ${f.ident(name)} FORMAT TabSeparated`, database);
+  const columns = described
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const [column = "", type = ""] = line.split("\t");
+      return `${f.ident(column)} ${type}`;
+    });
+  const rows = await post(coordinator, `SELECT * FROM ${f.ident(name)} FORMAT TabSeparated`, database);
+  await onShards(`DROP TABLE IF EXISTS ${f.ident(name)}`, localDb);
+  await onShards(
+    `CREATE TABLE ${f.ident(name)} (${columns.join(", ")}) ENGINE = MergeTree ORDER BY tuple()`,
+    localDb,
+  );
+  if (rows === "") return;
+  await Promise.all(
+    urls.map((url) =>
+      post(url, `INSERT INTO ${f.ident(name)} FORMAT TabSeparated`, localDb, Readable.from([rows])),
+    ),
+  );
 }

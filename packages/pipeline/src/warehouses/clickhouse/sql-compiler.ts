@@ -1,4 +1,4 @@
-import { createBaseFunctions } from "../../sql/base-functions.js";
+import { createBaseFunctions, inlineWith } from "../../sql/base-functions.js";
 import type { Dialect, FunctionTable, LogicalType } from "../../sql/dialect.js";
 import { assertSqlEncodable } from "../../sql/sql-string.js";
 
@@ -29,7 +29,9 @@ const pairwise = (fn: string, expressions: string[]): string =>
 /**
  * ClickHouse spellings of the portable function table, valid from 18.16 to current releases. Timestamps are
  * `DateTime` (seconds) in a UTC server/session; booleans are UInt8; sums of doubles use `sumKahan`.
- * `cast` and `dropTable` are the base's (with ClickHouse quoting); the rest differ from standard SQL.
+ * `cast` and `dropTable` are the base's (with ClickHouse quoting); the rest differ from standard SQL. CTEs render
+ * inlined (`withQueries`), joins with `ALL` strictness (`join`); the models nest one JOIN per SELECT
+ * (docs/warehouse.md, "Portable model SQL").
  */
 export const clickhouseFunctions: FunctionTable = {
   ...createBaseFunctions({ types, string, ident }),
@@ -46,6 +48,11 @@ export const clickhouseFunctions: FunctionTable = {
   argMin: (arg, keys) => `argMin(${arg}, tuple(${keys.join(", ")}))`,
   argMax: (arg, keys) => `argMax(${arg}, tuple(${keys.join(", ")}))`,
   preciseSum: (expression) => `sumKahan(${expression})`,
+  // groupArray skips NULLs; the sorted array's element is 1-based like the rank.
+  orderStatistic: (value, rank) => `arrayElement(arraySort(groupArray(${value})), toUInt64(${rank}))`,
+  join: (kind) => ({ inner: "ALL INNER JOIN", left: "ALL LEFT JOIN", cross: "CROSS JOIN" })[kind],
+  // 18.16 parses `WITH` only for scalar expressions, not named subqueries.
+  withQueries: inlineWith,
   countDistinct: (expression) => `uniqExact(${expression})`,
   createTableAs: (name, query) =>
     `${tableMarker(name)}\nCREATE TABLE ${ident(name)} ENGINE = MergeTree ORDER BY tuple() AS\n${query}`,
