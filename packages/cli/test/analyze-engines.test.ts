@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readExperimentResults, readExperimentSegmentResults, readQualityReport } from "@assay/pipeline";
+import { createLakeReader } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testClickHouse, testPostgres } from "../../../scripts/test-services.js";
 
@@ -205,7 +205,9 @@ describe.each([
         ),
       );
     expect(listing(lakes.warehouse).sort()).toEqual(listing(lakes.duckdb).sort());
-    const quality = await Promise.all(Object.values(lakes).map((lake) => readQualityReport({ lake })));
+    const quality = await Promise.all(
+      Object.values(lakes).map((lake) => createLakeReader(lake).qualityReport()),
+    );
     expect(
       csvDifferences(
         JSON.stringify(quality[1]?.report, null, 1),
@@ -213,7 +215,9 @@ describe.each([
       ),
     ).toEqual([]);
     const results = await Promise.all(
-      Object.values(lakes).map((lake) => readExperimentResults({ lake, experimentId: "exp_checkout" })),
+      Object.values(lakes).map((lake) =>
+        createLakeReader(lake).experimentResults({ experimentIds: ["exp_checkout"] }),
+      ),
     );
     expect(results[0]?.rows.length).toBeGreaterThan(0);
     expect(
@@ -222,7 +226,7 @@ describe.each([
     // Per-segment results (the generator's platform and country attributes) agree too.
     const segments = await Promise.all(
       Object.values(lakes).map((lake) =>
-        readExperimentSegmentResults({ lake, experimentId: "exp_checkout" }),
+        createLakeReader(lake).segmentResults({ experimentId: "exp_checkout" }),
       ),
     );
     expect(new Set(segments[0]?.rows.map((r) => r.segment_attribute))).toEqual(

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readQualityReport } from "@assay/pipeline";
+import { createLakeReader } from "@assay/pipeline";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "../../..");
@@ -39,7 +39,7 @@ describe("assay generate / build / pipeline run (child process)", () => {
     expect(all.stderr).toBe("");
     expect(all.status).toBe(0);
     expect(all.stdout).toMatch(/pipeline dt=2026-02-10: 4 jobs/);
-    const report = await readQualityReport({ lake });
+    const report = await createLakeReader(lake).qualityReport();
     expect(report?.report.experiments.exp_checkout?.pre_assignment_exposure_units).toBeGreaterThan(0);
     expect(report?.report.experiments.exp_checkout?.exposure_outside_window_units).toBe(0);
 

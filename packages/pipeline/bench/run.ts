@@ -43,6 +43,12 @@ const outDir = process.env.ASSAY_BENCH_OUT ?? join(import.meta.dirname, "../../.
 const repeat = Math.max(1, Number(process.env.ASSAY_BENCH_REPEAT ?? (scale < 1 ? "3" : "1")));
 const analyzeUsers = Math.round(1_000_000 * scale);
 const lakeDt = "2026-03-01";
+// ASSAY_BENCH_TARGETS=lake (or analyze) runs one target only; default both.
+const benchTargets = new Set(
+  (process.env.ASSAY_BENCH_TARGETS ?? "analyze,lake").split(",").map((t) => t.trim()),
+);
+const runAnalyze = benchTargets.has("analyze");
+const runLake = benchTargets.has("lake");
 const loads: number[] = [];
 const sampleLoad = () => loads.push(loadavg()[0] ?? 0);
 
@@ -88,6 +94,11 @@ const median = (xs: ReadonlyArray<number>): number => {
     : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 };
 const gib = (bytes: number) => bytes / 1024 ** 3;
+/** A data set of a target this run measures (ASSAY_BENCH_TARGETS). */
+function need<T>(value: T | null): T {
+  if (value === null) throw new Error("bench: that target is not run (ASSAY_BENCH_TARGETS)");
+  return value;
+}
 const engineOptions = (work: string) => ({ memoryLimit, tempDirectory: join(work, "spill") });
 
 interface Dataset {
@@ -143,6 +154,8 @@ async function ensureDataset(dir: string, kind: "analyze" | "lake", users: numbe
 
 interface FloorRun {
   readonly steps: Record<string, number>;
+  /** CPU seconds per step. */
+  readonly cpuSteps: Record<string, number>;
 }
 
 /** Runs the floor's model steps and one write step on a fresh embedded DuckDB, then the results from its sums. */
@@ -154,6 +167,7 @@ async function runFloor(
 ): Promise<FloorRun> {
   const engine = await createDuckDbEngine(engineOptions(work));
   const steps: Record<string, number> = {};
+  const cpuSteps: Record<string, number> = {};
   try {
     await loadConfigRelations(engine, duckdbDialect, config);
     for (const step of [...floorModelSteps(), readFloorStep(write)]) {
@@ -166,6 +180,7 @@ async function runFloor(
         }
       });
       steps[step.name] = run.seconds;
+      cpuSteps[step.name] = run.cpuSeconds;
     }
     const results = await timed(async () => {
       const aggregates = await engine.query<VariantAggregate & Record<string, unknown>>(
@@ -183,7 +198,8 @@ async function runFloor(
       await engine.run(`COPY fct_experiment_results TO ${to}`);
     });
     steps.results = results.seconds;
-    return { steps };
+    cpuSteps.results = results.cpuSeconds;
+    return { steps, cpuSteps };
   } finally {
     await engine.close();
   }
@@ -272,14 +288,16 @@ async function main() {
     );
     const analyzeData = join(dataRoot, `analyze-${analyzeUsers}`);
     const lake = join(dataRoot, `lake-${lakeUsers}`);
-    const analyzeSet = await ensureDataset(analyzeData, "analyze", analyzeUsers);
-    console.log(
-      `analyze data: ${JSON.stringify(analyzeSet.rows)} (generated in ${analyzeSet.generateSeconds.toFixed(1)} s)`,
-    );
-    const lakeSet = await ensureDataset(lake, "lake", lakeUsers);
-    console.log(
-      `lake data: ${JSON.stringify(lakeSet.rows)} (generated in ${lakeSet.generateSeconds.toFixed(1)} s)`,
-    );
+    const analyzeSet = runAnalyze ? await ensureDataset(analyzeData, "analyze", analyzeUsers) : null;
+    if (analyzeSet)
+      console.log(
+        `analyze data: ${JSON.stringify(analyzeSet.rows)} (generated in ${analyzeSet.generateSeconds.toFixed(1)} s)`,
+      );
+    const lakeSet = runLake ? await ensureDataset(lake, "lake", lakeUsers) : null;
+    if (lakeSet)
+      console.log(
+        `lake data: ${JSON.stringify(lakeSet.rows)} (generated in ${lakeSet.generateSeconds.toFixed(1)} s)`,
+      );
     // ASSAY_BENCH_GENERATE_ONLY=1 with ASSAY_BENCH_DATA: prepare the data sets for a later run, time nothing.
     if (process.env.ASSAY_BENCH_GENERATE_ONLY === "1") return;
 
@@ -304,7 +322,7 @@ async function main() {
           return runPipeline({
             source: { kind: "folder", dir: analyzeData },
             sink: { kind: "folder", dir: analyzeOut },
-            config: analyzeSet.config,
+            config: need(analyzeSet).config,
             duckdb: engineOptions(work),
           });
         }, "analyze"),
@@ -313,7 +331,7 @@ async function main() {
           rmSync(analyzeFloorOut, { recursive: true, force: true });
           return runFloor(
             work,
-            analyzeSet.config,
+            need(analyzeSet).config,
             { inputs: analyzeInputs, csvDir: analyzeFloorOut },
             "09-write-analyze",
           );
@@ -334,7 +352,7 @@ async function main() {
           rmSync(floorLake, { recursive: true, force: true });
           return runFloor(
             work,
-            lakeSet.config,
+            need(lakeSet).config,
             { inputs: lakeInputs, lake: { dir: floorLake, dt: lakeDt } },
             "09-write-lake",
           );
@@ -348,31 +366,37 @@ async function main() {
     for (let rep = 0; rep < repeat; rep++) {
       // Alternate which side runs first, so neither always gets the warmer (or the more contended) slot.
       const floorFirst = rep % 2 === 1;
-      for (const side of floorFirst
-        ? (["analyzeFloor", "analyze"] as const)
-        : (["analyze", "analyzeFloor"] as const)) {
+      for (const side of !runAnalyze
+        ? []
+        : floorFirst
+          ? (["analyzeFloor", "analyze"] as const)
+          : (["analyze", "analyzeFloor"] as const)) {
         if (side === "analyze") analyzeRuns.push(await sides.analyze());
         else analyzeFloorRuns.push(await sides.analyzeFloor());
         console.log(
           `${side} ${rep + 1}/${repeat}: ${(side === "analyze" ? analyzeRuns : analyzeFloorRuns).at(-1)?.seconds.toFixed(1)} s, load ${loadavg()[0]?.toFixed(1)}`,
         );
       }
-      for (const side of floorFirst ? (["lakeFloor", "lake"] as const) : (["lake", "lakeFloor"] as const)) {
+      for (const side of !runLake
+        ? []
+        : floorFirst
+          ? (["lakeFloor", "lake"] as const)
+          : (["lake", "lakeFloor"] as const)) {
         if (side === "lake") {
           const run = await sides.lake();
           lakeRuns.push(run);
           for (const m of run.value.models)
             console.log(
-              `  ${m.model.padEnd(40)} ${(m.rows === null ? "view" : String(m.rows)).padStart(10)} ${(m.elapsedMs / 1000).toFixed(2)}s + tests ${((m.testElapsedMs ?? 0) / 1000).toFixed(2)}s`,
+              `  ${m.model.padEnd(40)} ${(m.rows === null ? "view" : String(m.rows)).padStart(10)} ${(m.elapsedMs / 1000).toFixed(2)}s (cpu ${((m.cpuMs ?? 0) / 1000).toFixed(2)}s) + tests ${((m.testElapsedMs ?? 0) / 1000).toFixed(2)}s (cpu ${((m.testCpuMs ?? 0) / 1000).toFixed(2)}s)`,
             );
           console.log(
-            `lake ${rep + 1}/${repeat}: ${run.seconds.toFixed(1)} s ${JSON.stringify(run.value.profile.phases)}, load ${loadavg()[0]?.toFixed(1)}`,
+            `lake ${rep + 1}/${repeat}: ${run.seconds.toFixed(1)} s (cpu ${run.cpuSeconds.toFixed(1)} s) ${JSON.stringify(run.value.profile.phases)} cpu ${JSON.stringify(run.value.profile.cpu_phases)}, load ${loadavg()[0]?.toFixed(1)}`,
           );
         } else {
           const run = await sides.lakeFloor();
           lakeFloorRuns.push(run);
           console.log(
-            `lakeFloor ${rep + 1}/${repeat}: ${run.seconds.toFixed(1)} s ${JSON.stringify(run.value.steps)}, load ${loadavg()[0]?.toFixed(1)}`,
+            `lakeFloor ${rep + 1}/${repeat}: ${run.seconds.toFixed(1)} s (cpu ${run.cpuSeconds.toFixed(1)} s) ${JSON.stringify(run.value.steps)} cpu ${JSON.stringify(run.value.cpuSteps)}, load ${loadavg()[0]?.toFixed(1)}`,
           );
         }
       }
@@ -381,33 +405,32 @@ async function main() {
     // The floor must compute the same numbers, or the comparison means nothing.
     const csv = (dir: string) =>
       `read_csv('${join(dir, "agg_experiment_metric_by_variant.csv")}', header = true)`;
-    await checkSums(csv(analyzeOut), csv(analyzeFloorOut));
-    await checkCsvRows(analyzeOut, analyzeFloorOut, [
-      "fact_assignment.csv",
-      "int_experiment_exposure_validation.csv",
-      "fct_experiment_exposure_quality_daily.csv",
-      "fct_experiment_cohort.csv",
-      "fct_experiment_unit_outcomes.csv",
-      "agg_experiment_metric_by_variant.csv",
-      "fct_experiment_results.csv",
-    ]);
+    if (runAnalyze) await checkSums(csv(analyzeOut), csv(analyzeFloorOut));
+    if (runAnalyze)
+      await checkCsvRows(analyzeOut, analyzeFloorOut, [
+        "fact_assignment.csv",
+        "int_experiment_exposure_validation.csv",
+        "fct_experiment_exposure_quality_daily.csv",
+        "fct_experiment_cohort.csv",
+        "fct_experiment_unit_outcomes.csv",
+        "agg_experiment_metric_by_variant.csv",
+        "fct_experiment_results.csv",
+      ]);
     const lakeAgg = (dir: string) =>
       parquetRelation(partitionFiles(dir, "gold", "agg_experiment_metric_by_variant", lakeDt));
-    const compared = await checkSums(lakeAgg(lake), lakeAgg(floorLake));
+    const compared = runLake ? await checkSums(lakeAgg(lake), lakeAgg(floorLake)) : 0;
 
     // One experiment's results from the lake's aggregate (what the server does per request).
     const readTimes: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < (runLake ? 5 : 0); i++) {
       const readOne = await timed(async () => {
         const engine: Engine = await createDuckDbEngine({ threads: 1 });
         try {
           const rows = await engine.query<VariantAggregate & Record<string, unknown>>(
             `SELECT * FROM ${lakeAgg(lake)} WHERE experiment_id = 'exp_checkout'`,
           );
-          const one = {
-            ...lakeSet.config,
-            experiments: lakeSet.config.experiments.filter((e) => e.id === "exp_checkout"),
-          };
+          const { config } = need(lakeSet);
+          const one = { ...config, experiments: config.experiments.filter((e) => e.id === "exp_checkout") };
           return computeResults(one, rows, { alpha: 0.05 }).rows.length;
         } finally {
           await engine.close();
@@ -428,13 +451,22 @@ async function main() {
       );
     const analyzeRatio = ratioOf(analyzeRuns, analyzeFloorRuns);
     const lakeRatio = ratioOf(lakeRuns, lakeFloorRuns);
-    const floorSteps = Object.keys(lakeFloorRuns[0]?.value.steps ?? {});
-    const floorStepSeconds = (runs: ReadonlyArray<Timed<FloorRun>>) =>
-      Object.fromEntries(floorSteps.map((s) => [s, median(runs.map((r) => r.value.steps[s] ?? Number.NaN))]));
+    const floorSteps = Object.keys((lakeFloorRuns[0] ?? analyzeFloorRuns[0])?.value.steps ?? {});
+    const floorStepSeconds = (runs: ReadonlyArray<Timed<FloorRun>>, cpu = false) =>
+      Object.fromEntries(
+        floorSteps.map((s) => [
+          s,
+          median(runs.map((r) => (cpu ? r.value.cpuSteps : r.value.steps)[s] ?? Number.NaN)),
+        ]),
+      );
     const lakeFloorSteps = floorStepSeconds(lakeFloorRuns);
+    const lakeFloorCpuSteps = floorStepSeconds(lakeFloorRuns, true);
     const analyzeFloorSteps = floorStepSeconds(analyzeFloorRuns);
     const modelNames = lakeRuns[0]?.value.models.map((m) => m.model) ?? [];
-    const modelSeconds = (name: string, field: "elapsedMs" | "testElapsedMs" = "elapsedMs") =>
+    const modelSeconds = (
+      name: string,
+      field: "elapsedMs" | "testElapsedMs" | "cpuMs" | "testCpuMs" = "elapsedMs",
+    ) =>
       median(
         lakeRuns.map((r) => (r.value.models.find((m) => m.model === name)?.[field] ?? Number.NaN) / 1000),
       );
@@ -448,21 +480,33 @@ async function main() {
       const step = floorStepOf[name] ?? null;
       const seconds = modelSeconds(name);
       const floor = step ? (lakeFloorSteps[step] ?? Number.NaN) : Number.NaN;
+      const cpuSeconds = modelSeconds(name, "cpuMs");
+      const floorCpu = step ? (lakeFloorCpuSteps[step] ?? Number.NaN) : Number.NaN;
       return {
         model: name,
         rows: lakeRuns[0]?.value.models.find((m) => m.model === name)?.rows ?? null,
         seconds,
+        cpuSeconds,
         testSeconds: modelSeconds(name, "testElapsedMs"),
+        testCpuSeconds: modelSeconds(name, "testCpuMs"),
         analyzeSeconds: analyzeModelSeconds(name),
         floorStep: step,
         floorSeconds: floor,
+        floorCpuSeconds: floorCpu,
         ratio: seconds / floor,
+        cpuRatio: cpuSeconds / floorCpu,
       };
     });
     const phaseNames = ["load_seconds", "models_seconds", "statistics_seconds", "write_seconds"] as const;
-    const phases = (runs: ReadonlyArray<Timed<PipelineRun>>) =>
-      Object.fromEntries(phaseNames.map((p) => [p, median(runs.map((r) => r.value.profile.phases[p]))]));
+    const phases = (runs: ReadonlyArray<Timed<PipelineRun>>, cpu = false) =>
+      Object.fromEntries(
+        phaseNames.map((p) => [
+          p,
+          median(runs.map((r) => (cpu ? r.value.profile.cpu_phases : r.value.profile.phases)[p])),
+        ]),
+      );
     const lakePhases = phases(lakeRuns);
+    const lakeCpuPhases = phases(lakeRuns, true);
     const analyzePhases = phases(analyzeRuns);
     const peakRss = Math.max(...Object.values(peaks));
     const figures = {
@@ -470,27 +514,40 @@ async function main() {
       repeat,
       memoryLimit,
       loadAverage: { min: Math.min(...loads), median: median(loads), max: Math.max(...loads) },
+      targetsRun: [...benchTargets],
       analyze: {
         users: analyzeUsers,
-        rows: analyzeSet.rows,
+        rows: analyzeSet?.rows ?? {},
         seconds: median(analyzeRuns.map((r) => r.seconds)),
         floorSeconds: median(analyzeFloorRuns.map((r) => r.seconds)),
         ratio: analyzeRatio,
         cpuRatio: ratioOf(analyzeRuns, analyzeFloorRuns, true),
-        runs: analyzeRuns.map((r, i) => ({ seconds: r.seconds, floorSeconds: analyzeFloorRuns[i]?.seconds })),
+        runs: analyzeRuns.map((r, i) => ({
+          seconds: r.seconds,
+          floorSeconds: analyzeFloorRuns[i]?.seconds,
+          cpuSeconds: r.cpuSeconds,
+          floorCpuSeconds: analyzeFloorRuns[i]?.cpuSeconds,
+        })),
         floorSteps: analyzeFloorSteps,
         phases: analyzePhases,
       },
       lake: {
         users: lakeUsers,
-        rows: lakeSet.rows,
+        rows: lakeSet?.rows ?? {},
         seconds: median(lakeRuns.map((r) => r.seconds)),
         floorSeconds: median(lakeFloorRuns.map((r) => r.seconds)),
         ratio: lakeRatio,
         cpuRatio: ratioOf(lakeRuns, lakeFloorRuns, true),
-        runs: lakeRuns.map((r, i) => ({ seconds: r.seconds, floorSeconds: lakeFloorRuns[i]?.seconds })),
+        runs: lakeRuns.map((r, i) => ({
+          seconds: r.seconds,
+          floorSeconds: lakeFloorRuns[i]?.seconds,
+          cpuSeconds: r.cpuSeconds,
+          floorCpuSeconds: lakeFloorRuns[i]?.cpuSeconds,
+        })),
         phases: lakePhases,
+        cpuPhases: lakeCpuPhases,
         floorSteps: lakeFloorSteps,
+        floorCpuSteps: lakeFloorCpuSteps,
       },
       models,
       comparedAggregateRows: compared,
@@ -516,12 +573,16 @@ async function main() {
       "",
       `| target | pipeline | floor | ratio (median of per-run ratios) | target |`,
       `| --- | ---: | ---: | ---: | --- |`,
-      `| (a) \`assay analyze\`, ${a.users.toLocaleString()} users (${a.rows.assignments?.toLocaleString()} assignments / ${a.rows.exposures?.toLocaleString()} exposures / ${a.rows.events?.toLocaleString()} events), Parquet in, CSVs out | ${a.seconds.toFixed(1)} s | ${a.floorSeconds.toFixed(1)} s | ${a.ratio.toFixed(2)}× (cpu ${a.cpuRatio.toFixed(2)}×) | ≤ 1.5× ${figures.targets.analyzeWithin1_5 ? "✓" : "✗"} |`,
-      `| (b) lake daily jobs, ${l.rows.assignments?.toLocaleString()} assignments / ${l.rows.exposures?.toLocaleString()} exposures / ${l.rows.events?.toLocaleString()} events, Parquet partitions in and out | ${l.seconds.toFixed(1)} s | ${l.floorSeconds.toFixed(1)} s | ${l.ratio.toFixed(2)}× (cpu ${l.cpuRatio.toFixed(2)}×) | ≤ 1.5× ${figures.targets.lakeWithin1_5 ? "✓" : "✗"} |`,
+      runAnalyze
+        ? `| (a) \`assay analyze\`, ${a.users.toLocaleString()} users (${a.rows.assignments?.toLocaleString()} assignments / ${a.rows.exposures?.toLocaleString()} exposures / ${a.rows.events?.toLocaleString()} events), Parquet in, CSVs out | ${a.seconds.toFixed(1)} s | ${a.floorSeconds.toFixed(1)} s | ${a.ratio.toFixed(2)}× (cpu ${a.cpuRatio.toFixed(2)}×) | ≤ 1.5× ${figures.targets.analyzeWithin1_5 ? "✓" : "✗"} |`
+        : "| (a) `assay analyze` | not run (ASSAY_BENCH_TARGETS) | | | |",
+      runLake
+        ? `| (b) lake daily jobs, ${l.rows.assignments?.toLocaleString()} assignments / ${l.rows.exposures?.toLocaleString()} exposures / ${l.rows.events?.toLocaleString()} events, Parquet partitions in and out | ${l.seconds.toFixed(1)} s | ${l.floorSeconds.toFixed(1)} s | ${l.ratio.toFixed(2)}× (cpu ${l.cpuRatio.toFixed(2)}×) | ≤ 1.5× ${figures.targets.lakeWithin1_5 ? "✓" : "✗"} |`
+        : "| (b) lake daily jobs | not run (ASSAY_BENCH_TARGETS) | | | |",
       `| peak RSS (process, DuckDB embedded) | ${gib(peakRss).toFixed(2)} GiB | | | < 6 GiB ${figures.targets.peakRssUnder6GiB ? "✓" : "✗"} |`,
       `| one experiment's results from the lake's aggregate | ${readOneMs.toFixed(1)} ms | | | < 500 ms ${figures.targets.oneExperimentUnder500ms ? "✓" : "✗"} |`,
       "",
-      `Per run, pipeline / floor seconds: analyze ${a.runs.map((r) => `${r.seconds.toFixed(1)} / ${r.floorSeconds?.toFixed(1)}`).join(", ")}; lake ${l.runs.map((r) => `${r.seconds.toFixed(1)} / ${r.floorSeconds?.toFixed(1)}`).join(", ")}. Peak RSS by phase (GiB): ${Object.entries(
+      `Per run, pipeline / floor seconds (CPU seconds): analyze ${a.runs.map((r) => `${r.seconds.toFixed(1)} / ${r.floorSeconds?.toFixed(1)} (${r.cpuSeconds.toFixed(1)} / ${r.floorCpuSeconds?.toFixed(1)})`).join(", ")}; lake ${l.runs.map((r) => `${r.seconds.toFixed(1)} / ${r.floorSeconds?.toFixed(1)} (${r.cpuSeconds.toFixed(1)} / ${r.floorCpuSeconds?.toFixed(1)})`).join(", ")}. Peak RSS by phase (GiB): ${Object.entries(
         peaks,
       )
         .map(([k, v]) => `${k} ${gib(v).toFixed(2)}`)
@@ -529,27 +590,27 @@ async function main() {
       "",
       "## Per model (lake jobs) against the floor step doing its work",
       "",
-      "| model | rows | lake s | its data tests s | analyze s | floor step | floor s | ratio |",
+      "| model | rows | lake s (cpu) | its data tests s (cpu) | analyze s | floor step | floor s (cpu) | ratio (cpu) |",
       "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: |",
       ...models.map(
         (m) =>
-          `| ${m.model} | ${m.rows === null ? "view" : m.rows.toLocaleString()} | ${s(m.seconds)} | ${s(m.testSeconds)} | ${s(m.analyzeSeconds)} | ${m.floorStep ?? ""} | ${s(m.floorSeconds)} | ${m.rows !== null && Number.isFinite(m.ratio) ? `${m.ratio.toFixed(2)}×` : "–"} |`,
+          `| ${m.model} | ${m.rows === null ? "view" : m.rows.toLocaleString()} | ${s(m.seconds)} (${s(m.cpuSeconds)}) | ${s(m.testSeconds)} (${s(m.testCpuSeconds)}) | ${s(m.analyzeSeconds)} | ${m.floorStep ?? ""} | ${s(m.floorSeconds)} (${s(m.floorCpuSeconds)}) | ${m.rows !== null && Number.isFinite(m.ratio) ? `${m.ratio.toFixed(2)}× (${m.cpuRatio.toFixed(2)}×)` : "–"} |`,
       ),
       "",
       "A floor step that does the work of two models (a view and the table reading it) is listed against both.",
       "",
-      "| pipeline phase (runner profile) | lake s | analyze s |",
-      "| --- | ---: | ---: |",
+      "| pipeline phase (runner profile) | lake s | lake cpu s | analyze s |",
+      "| --- | ---: | ---: | ---: |",
       ...phaseNames.map(
         (p) =>
-          `| ${p.replace("_seconds", "")} | ${s(lakePhases[p] ?? Number.NaN)} | ${s(analyzePhases[p] ?? Number.NaN)} |`,
+          `| ${p.replace("_seconds", "")} | ${s(lakePhases[p] ?? Number.NaN)} | ${s(lakeCpuPhases[p] ?? Number.NaN)} | ${s(analyzePhases[p] ?? Number.NaN)} |`,
       ),
       "",
-      "| floor step | lake floor s | analyze floor s |",
-      "| --- | ---: | ---: |",
+      "| floor step | lake floor s | lake floor cpu s | analyze floor s |",
+      "| --- | ---: | ---: | ---: |",
       ...floorSteps.map(
         (step) =>
-          `| ${step} | ${s(lakeFloorSteps[step] ?? Number.NaN)} | ${s(analyzeFloorSteps[step] ?? Number.NaN)} |`,
+          `| ${step} | ${s(lakeFloorSteps[step] ?? Number.NaN)} | ${s(lakeFloorCpuSteps[step] ?? Number.NaN)} | ${s(analyzeFloorSteps[step] ?? Number.NaN)} |`,
       ),
       "",
       `The floor's per-variant sums are checked equal to the pipeline's (${compared} aggregate rows, relative 1e-9), and the analyze CSVs of both sides have the same row counts.`,

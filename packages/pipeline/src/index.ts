@@ -7,13 +7,6 @@ export { InputError, inputTableNames, optionalInputTables } from "./io/input-sch
 export { type GenerateToLakeOptions, generateToDirectory, generateToLake } from "./lake/generate-to-lake.js";
 export { checkDt, lakeConfigPath, listPartitions, partitionDir, partitionFiles } from "./lake/lake-layout.js";
 export { createLakeReader, type LakeReader, type LakeReaderOptions } from "./lake/lake-reader.js";
-export {
-  latestResultsDt,
-  readExperimentResults,
-  readExperimentSegmentResults,
-  readQualityReport,
-  type VariantAggregateRow,
-} from "./lake/pipeline-jobs.js";
 export { type RawLakeColumn, rawLakeColumns, rawLakeSelectList } from "./lake/raw-lake-schema.js";
 export { listLakeFiles } from "./lake/reader/lake-files.js";
 export { LakeReadError } from "./lake/reader/lake-read-error.js";
@@ -25,7 +18,11 @@ export {
   teamScope,
 } from "./lake/reader/lake-scope.js";
 export type { LakeSession } from "./lake/reader/lake-session.js";
-export type { ExposureQualityDay, PartitionResultRow } from "./lake/reader/result-rows.js";
+export type {
+  ExposureQualityDay,
+  PartitionResultRow,
+  VariantAggregateRow,
+} from "./lake/reader/result-rows.js";
 export { compileRowFilter, lakeColumn, type RowFilter, rowFilterColumns } from "./lake/reader/row-filter.js";
 export {
   type LoadTableReport,

@@ -22,11 +22,23 @@ describe("model compilation (no database)", () => {
   const ctx = { dialect: duckdbDialect, config };
 
   it("compiles every model to a SELECT without window functions", () => {
+    // Views whose every test would restate the input check or their own construction (docs/pipeline.md, Data tests).
+    const untestedViews = new Set([
+      "stg_experiment_assignments",
+      "stg_experiment_exposures",
+      "stg_conversion_events",
+      "fct_experiment_unit_outcomes",
+    ]);
     for (const model of baseModels) {
       const sql = compileModel(model, ctx);
       expect(sql, model.name).toMatch(/^(WITH|SELECT)\b/);
       expect(sql, model.name).not.toMatch(/\bOVER\s*\(/i);
-      expect(model.tests(ctx).length, model.name).toBeGreaterThan(0);
+      if (untestedViews.has(model.name)) {
+        expect(model.materialized, model.name).toBe("view");
+        expect(model.tests(ctx), model.name).toEqual([]);
+      } else {
+        expect(model.tests(ctx).length, model.name).toBeGreaterThan(0);
+      }
     }
   });
 

@@ -3,15 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  createLakeReader,
   generateToLake,
   listPartitions,
   MissingPartitionError,
   type PipelineStep,
   partitionDir,
   pipelineSteps,
-  readExperimentResults,
-  readExperimentSegmentResults,
-  readQualityReport,
   runPipeline,
 } from "../src/index.js";
 
@@ -35,9 +33,12 @@ describe("lake jobs (seed 001)", () => {
 
     await jobs(lake, "2026-02-07");
     await jobs(lake, "2026-02-14");
-    const first = await readExperimentResults({ lake, experimentId: "exp_checkout", dt: "2026-02-14" });
+    const first = await createLakeReader(lake).experimentResults({
+      experimentIds: ["exp_checkout"],
+      dt: "2026-02-14",
+    });
     await jobs(lake, "2026-02-14");
-    const again = await readExperimentResults({ lake, experimentId: "exp_checkout" });
+    const again = await createLakeReader(lake).experimentResults({ experimentIds: ["exp_checkout"] });
     expect(again?.dt).toBe("2026-02-14");
     expect(again?.rows).toHaveLength(16);
     expect(again?.rows.map((r) => r.n_users)).toEqual(first?.rows.map((r) => r.n_users));
@@ -50,7 +51,10 @@ describe("lake jobs (seed 001)", () => {
       "dt=2026-02-14",
     ]);
 
-    const week1 = await readExperimentResults({ lake, experimentId: "exp_checkout", dt: "2026-02-07" });
+    const week1 = await createLakeReader(lake).experimentResults({
+      experimentIds: ["exp_checkout"],
+      dt: "2026-02-07",
+    });
     const itt = (rows: typeof week1) =>
       rows?.rows.filter((r) => r.analysis_mode === "itt" && r.metric_id === "conversion_7d");
     const n1 = itt(week1)!.reduce((s, r) => s + r.n_users, 0);
@@ -59,7 +63,7 @@ describe("lake jobs (seed 001)", () => {
     expect(n2).toBeGreaterThan(n1);
 
     // Segments: the generator's platform and country attributes, from the same results partition.
-    const segments = await readExperimentSegmentResults({ lake, experimentId: "exp_checkout" });
+    const segments = await createLakeReader(lake).segmentResults({ experimentId: "exp_checkout" });
     expect(segments?.dt).toBe("2026-02-14");
     const platformItt = segments?.rows.filter(
       (r) =>
@@ -72,7 +76,7 @@ describe("lake jobs (seed 001)", () => {
       "2026-02-14",
     ]);
 
-    const quality = await readQualityReport({ lake });
+    const quality = await createLakeReader(lake).qualityReport();
     expect(quality?.report.experiments.exp_checkout?.canonical_units).toBe(n2);
     expect(quality?.report.data_tests.length).toBeGreaterThan(10);
     expect(existsSync(join(lake, "gold", "quality_report", "dt=2026-02-14", "quality_report.json"))).toBe(
@@ -83,9 +87,9 @@ describe("lake jobs (seed 001)", () => {
   it("gives the same partitions job by job (assay build) as in one run (assay pipeline run)", async () => {
     const dt = "2026-02-14";
     const experimentId = "exp_checkout";
-    const whole = await readExperimentResults({ lake, experimentId, dt });
-    const wholeSegments = await readExperimentSegmentResults({ lake, experimentId, dt });
-    const wholeQuality = await readQualityReport({ lake, dt });
+    const whole = await createLakeReader(lake).experimentResults({ experimentIds: [experimentId], dt });
+    const wholeSegments = await createLakeReader(lake).segmentResults({ experimentId, dt });
+    const wholeQuality = await createLakeReader(lake).qualityReport(dt);
     expect(wholeSegments?.rows.length).toBeGreaterThan(0);
     for (const step of pipelineSteps) await jobs(lake, dt, step);
     // Counts and text exact; floating sums may differ in the last bits between runs (parallel aggregation).
@@ -108,10 +112,10 @@ describe("lake jobs (seed 001)", () => {
       }
       return out;
     };
-    const jobResults = await readExperimentResults({ lake, experimentId, dt });
+    const jobResults = await createLakeReader(lake).experimentResults({ experimentIds: [experimentId], dt });
     expect(differences(jobResults?.rows, whole?.rows)).toEqual([]);
-    const jobSegments = await readExperimentSegmentResults({ lake, experimentId, dt });
+    const jobSegments = await createLakeReader(lake).segmentResults({ experimentId, dt });
     expect(differences(jobSegments?.rows, wholeSegments?.rows)).toEqual([]);
-    expect((await readQualityReport({ lake, dt }))?.report).toEqual(wholeQuality?.report);
+    expect((await createLakeReader(lake).qualityReport(dt))?.report).toEqual(wholeQuality?.report);
   });
 });

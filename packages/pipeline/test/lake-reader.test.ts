@@ -144,6 +144,20 @@ describe("lake reader: hostile strings reach SQL only as quoted values", () => {
         expect(await reader.countRows([file])).toBe(2);
         const left = await session.query(`SELECT user_id FROM read_parquet('${file}') ORDER BY user_id`);
         expect(left.map((r) => r.user_id)).toEqual(["decoy-user", "other"]);
+        expect(
+          await reader.fileRows([file], {
+            columns: ["user_id", "team"],
+            filter: { kind: "equals", column: "experiment_id", value: experiment },
+            orderBy: ["user_id"],
+          }),
+        ).toEqual([
+          { user_id: "decoy-user", team },
+          { user_id: "other", team: "decoy-team" },
+        ]);
+        expect(await reader.fileRows([])).toEqual([]);
+        expect((await reader.fileSchema(file)).find((c) => c.name === "assignment_time_utc")?.type).toMatch(
+          /^TIMESTAMP/,
+        );
       }),
       { numRuns: Number(process.env.ASSAY_FUZZ_RUNS ?? 60) },
     );
@@ -158,6 +172,12 @@ describe("lake reader: hostile strings reach SQL only as quoted values", () => {
       reader.countRows(["/nonexistent.parquet"], { kind: "equals", column: "a-b", value: "x" }),
     ).rejects.toThrow(LakeReadError);
     expect(() => reader.latestResultsDt("2026-01-01' OR '1")).toThrow(LakeReadError);
+    await expect(reader.fileRows(["/nonexistent.parquet"], { columns: ['a" FROM x --'] })).rejects.toThrow(
+      LakeReadError,
+    );
+    await expect(reader.fileRows(["/nonexistent.parquet"], { orderBy: ["1; DROP"] })).rejects.toThrow(
+      LakeReadError,
+    );
   });
 });
 

@@ -90,9 +90,10 @@ describe("assignment log", () => {
     expect(c.assignments[0].first_assignment).toBe(true);
     await second.context.compact();
     const files = await listFiles(join(paths.lakeDir, "raw", "assignments"), ".parquet");
-    const lake = await second.context.lake.query<{ user_id: string; variant_id: string }>(
-      `SELECT user_id, variant_id FROM read_parquet([${files.map((f) => `'${f}'`).join(",")}]) ORDER BY user_id`,
-    );
+    const lake = await second.context.lake.reader.fileRows(files, {
+      columns: ["user_id", "variant_id"],
+      orderBy: ["user_id"],
+    });
     expect(lake.map((r) => r.user_id)).toEqual(["u1", "u2"]);
     expect(lake[0]!.variant_id).toBe(a.assignments[0].variant);
     expect(second.context.assignments.has("restart_exp", "u2")).toBe(true);

@@ -104,18 +104,14 @@ describe("collector, lake and DSAR (PGlite)", () => {
     const lake = join(t.dir, "lake");
     const eventFiles = await listFiles(join(lake, "raw", "events"), ".parquet");
     expect(eventFiles.some((f) => f.includes("dt=2026-02-03"))).toBe(true);
-    const rows = await t.context.lake.query<Record<string, unknown>>(
-      `SELECT * FROM read_parquet([${eventFiles.map((f) => `'${f}'`).join(",")}]) ORDER BY event_id`,
-    );
+    const rows = await t.context.lake.reader.fileRows(eventFiles, { orderBy: ["event_id"] });
     expect(rows.map((r) => r.event_id)).toEqual(["c1", "c9", "p1"]);
     expect(Object.keys(rows[0]!)).toEqual(
       expect.arrayContaining(["event_id", "user_id", "event_name", "event_time_utc", "value"]),
     );
     expect(new Date(rows[0]!.event_time_utc as string).toISOString()).toBe(at);
     const exposureFiles = await listFiles(join(lake, "raw", "exposures"), ".parquet");
-    const exposures = await t.context.lake.query<Record<string, unknown>>(
-      `SELECT * FROM read_parquet('${exposureFiles[0]}')`,
-    );
+    const exposures = await t.context.lake.reader.fileRows(exposureFiles.slice(0, 1));
     expect(exposures).toHaveLength(1);
     expect(exposures[0]).toMatchObject({ experiment_id: "col_exp", user_id: "u1", variant_id: "treatment" });
   });
@@ -137,9 +133,7 @@ describe("collector, lake and DSAR (PGlite)", () => {
     // The assignment log is the lake's raw/assignments: u1's pair is gone from it, u2's kept.
     expect((await t.context.lake.readAssignedPairs([key])).get(key)).toEqual(new Set(["u2"]));
     const all = await listFiles(join(t.dir, "lake", "raw"), ".parquet");
-    const left = await t.context.lake.query<{ user_id: string }>(
-      `SELECT user_id FROM read_parquet([${all.map((f) => `'${f}'`).join(",")}], union_by_name = true)`,
-    );
+    const left = await t.context.lake.reader.fileRows(all, { columns: ["user_id"] });
     expect(left.map((r) => r.user_id)).not.toContain("u1");
     expect(left.map((r) => r.user_id)).toContain("u2");
     const audit = await t.request("ada", "GET", "/api/audit?entity_type=user");
@@ -237,10 +231,16 @@ describe("collector, lake and DSAR (PGlite)", () => {
 
     await t.context.compact();
     const files = await listFiles(join(t.context.lake.dir, "raw", "assignments"), ".parquet");
-    const rows = await t.context.lake.query<{ user_id: string; variant_id: string; at: string }>(
-      `SELECT user_id, variant_id, strftime(assignment_time_utc, '%Y-%m-%dT%H:%M:%SZ') AS at
-       FROM read_parquet([${files.map((f) => `'${f}'`).join(",")}]) WHERE user_id IN ('sdk-user', 'draft-user')`,
-    );
+    const rows = (
+      await t.context.lake.reader.fileRows(files, {
+        columns: ["user_id", "variant_id", "assignment_time_utc"],
+        filter: { kind: "in", column: "user_id", values: ["sdk-user", "draft-user"] },
+      })
+    ).map(({ user_id, variant_id, assignment_time_utc }) => ({
+      user_id,
+      variant_id,
+      at: new Date(assignment_time_utc as Date).toISOString().replace(".000Z", "Z"),
+    }));
     expect(rows).toEqual([{ user_id: "sdk-user", variant_id: "treatment", at: "2026-02-03T10:01:00Z" }]);
   });
 });

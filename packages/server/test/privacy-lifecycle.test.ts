@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { generateToLake, readExperimentResults, runPipeline, sqlString as sql } from "@assay/pipeline";
+import { createLakeReader, generateToLake, runPipeline } from "@assay/pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgliteDatabase, listFiles } from "../src/index.js";
 import { createTestApp, type TestApp } from "./helpers/test-app.js";
@@ -10,16 +10,13 @@ import { createTestApp, type TestApp } from "./helpers/test-app.js";
 async function tracesOf(t: TestApp, userId: string): Promise<string[]> {
   const found: string[] = [];
   for (const file of await listFiles(t.dir, ".parquet")) {
-    const columns = await t.context.lake.query<{ column_name: string; column_type: string }>(
-      `DESCRIBE SELECT * FROM read_parquet(${sql(file)}, hive_partitioning = false)`,
-    );
-    const text = columns.filter((c) => c.column_type === "VARCHAR").map((c) => `"${c.column_name}"`);
+    const text = (await t.context.lake.reader.fileSchema(file)).filter((c) => c.type === "VARCHAR");
     if (text.length === 0) continue;
-    const [hit] = await t.context.lake.query<{ n: number }>(
-      `SELECT count(*) AS n FROM read_parquet(${sql(file)}, hive_partitioning = false)
-       WHERE ${text.map((c) => `coalesce(${c} = ${sql(userId)}, false)`).join(" OR ")}`,
-    );
-    if ((hit?.n ?? 0) > 0) found.push(file);
+    const hits = await t.context.lake.reader.countRows([file], {
+      kind: "any",
+      of: text.map((c) => ({ kind: "equals", column: c.name, value: userId })),
+    });
+    if (hits > 0) found.push(file);
   }
   for (const suffix of [".json", ".ndjson", ".log", ".csv"]) {
     for (const file of await listFiles(t.dir, suffix)) {
@@ -72,11 +69,21 @@ describe("privacy: consent, identify, DSAR with tombstones (PGlite)", () => {
   });
 
   it("erases a user from raw, silver, gold, the assignment log and reports; drops their late events", async () => {
-    const [victim] = await t.context.lake.query<{ user_id: string; experiment_id: string }>(
-      `SELECT a.user_id, a.experiment_id FROM read_parquet(${sql(join(lake, "raw/assignments/*/*.parquet"))}, hive_partitioning = false) a
-       JOIN read_parquet(${sql(join(lake, "raw/events/*/*.parquet"))}, hive_partitioning = false) e ON e.user_id = a.user_id
-       ORDER BY a.user_id LIMIT 1`,
+    const withEvents = new Set(
+      (
+        await t.context.lake.reader.fileRows(await listFiles(join(lake, "raw", "events"), ".parquet"), {
+          columns: ["user_id"],
+        })
+      ).map((r) => r.user_id),
     );
+    const victim = (
+      await t.context.lake.reader.fileRows(await listFiles(join(lake, "raw", "assignments"), ".parquet"), {
+        columns: ["user_id", "experiment_id"],
+        orderBy: ["user_id"],
+      })
+    )
+      .filter((r) => withEvents.has(r.user_id))
+      .map((r) => ({ user_id: String(r.user_id), experiment_id: String(r.experiment_id) }))[0];
     const userId = victim!.user_id;
     // The user logged in from a second device; the link is an identify event through the collector.
     const identify = await t.request("vic", "POST", "/api/events", {
@@ -90,7 +97,10 @@ describe("privacy: consent, identify, DSAR with tombstones (PGlite)", () => {
     });
     await t.context.compact();
     await runPipeline({ source: { kind: "lake", lake, dt }, sink: { kind: "lake", lake, dt } });
-    const before = await readExperimentResults({ lake, experimentId: victim!.experiment_id, dt });
+    const before = await createLakeReader(lake).experimentResults({
+      experimentIds: [victim!.experiment_id],
+      dt,
+    });
     const traces = await tracesOf(t, userId);
     expect(traces.length).toBeGreaterThan(3);
     // The generator's user attributes: the raw table and the per-unit segment table hold the user too.
@@ -128,7 +138,10 @@ describe("privacy: consent, identify, DSAR with tombstones (PGlite)", () => {
 
     await runPipeline({ source: { kind: "lake", lake, dt }, sink: { kind: "lake", lake, dt } });
     expect(await tracesOf(t, userId)).toEqual([]);
-    const after = await readExperimentResults({ lake, experimentId: victim!.experiment_id, dt });
+    const after = await createLakeReader(lake).experimentResults({
+      experimentIds: [victim!.experiment_id],
+      dt,
+    });
     const total = (r: typeof before, metric: string) =>
       (r?.rows ?? [])
         .filter((x) => x.analysis_mode === "itt" && x.metric_id === metric)

@@ -451,9 +451,10 @@ describe.each(backends)("registry on $name", (backend) => {
       expect(again.json.assignments[0].first_assignment).toBe(false);
       expect((await t.context.compact()).assignments).toBe(4);
       const files = await listFiles(join(t.context.lake.dir, "raw", "assignments"), ".parquet");
-      const lakeRows = await t.context.lake.query<{ user_id: string; variant_id: string }>(
-        `SELECT user_id, variant_id FROM read_parquet([${files.map((f) => `'${f}'`).join(",")}]) WHERE experiment_id = '${key}'`,
-      );
+      const lakeRows = (await t.context.lake.reader.fileRows(files, {
+        columns: ["user_id", "variant_id"],
+        filter: { kind: "equals", column: "experiment_id", value: key },
+      })) as Array<{ user_id: string; variant_id: string }>;
       expect(lakeRows.map((r) => r.user_id).sort()).toEqual(["user-0", "user-1", "user-2", "user-3"]);
       for (const r of lakeRows) expect(byUser.get(r.user_id)?.has(r.variant_id)).toBe(true);
     });

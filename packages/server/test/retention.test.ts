@@ -131,8 +131,9 @@ describe("retention job (seed 003)", () => {
       "raw/user_attributes/dt=2026-02-01",
       "silver/fact_assignment/dt=2026-02-01",
     ]);
-    const rewritten = await t.context.lake.query<{ experiment_id: string }>(
-      `SELECT experiment_id FROM read_parquet('${join(t.context.lake.dir, "raw/assignments/dt=2025-10-05/part-0.parquet")}') ORDER BY 1`,
+    const rewritten = await t.context.lake.reader.fileRows(
+      [join(t.context.lake.dir, "raw/assignments/dt=2025-10-05/part-0.parquet")],
+      { columns: ["experiment_id"], orderBy: ["experiment_id"] },
     );
     expect(rewritten.map((r) => r.experiment_id)).toEqual(["exp_long", "exp_recent"]);
 
@@ -166,8 +167,9 @@ describe("retention job (seed 003)", () => {
       "gold/fct_experiment_results_by_segment": 1,
       "gold/agg_experiment_metric_by_segment": 1,
     });
-    const segments = await t.context.lake.query<{ experiment_id: string }>(
-      `SELECT experiment_id FROM read_parquet('${join(t.context.lake.dir, "gold/fct_experiment_results_by_segment/*/*.parquet")}')`,
+    const segments = await t.context.lake.reader.fileRows(
+      await listFiles(join(t.context.lake.dir, "gold", "fct_experiment_results_by_segment"), ".parquet"),
+      { columns: ["experiment_id"] },
     );
     expect(segments.map((r) => r.experiment_id)).toEqual(["exp_long"]);
   });

@@ -1,13 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  generateToLake,
-  readExperimentResults,
-  readExperimentSegmentResults,
-  readQualityReport,
-  runPipeline,
-} from "@assay/pipeline";
+import { createLakeReader, generateToLake, runPipeline } from "@assay/pipeline";
 import { adjustPValues } from "@assay/stats";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -86,8 +80,8 @@ describe("GET /api/experiments/{key}/summary", () => {
     const res = await get("ana", "/api/experiments/exp_checkout/summary");
     expect(res.status).toBe(200);
     const s = res.json;
-    const rows = (await readExperimentResults({ lake, experimentId: "exp_checkout" }))!.rows;
-    const quality = (await readQualityReport({ lake }))!.report.experiments.exp_checkout!;
+    const rows = (await createLakeReader(lake).experimentResults({ experimentIds: ["exp_checkout"] }))!.rows;
+    const quality = (await createLakeReader(lake).qualityReport())!.report.experiments.exp_checkout!;
 
     expect(s.data_window).toEqual({
       start: "2026-02-01T00:00:00.000Z",
@@ -209,8 +203,8 @@ describe("GET /api/experiments/{key}/summary", () => {
 
   it("drills down by a segment attribute: per value and treatment, Holm-adjusted across values", async () => {
     const lake = context.lake.dir;
-    const all = (await readExperimentSegmentResults({ lake, experimentId: "exp_checkout" }))!.rows;
-    const whole = (await readExperimentResults({ lake, experimentId: "exp_checkout" }))!.rows;
+    const all = (await createLakeReader(lake).segmentResults({ experimentId: "exp_checkout" }))!.rows;
+    const whole = (await createLakeReader(lake).experimentResults({ experimentIds: ["exp_checkout"] }))!.rows;
     const res = await get("ana", "/api/experiments/exp_checkout/segments/platform?mode=itt");
     expect(res.status).toBe(200);
     const v = res.json;

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiKey, createPgliteDatabase } from "../src/index.js";
+import { createApiKey, createPgliteDatabase, listFiles } from "../src/index.js";
 import { createTestApp, type TestApp } from "./helpers/test-app.js";
 
 const now = () => new Date().toISOString();
@@ -25,11 +25,16 @@ describe("tenancy: tracking plan, event ids, raw rows and erasure are per team",
     });
     return { status: res.statusCode, json: res.json() };
   };
-  const rawRows = async (userId: string) =>
-    t.context.lake.query<{ team: string; n: number }>(
-      `SELECT team, count(*) AS n FROM read_parquet('${join(t.context.lake.dir, "raw", "events")}/*/*.parquet', union_by_name = true)
-       WHERE user_id = '${userId}' GROUP BY team ORDER BY team`,
-    );
+  const rawRows = async (userId: string) => {
+    const files = await listFiles(join(t.context.lake.dir, "raw", "events"), ".parquet");
+    const rows = await t.context.lake.reader.fileRows(files, {
+      columns: ["team"],
+      filter: { kind: "equals", column: "user_id", value: userId },
+    });
+    const byTeam = new Map<string, number>();
+    for (const { team } of rows) byTeam.set(String(team), (byTeam.get(String(team)) ?? 0) + 1);
+    return [...byTeam].sort(([a], [b]) => (a < b ? -1 : 1)).map(([team, n]) => ({ team, n }));
+  };
   beforeAll(async () => {
     t = await createTestApp(await createPgliteDatabase());
     owner = (await createApiKey(t.context.db, { team: "growth", role: "owner", name: "platform-owner" }))

@@ -7,6 +7,7 @@ import {
   createPgliteDatabase,
   createServerContext,
   defaultTrackingPlan,
+  listFiles,
   openEventLog,
   type ServerContext,
 } from "../src/index.js";
@@ -64,10 +65,8 @@ describe("the write-ahead log is unpoisonable", () => {
       { numRuns: 20, seed: 16 },
     );
     // Every accepted user id reads back unchanged from the lake.
-    const rows = await context.lake.query<{ n: number }>(
-      `SELECT count(*) AS n FROM read_parquet('${join(dir, "lake", "raw", "events")}/*/*.parquet')`,
-    );
-    expect(rows[0]!.n).toBeGreaterThan(0);
+    const events = await listFiles(join(dir, "lake", "raw", "events"), ".parquet");
+    expect(await context.lake.reader.countRows(events)).toBeGreaterThan(0);
     await context.close();
   });
 
@@ -101,10 +100,10 @@ describe("the write-ahead log is unpoisonable", () => {
     const context = await openContext(dir);
     const quarantined = await readFile(join(wal, "quarantine", "wal-000000001.ndjson"), "utf8");
     expect(quarantined.split("\n").filter((l) => l !== "")).toEqual([poisoned, `${garbage}x`]);
-    const [row] = await context.lake.query<{ n: number }>(
-      `SELECT count(*) AS n FROM read_parquet('${join(dir, "lake", "raw", "events")}/*/*.parquet') WHERE event_id = 'good-1'`,
-    );
-    expect(row!.n).toBe(1);
+    const events = await listFiles(join(dir, "lake", "raw", "events"), ".parquet");
+    expect(
+      await context.lake.reader.countRows(events, { kind: "equals", column: "event_id", value: "good-1" }),
+    ).toBe(1);
     // Later events still reach the lake, and a restart comes up again.
     const result = await context.collector.ingest(
       [

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { createDuckDbEngine, latestResultsDt, sqlString } from "@assay/pipeline";
+import { createDuckDbEngine, createLakeReader, sqlString } from "@assay/pipeline";
 import { chooseVariant, getBucket } from "@assay/sdk";
 import type { UsersOutcome } from "./simulate-users.js";
 import { SimulationError } from "./simulation-error.js";
@@ -77,7 +77,7 @@ export async function verifyLake(
   rule: BucketingRule,
   outcome: UsersOutcome,
 ): Promise<LakeCheck> {
-  const dt = latestResultsDt(lakeDir);
+  const dt = createLakeReader(lakeDir).latestResultsDt();
   if (dt === null) throw new SimulationError(`no results partition in ${lakeDir}: the pipeline has not run`);
   const prefix = sqlString(`${runId}-u%`);
   const engine = await createDuckDbEngine();

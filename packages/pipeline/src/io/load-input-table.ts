@@ -98,9 +98,15 @@ async function loadFiles(
         },
       );
     }
-    const numberSql = spec.optionalNumber
-      ? `TRY_CAST(NULLIF(TRIM(CAST(${f.ident(spec.optionalNumber)} AS VARCHAR)), '') AS DOUBLE)`
-      : null;
+    const numberType = spec.optionalNumber ? (columns.get(spec.optionalNumber) ?? "VARCHAR") : null;
+    // A numeric column holds numbers or nulls: only text needs parsing (and checking).
+    const numeric = numberType !== null && numericTypes.has(numberType.toUpperCase());
+    const numberSql =
+      spec.optionalNumber === null
+        ? null
+        : numeric
+          ? `CAST(${f.ident(spec.optionalNumber)} AS DOUBLE)`
+          : `TRY_CAST(NULLIF(TRIM(CAST(${f.ident(spec.optionalNumber)} AS VARCHAR)), '') AS DOUBLE)`;
     const checks = [
       ...spec.text.map((c) => ({
         column: c,
@@ -109,10 +115,13 @@ async function loadFiles(
       })),
       {
         column: spec.time,
-        bad: `(${timeSql}) IS NULL`,
+        // A timestamp column converts whenever it is not null (no per-row cast needed to check it); text is parsed.
+        bad: timeType.toUpperCase().startsWith("TIMESTAMP")
+          ? `${f.ident(spec.time)} IS NULL`
+          : `(${timeSql}) IS NULL`,
         why: "cannot parse as an ISO 8601 UTC time",
       },
-      ...(spec.optionalNumber && numberSql
+      ...(spec.optionalNumber && numberSql && !numeric
         ? [
             {
               column: spec.optionalNumber,
@@ -123,12 +132,25 @@ async function loadFiles(
         : []),
     ];
     const reason = `CASE ${checks.map((c, i) => `WHEN ${c.bad} THEN ${i}`).join(" ")} END`;
-    // The first full read of the file: a CSV parse error surfaces here.
-    const [bad] = await readingCsv(file.path, headers, () =>
-      engine.query<{ __row: number; reason: number; raw: string | null }>(
-        `SELECT __row, ${reason} AS reason, NULL AS raw FROM ${f.ident(source)} WHERE ${reason} IS NOT NULL ORDER BY __row LIMIT 1`,
-      ),
-    );
+    // A Parquet file is first checked by one count without row numbers (the clean case); the first bad row is only
+    // looked for when there is one. A CSV's first full read is the row-numbered one: a parse error surfaces there.
+    const anyBad =
+      file.format === "parquet"
+        ? Number(
+            (
+              await engine.query<{ n: number }>(
+                `SELECT count(*) AS n FROM read_parquet(${f.string(file.path)}, hive_partitioning = false) WHERE ${checks.map((c) => `(${c.bad})`).join(" OR ")}`,
+              )
+            )[0]?.n ?? 0,
+          ) > 0
+        : true;
+    const [bad] = anyBad
+      ? await readingCsv(file.path, headers, () =>
+          engine.query<{ __row: number; reason: number; raw: string | null }>(
+            `SELECT __row, ${reason} AS reason, NULL AS raw FROM ${f.ident(source)} WHERE ${reason} IS NOT NULL ORDER BY __row LIMIT 1`,
+          ),
+        )
+      : [];
     if (bad) {
       const check = checks[bad.reason]!;
       const [value] = await engine.query<{ v: string | null }>(
@@ -147,7 +169,7 @@ async function loadFiles(
     const numberColumn =
       spec.optionalNumber === null
         ? ""
-        : columns.get(spec.optionalNumber) === "DOUBLE"
+        : numberType?.toUpperCase() === "DOUBLE"
           ? `, ${f.ident(spec.optionalNumber)}`
           : `, ${numberSql} AS ${f.ident(spec.optionalNumber)}`;
     parts.push(
@@ -183,6 +205,22 @@ async function readingCsv<T>(
     throw csvReadError(file, headers.get(file) ?? [], error) ?? error;
   }
 }
+
+/** DuckDB types a numeric input column may have (cast to DOUBLE as they are). */
+const numericTypes = new Set([
+  "DOUBLE",
+  "FLOAT",
+  "REAL",
+  "TINYINT",
+  "SMALLINT",
+  "INTEGER",
+  "BIGINT",
+  "HUGEINT",
+  "UTINYINT",
+  "USMALLINT",
+  "UINTEGER",
+  "UBIGINT",
+]);
 
 function parsedTime(column: string, type: string): string | null {
   const upper = type.toUpperCase();

@@ -6,14 +6,13 @@ import type { SegmentResultRow } from "../results/compute-segment-results.js";
 import type { QualityReport } from "../results/quality-report.js";
 import { sqlString } from "../sql/sql-string.js";
 import { checkDt, listPartitions, partitionDir, partitionFiles } from "./lake-layout.js";
-import type { VariantAggregateRow } from "./pipeline-jobs.js";
 import { listLakeFiles } from "./reader/lake-files.js";
 import { LakeReadError } from "./reader/lake-read-error.js";
 import { type LakeScope, scopeFilter } from "./reader/lake-scope.js";
 import { inSession, type LakeSession, sourceColumns } from "./reader/lake-session.js";
 import { parquetSource } from "./reader/parquet-source.js";
-import type { ExposureQualityDay, PartitionResultRow } from "./reader/result-rows.js";
-import { compileRowFilter, type RowFilter } from "./reader/row-filter.js";
+import type { ExposureQualityDay, PartitionResultRow, VariantAggregateRow } from "./reader/result-rows.js";
+import { compileRowFilter, lakeColumn, type RowFilter } from "./reader/row-filter.js";
 
 /**
  * Every read of the Parquet lake the server and CLI make, typed per read: results, segments, variant aggregates,
@@ -68,6 +67,20 @@ export interface LakeReader {
   lastEvaluations(options: { readonly scope: LakeScope }): Promise<Map<string, string>>;
   /** The column names of one lake file. */
   fileColumns(file: string): Promise<string[]>;
+  /** The columns of one lake file with their DuckDB types (e.g. `TIMESTAMP WITH TIME ZONE`). */
+  fileSchema(file: string): Promise<Array<{ name: string; type: string }>>;
+  /**
+   * Rows of `files` (columns matched by name across them): `columns` (default all), those matching `filter`, in
+   * `orderBy` order; empty without files. For audits of what was written, e.g. the collector's raw files.
+   */
+  fileRows(
+    files: ReadonlyArray<string>,
+    options?: {
+      readonly columns?: ReadonlyArray<string>;
+      readonly filter?: RowFilter;
+      readonly orderBy?: ReadonlyArray<string>;
+    },
+  ): Promise<Array<Record<string, unknown>>>;
   /** Rows of `files` (matching `filter` when given); 0 without files. */
   countRows(files: ReadonlyArray<string>, filter?: RowFilter): Promise<number>;
   /**
@@ -292,6 +305,19 @@ export function createLakeReader(dir: string, options: LakeReaderOptions = {}): 
     },
 
     fileColumns: (file) => run((s) => sourceColumns(s, parquetSource([file]))),
+
+    async fileSchema(file) {
+      const rows = await run((s) => s.query(`DESCRIBE SELECT * FROM ${parquetSource([file])}`));
+      return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+    },
+
+    async fileRows(files, { columns, filter, orderBy = [] } = {}) {
+      if (files.length === 0) return [];
+      const list = columns === undefined ? "*" : columns.map(lakeColumn).join(", ");
+      const where = filter === undefined ? "true" : compileRowFilter(filter);
+      const order = orderBy.length === 0 ? "" : ` ORDER BY ${orderBy.map(lakeColumn).join(", ")}`;
+      return run((s) => s.query(`SELECT ${list} FROM ${parquetSource(files)} WHERE ${where}${order}`));
+    },
 
     async countRows(files, filter) {
       if (files.length === 0) return 0;

@@ -41,9 +41,9 @@ FROM (
 ) rx
 ${f.join("left")} (SELECT experiment_id, variant_id, 1 AS v_found FROM cfg_variant) v
   ON v.experiment_id = rx.experiment_id AND v.variant_id = rx.variant_id`,
-  tests: () => [
-    { kind: "not_null", columns: ["experiment_id", "user_id", "variant_id", "assignment_time_utc"] },
-  ],
+  // No tests: the columns are raw_assignments' own, which the input check (loadInputTable) has already refused to
+  // load with a missing value; fact_assignment's tests check what the models make of them.
+  tests: () => [],
 };
 
 const factAssignment: ModelDefinition = {
@@ -144,9 +144,8 @@ const stgExperimentExposures: ModelDefinition = {
   }) => `SELECT e.experiment_id, e.user_id, e.variant_id, e.exposure_time_utc
 FROM (SELECT experiment_id, user_id, variant_id, exposure_time_utc FROM raw_exposures) e
 ${f.join("inner")} (SELECT experiment_id FROM cfg_experiment) x ON x.experiment_id = e.experiment_id`,
-  tests: () => [
-    { kind: "not_null", columns: ["experiment_id", "user_id", "variant_id", "exposure_time_utc"] },
-  ],
+  // No tests: raw_exposures' own columns, vetted by the input check (see stg_experiment_assignments).
+  tests: () => [],
 };
 
 const intExperimentExposureValidation: ModelDefinition = {
@@ -357,7 +356,8 @@ UNION ALL
 SELECT event_id, user_id, event_name, event_time_utc, value
 FROM int_duplicate_events`,
   // unique(event_id) holds by construction: ids that repeat come only from the grouped int_duplicate_events.
-  tests: () => [{ kind: "not_null", columns: ["event_id", "user_id", "event_name", "event_time_utc"] }],
+  // not_null too: raw_events' columns are vetted by the input check, and int_duplicate_events' are arg_min/min of them.
+  tests: () => [],
 };
 
 const fctEventQuality: ModelDefinition = {
@@ -481,16 +481,22 @@ FROM (
     // Quantile and funnel metrics have no single per-unit value here (see their own models).
     plan.metrics.length === 0
       ? "\n  WHERE 1 = 0"
-      : `\n  WHERE em.metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
+      : // Filtered only when some used metric is planned elsewhere: the IN list makes DuckDB guess one metric row
+        // and build its hash table on cohort × metrics instead of on the unit measures.
+        config.experiments.every((x) =>
+            x.metricIds.every((id) => plan.metrics.some((e) => e.metric.id === id)),
+          )
+        ? ""
+        : `\n  WHERE em.metric_id IN (${plan.metrics.map((e) => f.string(e.metric.id)).join(", ")})`
   }
 ) cm
 ${f.join("left")} (SELECT * FROM int_experiment_unit_measures) u ON u.experiment_id = cm.experiment_id AND u.user_id = cm.user_id`;
   },
   // unique(experiment_id, user_id, metric_id) and the cohort relationship hold by construction: the view is the
   // cohort (unique, tested) joined with its experiment's metrics and left-joined with unique unit measures (tested).
-  tests: () => [
-    { kind: "not_null", columns: ["experiment_id", "user_id", "metric_id", "variant_id", "value"] },
-  ],
+  // not_null too: the keys and variant are the cohort's (tested) and the config's, and `value` has one branch per
+  // metric the WHERE keeps, each a COALESCE over the measures (measureValueSql).
+  tests: () => [],
 };
 
 const aggExperimentMetricByVariant: ModelDefinition = {

@@ -20,9 +20,18 @@ export interface ModelRunReport {
   /** Rows of a table; null for a view (counting would compute it). */
   readonly rows: number | null;
   readonly elapsedMs: number;
+  /** CPU time of this process (every DuckDB thread) while the model was built; steadier than wall on a shared machine. */
+  readonly cpuMs?: number;
   /** Time spent on the model's data tests after it was built. */
   readonly testElapsedMs?: number;
+  readonly testCpuMs?: number;
 }
+
+/** CPU milliseconds of this process (user + system, every thread) since `since`. */
+const cpuMsSince = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
 
 /** A data test that failed and stopped the run; the message names the model, the test and example rows. */
 export class DataTestError extends Error {
@@ -79,6 +88,7 @@ export async function runModels(options: RunModelsOptions): Promise<RunModelsRes
   for (const model of options.models) {
     progress.modelStarted(model.name);
     const started = performance.now();
+    const cpu = process.cpuUsage();
     const sql = model.sql({ dialect, config });
     const isView = model.materialized === "view";
     await engine.run(isView ? f.createViewAs(model.name, sql) : f.createTableAs(model.name, sql));
@@ -89,6 +99,7 @@ export async function runModels(options: RunModelsOptions): Promise<RunModelsRes
       model: model.name,
       rows: isView ? null : (count?.n ?? 0),
       elapsedMs: performance.now() - started,
+      cpuMs: cpuMsSince(cpu),
     };
     progress.modelFinished(report);
     if (options.skipTests) {
@@ -96,6 +107,7 @@ export async function runModels(options: RunModelsOptions): Promise<RunModelsRes
       continue;
     }
     const testsStarted = performance.now();
+    const testsCpu = process.cpuUsage();
     const modelTests = model.tests({ dialect, config });
     // Row-level tests are counted in one pass over the model; unique and relationships tests run one query each.
     const conditions = modelTests.map((test) => rowLevelCondition(test, f));
@@ -127,7 +139,11 @@ export async function runModels(options: RunModelsOptions): Promise<RunModelsRes
       if (result.status === "warn")
         progress.note(`warning: ${result.model} ${result.test}: ${failingRows} row(s)`);
     }
-    reports.push({ ...report, testElapsedMs: performance.now() - testsStarted });
+    reports.push({
+      ...report,
+      testElapsedMs: performance.now() - testsStarted,
+      testCpuMs: cpuMsSince(testsCpu),
+    });
   }
   return { models: reports, tests };
 }

@@ -10,6 +10,9 @@ export interface PipelineProfile {
     readonly rows: number | null;
     readonly seconds: number;
     readonly test_seconds: number;
+    /** CPU seconds of the process (every warehouse thread when embedded) for the build and for its tests. */
+    readonly cpu_seconds: number;
+    readonly test_cpu_seconds: number;
   }>;
   readonly phases: {
     readonly load_seconds: number;
@@ -17,6 +20,8 @@ export interface PipelineProfile {
     readonly statistics_seconds: number;
     readonly write_seconds: number;
   };
+  /** The same phases in CPU seconds of this process (an embedded DuckDB's threads included). */
+  readonly cpu_phases: PipelineProfile["phases"];
   readonly total_seconds: number;
 }
 
@@ -28,7 +33,19 @@ export function createProfile(
   models: ReadonlyArray<ModelRunReport>,
   phases: { load: number; models: number; statistics: number; write: number },
   totalMs: number,
+  cpuPhases: { load: number; models: number; statistics: number; write: number } = {
+    load: 0,
+    models: 0,
+    statistics: 0,
+    write: 0,
+  },
 ): PipelineProfile {
+  const inSeconds = (p: typeof phases) => ({
+    load_seconds: seconds(p.load),
+    models_seconds: seconds(p.models),
+    statistics_seconds: seconds(p.statistics),
+    write_seconds: seconds(p.write),
+  });
   return {
     warehouse,
     models: models.map((m) => ({
@@ -37,13 +54,11 @@ export function createProfile(
       rows: m.rows,
       seconds: seconds(m.elapsedMs),
       test_seconds: seconds(m.testElapsedMs ?? 0),
+      cpu_seconds: seconds(m.cpuMs ?? 0),
+      test_cpu_seconds: seconds(m.testCpuMs ?? 0),
     })),
-    phases: {
-      load_seconds: seconds(phases.load),
-      models_seconds: seconds(phases.models),
-      statistics_seconds: seconds(phases.statistics),
-      write_seconds: seconds(phases.write),
-    },
+    phases: inSeconds(phases),
+    cpu_phases: inSeconds(cpuPhases),
     total_seconds: seconds(totalMs),
   };
 }

@@ -95,6 +95,12 @@ export interface PipelineRun {
   readonly profile: PipelineProfile;
 }
 
+/** CPU milliseconds of this process (user + system, every thread: an embedded DuckDB's too) since `since`. */
+const cpuMsSince = (since: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
+};
+
 /** The lake a run reads upstream partitions from and writes job logs to, if any. */
 const lakeOf = (options: RunPipelineOptions) =>
   options.sink.kind === "lake"
@@ -157,6 +163,7 @@ async function runOnWarehouse(
 
   // Load: the raw rows, then upstream partitions of jobs not run here.
   const loadStarted = performance.now();
+  const loadCpu = process.cpuUsage();
   const tables =
     options.source.kind === "folder"
       ? inputTableNames
@@ -189,9 +196,11 @@ async function runOnWarehouse(
     available.add(model);
   }
   const loadMs = performance.now() - loadStarted;
+  const loadCpuMs = cpuMsSince(loadCpu);
 
   // Models: segment attributes are resolved when the job building the segment models runs.
   const modelsStarted = performance.now();
+  const modelsCpu = process.cpuUsage();
   const buildsSegments = selected.some((p) => p.models.some((m) => segmentModelNames.has(m.name)));
   if (buildsSegments) await ensureUserAttributesTable(warehouse);
   const segmentAttributes = buildsSegments ? await resolveSegmentAttributes(engine, config) : [];
@@ -229,6 +238,7 @@ async function runOnWarehouse(
     progress,
   });
   const modelsMs = performance.now() - modelsStarted;
+  const modelsCpuMs = cpuMsSince(modelsCpu);
   const identityTests = identity && ran("assignments") ? identity.tests : [];
   const stepTests = (plan: StepPlan) => [
     ...(plan.step === "assignments" ? identityTests : []),
@@ -237,6 +247,7 @@ async function runOnWarehouse(
 
   // Statistics: only the sufficient statistics (and the quality counts) leave the warehouse.
   const statisticsStarted = performance.now();
+  const statisticsCpu = process.cpuUsage();
   let results: ResultRow[] = [];
   let quality: QualityReport | null = null;
   let segments: { rows: SegmentResultRow[]; skipped: SkippedSegmentComparison[] } = { rows: [], skipped: [] };
@@ -296,9 +307,11 @@ async function runOnWarehouse(
     }
   }
   const statisticsMs = performance.now() - statisticsStarted;
+  const statisticsCpuMs = cpuMsSince(statisticsCpu);
 
   // Sink.
   const writeStarted = performance.now();
+  const writeCpu = process.cpuUsage();
   const reports: PipelineJobReport[] = [];
   const sink = options.sink;
   if (sink.kind !== "none") {
@@ -357,6 +370,7 @@ async function runOnWarehouse(
     }
   }
   const writeMs = performance.now() - writeStarted;
+  const writeCpuMs = cpuMsSince(writeCpu);
   return {
     steps: reports,
     models,
@@ -370,6 +384,7 @@ async function runOnWarehouse(
       models,
       { load: loadMs, models: modelsMs, statistics: statisticsMs, write: writeMs },
       performance.now() - started,
+      { load: loadCpuMs, models: modelsCpuMs, statistics: statisticsCpuMs, write: writeCpuMs },
     ),
   };
 }

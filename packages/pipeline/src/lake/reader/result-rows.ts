@@ -26,3 +26,17 @@ export interface PartitionResultRow {
   readonly ci_low: number | null;
   readonly ci_high: number | null;
 }
+
+/** One `agg_experiment_metric_by_variant` row: a variant's sufficient statistics of one metric and mode. */
+export interface VariantAggregateRow {
+  readonly experiment_id: string;
+  readonly metric_id: string;
+  readonly analysis_mode: string;
+  readonly variation_id: string;
+  readonly n: number;
+  readonly sum_value: number | null;
+  readonly sum_value_sq: number | null;
+  readonly sum_den: number | null;
+  readonly sum_den_sq: number | null;
+  readonly sum_value_den: number | null;
+}
