@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { productEventLine } from "../src/collector/collector.js";
 import { openEventLog } from "../src/collector/event-log.js";
 import { openLake } from "../src/collector/lake.js";
+import { listFiles } from "../src/index.js";
 
 const homes: string[] = [];
 afterEach(async () => {
@@ -26,9 +27,11 @@ async function compactLines(lines: string[]) {
     let events = 0;
     for (const segment of await log.sealedSegments())
       events += (await lake.compactSegment(log, segment)).events;
-    const rows = await lake.query<{ team: string; event_id: string; user_id: string }>(
-      `SELECT team, event_id, user_id FROM read_parquet('${join(home, "lake", "raw", "events", "*", "*.parquet")}') ORDER BY ALL`,
-    );
+    const files = await listFiles(join(home, "lake", "raw", "events"), ".parquet");
+    const rows = (await lake.reader.fileRows(files, {
+      columns: ["team", "event_id", "user_id"],
+      orderBy: ["team", "event_id", "user_id"],
+    })) as Array<{ team: string; event_id: string; user_id: string }>;
     return { events, rows, sealed: await log.sealedSegments() };
   } finally {
     await lake.close();
