@@ -439,19 +439,21 @@ const aggExperimentMetricMoments: ModelDefinition = {
 };
 
 /** agg_experiment_metric_moments per segment attribute and value (k covariates and funnel steps per segment). */
+const momentsBySegmentGrain = [
+  "experiment_id",
+  "metric_id",
+  "analysis_mode",
+  "segment_attribute",
+  "segment_value",
+  "variation_id",
+  "statistic",
+  "i",
+  "j",
+];
+
 export const aggExperimentMetricMomentsBySegment: ModelDefinition = {
   name: "agg_experiment_metric_moments_by_segment",
-  grain: [
-    "experiment_id",
-    "metric_id",
-    "analysis_mode",
-    "segment_attribute",
-    "segment_value",
-    "variation_id",
-    "statistic",
-    "i",
-    "j",
-  ],
+  grain: momentsBySegmentGrain,
   zone: "gold",
   description:
     "agg_experiment_metric_moments per segment attribute and value: the k-covariate sums and funnel step_units of the units in each segment.",
@@ -467,17 +469,7 @@ export const aggExperimentMetricMomentsBySegment: ModelDefinition = {
   tests: () => [
     {
       kind: "unique",
-      columns: [
-        "experiment_id",
-        "metric_id",
-        "analysis_mode",
-        "segment_attribute",
-        "segment_value",
-        "variation_id",
-        "statistic",
-        "i",
-        "j",
-      ],
+      columns: momentsBySegmentGrain,
     },
   ],
 };

@@ -1,9 +1,10 @@
-import { type ReactNode, useEffect, useRef, useState } from "react";
+import { type ReactNode, useState } from "react";
 import { useApi } from "../api/api-context.js";
 import type { Flag } from "../api/api-types.js";
 import { useChosenEnvironment } from "../api/use-chosen-environment.js";
 import { useResource } from "../api/use-resource.js";
 import { Badge } from "../components/badge.js";
+import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { EnvironmentSwitcher } from "../components/environment-switcher.js";
 import { StaleFlagBadge } from "../components/stale-flag-badge.js";
 import { Empty, ErrorView, Loading } from "../components/state-views.js";
@@ -42,37 +43,19 @@ export function KillDialog({
   readonly onConfirm: () => void;
   readonly busy: boolean;
 }): ReactNode {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog !== null && !dialog.open) dialog.showModal();
-  }, []);
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby="kill-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
+    <ConfirmDialog
+      title={`Turn off ${flag.key} in ${flag.environment}?`}
+      confirmLabel={`Kill ${flag.key}`}
+      onCancel={onCancel}
+      onConfirm={onConfirm}
+      busy={busy}
     >
-      <h2 id="kill-title">
-        Turn off {flag.key} in {flag.environment}?
-      </h2>
       <p>
         Every user in {flag.environment} gets the default value <code>{json(flag.default_value)}</code> within
         one SDK poll. The kill switch needs no review; the change is recorded in the audit log.
       </p>
-      <div className="actions">
-        <button type="button" className="button secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="button danger" onClick={onConfirm} disabled={busy}>
-          Kill {flag.key}
-        </button>
-      </div>
-    </dialog>
+    </ConfirmDialog>
   );
 }
 

@@ -1,8 +1,9 @@
-import { type FormEvent, type ReactNode, useEffect, useRef, useState } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { useApi } from "../api/api-context.js";
 import type { ApiKey, ApiKeyRequest, SdkKeyRequest } from "../api/api-types.js";
 import { useResource } from "../api/use-resource.js";
 import { Badge } from "../components/badge.js";
+import { ConfirmDialog } from "../components/confirm-dialog.js";
 import { Empty, ErrorView, Loading } from "../components/state-views.js";
 import { formatDateTime } from "../format/number-format.js";
 
@@ -11,48 +12,6 @@ const teamRoles: ReadonlyArray<ApiKeyRequest["role"]> = ["viewer", "editor", "re
 
 function kindText(k: ApiKey): string {
   return k.kind === "team" ? `team · ${k.role}` : `SDK ${k.kind} · ${k.environment ?? ""}`;
-}
-
-function RevokeDialog({
-  apiKey,
-  onCancel,
-  onConfirm,
-}: {
-  readonly apiKey: ApiKey;
-  readonly onCancel: () => void;
-  readonly onConfirm: () => void;
-}): ReactNode {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog !== null && !dialog.open) dialog.showModal();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby="revoke-title"
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-    >
-      <h2 id="revoke-title">Revoke {apiKey.name}?</h2>
-      <p>
-        Every request with this key is refused from now on
-        {apiKey.kind === "team" ? "" : ", and the SDKs streaming with it are disconnected"}. This cannot be
-        undone.
-      </p>
-      <div className="actions">
-        <button type="button" className="button secondary" onClick={onCancel}>
-          Cancel
-        </button>
-        <button type="button" className="button danger" onClick={onConfirm}>
-          Revoke key
-        </button>
-      </div>
-    </dialog>
-  );
 }
 
 /**
@@ -244,11 +203,19 @@ export function KeysPage(): ReactNode {
         </table>
       ) : null}
       {confirming === null ? null : (
-        <RevokeDialog
-          apiKey={confirming}
+        <ConfirmDialog
+          title={`Revoke ${confirming.name}?`}
+          confirmLabel="Revoke key"
           onCancel={() => setConfirming(null)}
           onConfirm={() => revoke(confirming)}
-        />
+          busy={busy}
+        >
+          <p>
+            Every request with this key is refused from now on
+            {confirming.kind === "team" ? "" : ", and the SDKs streaming with it are disconnected"}. This
+            cannot be undone.
+          </p>
+        </ConfirmDialog>
       )}
     </section>
   );
