@@ -415,7 +415,7 @@ export const aggExperimentMetricQuantilesBySegment: ModelDefinition = {
   tests: quantileTests(segmentQuantileGrain),
 };
 
-const aggExperimentMetricMoments: ModelDefinition = {
+export const aggExperimentMetricMoments: ModelDefinition = {
   name: "agg_experiment_metric_moments",
   grain: ["experiment_id", "metric_id", "analysis_mode", "variation_id", "statistic", "i", "j"],
   zone: "gold",

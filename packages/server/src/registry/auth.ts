@@ -92,11 +92,7 @@ export function createAuthenticator(db: Queryable, options: { recheckMs?: number
   const byHeader = new Map<string, { principal: Principal; checkedAt: number }>();
   const authenticate = async (authorization: string | undefined): Promise<Principal> => {
     const known = authorization === undefined ? undefined : byHeader.get(authorization);
-    if (
-      known !== undefined &&
-      (recheckMs === Number.POSITIVE_INFINITY || Date.now() - known.checkedAt < recheckMs)
-    )
-      return known.principal;
+    if (known !== undefined && Date.now() - known.checkedAt < recheckMs) return known.principal;
     const secret = authorization?.startsWith("Bearer ") ? authorization.slice(7).trim() : undefined;
     if (authorization === undefined || secret === undefined || secret === "") {
       throw new HttpError("unauthorized", "missing API key: send Authorization: Bearer <key>", {

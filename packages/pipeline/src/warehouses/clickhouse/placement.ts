@@ -1,5 +1,9 @@
 import { Readable } from "node:stream";
 import { sufficientStatistics } from "../../models/metric-aggregate-sql.js";
+import {
+  aggExperimentMetricMoments,
+  aggExperimentMetricMomentsBySegment,
+} from "../../models/metric-type-models.js";
 import type { ClickHouseSession } from "./connection.js";
 import { clickhouseFunctions as f } from "./sql-compiler.js";
 
@@ -20,7 +24,12 @@ export type ClusterPlacement =
 // Partials are read through a renaming subquery: on 18.16 an alias equal to a source column breaks the
 // query a Distributed table sends to its shards. The partials are a handful of rows per shard.
 const sumAll =
-  (keys: string[], int: string[], float: string[], anyOf: string[] = []) =>
+  (
+    keys: ReadonlyArray<string>,
+    int: ReadonlyArray<string>,
+    float: ReadonlyArray<string>,
+    anyOf: ReadonlyArray<string> = [],
+  ) =>
   (source: string) => {
     const columns = [
       ...keys,
@@ -74,26 +83,9 @@ FROM (${sumAll(["experiment_id", "date_day"], dailyCounts, [])(source)})`,
     [...sufficientStatistics, "sum_den_cov"],
     ["is_control", "cap_value", "covariate_cap_value"],
   ),
-  agg_experiment_metric_moments: sumAll(
-    ["experiment_id", "metric_id", "analysis_mode", "variation_id", "statistic", "i", "j"],
-    [],
-    ["value"],
-  ),
-  agg_experiment_metric_moments_by_segment: sumAll(
-    [
-      "experiment_id",
-      "metric_id",
-      "analysis_mode",
-      "segment_attribute",
-      "segment_value",
-      "variation_id",
-      "statistic",
-      "i",
-      "j",
-    ],
-    [],
-    ["value"],
-  ),
+  // The moments are sums over their whole grain.
+  agg_experiment_metric_moments: sumAll(aggExperimentMetricMoments.grain, [], ["value"]),
+  agg_experiment_metric_moments_by_segment: sumAll(aggExperimentMetricMomentsBySegment.grain, [], ["value"]),
 };
 
 /**
